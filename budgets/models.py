@@ -1,0 +1,121 @@
+"""The association's budget on the Cerfa chart: forecast (12156) and actual (15059)."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from conventions.models import MONEY, NON_NEGATIVE, Convention
+
+from . import chart
+
+
+class BudgetKind(models.TextChoices):
+    FORECAST = "forecast", _("Budget prévisionnel")
+    ACTUAL = "actual", _("Budget réalisé (compte rendu financier)")
+
+
+class BudgetScope(models.TextChoices):
+    GLOBAL = "global", _("Budget global de l'association")
+    ACTION = "action", _("Budget de l'action")
+
+
+class BudgetStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Déposé")
+    RETURNED = "returned", _("Renvoyé pour correction")
+    VALIDATED = "validated", _("Validé")
+
+
+class FundingStatus(models.TextChoices):
+    REQUESTED = "requested", _("Demandé")
+    OBTAINED = "obtained", _("Obtenu")
+
+
+class Budget(models.Model):
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="budgets", verbose_name=_("convention")
+    )
+    kind = models.CharField(_("nature"), max_length=10, choices=BudgetKind.choices, default=BudgetKind.FORECAST)
+    scope = models.CharField(_("périmètre"), max_length=10, choices=BudgetScope.choices, default=BudgetScope.GLOBAL)
+    status = models.CharField(_("état"), max_length=10, choices=BudgetStatus.choices, default=BudgetStatus.DRAFT)
+    declared_total_charges = models.DecimalField(
+        _("total des charges déclaré"), null=True, blank=True, **MONEY,
+        help_text=_("Total imprimé sur un document repris de l'existant ; le logiciel calcule le sien."),
+    )
+    declared_total_products = models.DecimalField(
+        _("total des produits déclaré"), null=True, blank=True, **MONEY,
+        help_text=_("Total imprimé sur un document repris de l'existant ; le logiciel calcule le sien."),
+    )
+    certified_by = models.CharField(_("certifié par"), max_length=150, blank=True)
+    certified_place = models.CharField(_("fait à"), max_length=100, blank=True)
+    certified_on = models.DateField(_("le"), null=True, blank=True)
+    review_comment = models.TextField(_("commentaire de l'instructeur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ["convention", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "kind"], name="budget_unique_kind_per_convention"),
+            models.CheckConstraint(condition=Q(kind__in=BudgetKind.values), name="budget_kind_valid"),
+            models.CheckConstraint(condition=Q(scope__in=BudgetScope.values), name="budget_scope_valid"),
+            models.CheckConstraint(condition=Q(status__in=BudgetStatus.values), name="budget_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.convention.reference}"
+
+
+class BudgetLine(models.Model):
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="lines", verbose_name=_("budget"))
+    code = models.CharField(_("compte"), max_length=4, choices=chart.account_choices())
+    label = models.CharField(
+        _("libellé"), max_length=255,
+        help_text=_("Pour le chapitre 74, le nom du cofinanceur (par exemple « Région Sud »)."),
+    )
+    amount = models.DecimalField(_("montant"), validators=NON_NEGATIVE, **MONEY)
+    funding_status = models.CharField(
+        _("demandé ou obtenu"), max_length=10, choices=FundingStatus.choices, blank=True
+    )
+    is_granting_funder = models.BooleanField(
+        _("ligne de la collectivité attribuante"), default=False,
+        help_text=_("Cochez la ligne du chapitre 74 qui correspond à la subvention de cette convention."),
+    )
+    explanation = models.TextField(_("explication de l'écart"), blank=True)
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ligne budgétaire")
+        verbose_name_plural = _("lignes budgétaires")
+        ordering = ["budget", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "code", "label"], name="budgetline_unique_label_per_account"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budgetline_amount_non_negative"),
+            models.CheckConstraint(condition=Q(code__in=list(chart.ACCOUNTS)), name="budgetline_code_in_chart"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.label} : {self.amount} €"
+
+    def save(self, *args, **kwargs):
+        if not self.label:
+            self.label = chart.ACCOUNTS[self.code].label
+        if not self.position:
+            self.position = (chart.account_order()[self.code] + 1) * 100
+        if self.amount is None:
+            self.amount = Decimal("0.00")
+        super().save(*args, **kwargs)
+
+    @property
+    def account(self) -> chart.Account:
+        return chart.ACCOUNTS[self.code]

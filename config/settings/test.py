@@ -1,0 +1,14 @@
+"""Settings for the test suite: fast hashing, in-memory email, no secret needed."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")  # noqa: S105
+
+from .base import *  # noqa: E402, F403
+from .base import BASE_DIR  # noqa: E402
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / ".test-media" / "public"
+PRIVATE_MEDIA_ROOT = BASE_DIR / ".test-media" / "private"

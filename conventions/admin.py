@@ -1,0 +1,212 @@
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from budgets.models import Budget
+from budgets.rules import budget_totals, totals_from_annotations
+from indicators.models import IndicatorReport
+
+from .admin_base import DomainAdmin, DomainTabularInline
+from .models import (
+    Amendment,
+    Convention,
+    Document,
+    Funder,
+    PaymentRequest,
+    Recovery,
+    StatusChange,
+)
+from .money import format_euros, format_percent
+
+
+@admin.register(Funder)
+class FunderAdmin(DomainAdmin):
+    list_display = ["name", "siret", "city", "advance_cap_percent"]
+    search_fields = ["name", "siret"]
+    fieldsets = [
+        (_("Identité"), {"fields": ["name", "short_name", "legal_form", "siret", "address", "postal_code", "city", "logo"]}),
+        (_("Représentant et signature"), {"fields": ["representative_title", "representative_name", "signature_place"]}),
+        (_("Règles financières"), {"fields": ["financial_rules_reference", "advance_cap_percent", "variance_threshold_percent", "budget_imputation"]}),
+        (_("Recours"), {"fields": ["court_name", "court_address"]}),
+        (_("Contacts"), {"fields": ["email", "finance_email"]}),
+    ]
+
+
+class BudgetInline(DomainTabularInline):
+    model = Budget
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["kind", "scope", "status", "totals"]
+    readonly_fields = ["kind", "scope", "status", "totals"]
+    verbose_name_plural = _("Budgets (le détail des lignes s'ouvre par « Modifier »)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Totaux"))
+    def totals(self, budget):
+        totals = budget_totals(budget)
+        return format_html(
+            "Charges {} · Produits {} · Écart {}",
+            format_euros(totals.charges), format_euros(totals.products), format_euros(totals.gap),
+        )
+
+
+class IndicatorReportInline(DomainTabularInline):
+    model = IndicatorReport
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["year", "period_label", "indicator_set", "status", "due_on"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AmendmentInline(DomainTabularInline):
+    model = Amendment
+    extra = 0
+    show_change_link = True
+    fields = ["number", "subject", "amount_change", "status"]
+    readonly_fields = ["status"]
+
+
+class StatusChangeInline(DomainTabularInline):
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "by", "comment"]
+    readonly_fields = fields
+    verbose_name_plural = _("Historique des états")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+
+class PaymentRequestInline(DomainTabularInline):
+    model = PaymentRequest
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["kind", "amount", "status", "certified_on", "payment_order_number", "paid_on"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DocumentInline(DomainTabularInline):
+    model = Document
+    extra = 0
+    fields = ["kind", "due_on", "status", "file", "rejection_reason"]
+
+
+@admin.register(Convention)
+class ConventionAdmin(DomainAdmin):
+    list_display = [
+        "reference", "beneficiary", "fiscal_year", "kind", "status", "granted",
+        "total_charges", "total_products", "share", "share_with_in_kind",
+    ]
+    list_filter = ["fiscal_year", "status", "funder", "kind"]
+    search_fields = ["reference", "beneficiary__name", "beneficiary__acronym", "beneficiary__siret"]
+    list_select_related = ["beneficiary", "funder"]
+    autocomplete_fields = ["beneficiary"]
+    inlines = [
+        BudgetInline, AmendmentInline, PaymentRequestInline, DocumentInline, IndicatorReportInline, StatusChangeInline,
+    ]
+    readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "created_at", "updated_at"]
+    fieldsets = [
+        (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title"]}),
+        (_("Montant et versement"), {"fields": ["amount_granted", "advance_cap_percent", "budget_summary"]}),
+        (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date"]}),
+        (_("Texte"), {"classes": ["collapse"], "fields": ["preamble", "objectives", "programme_summary", "action_programme", "non_financial_contributions"]}),
+        (_("Signatures et notification"), {"fields": [("beneficiary_signatory", "beneficiary_signed_on"), ("funder_signatory", "funder_signed_on"), "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
+        (_("Reprise de l'existant (valeurs imprimées, contrôlées)"), {"classes": ["collapse"], "fields": ["stated_share_percent", "stated_eligible_expenses"]}),
+        (_("Suivi"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_list()
+
+    def _totals(self, obj):
+        return totals_from_annotations(obj)
+
+    @admin.display(description=_("Montant attribué"), ordering="amount_granted")
+    def granted(self, obj):
+        return format_euros(obj.amount_granted)
+
+    @admin.display(description=_("Total des charges"), ordering="forecast_charges")
+    def total_charges(self, obj):
+        return format_euros(obj.forecast_charges)
+
+    @admin.display(description=_("Total des produits"), ordering="forecast_products")
+    def total_products(self, obj):
+        return format_euros(obj.forecast_products)
+
+    @admin.display(description=_("Part hors contributions en nature"))
+    def share(self, obj):
+        return format_percent(self._totals(obj).funder_share(obj.amount_granted))
+
+    @admin.display(description=_("Part avec contributions en nature"))
+    def share_with_in_kind(self, obj):
+        return format_percent(self._totals(obj).funder_share_with_in_kind(obj.amount_granted))
+
+    @admin.display(description=_("Budget prévisionnel"))
+    def budget_summary(self, obj):
+        if obj.pk is None:
+            return _("Enregistrez la convention, puis saisissez son budget.")
+        totals = self._totals(obj)
+        rows = [
+            (_("Total des charges (hors contributions en nature)"), format_euros(totals.charges)),
+            (_("Total des produits (hors contributions en nature)"), format_euros(totals.products)),
+            (_("Écart charges − produits"), format_euros(totals.gap)),
+            (_("Contributions en nature : emplois (86) / ressources (87)"),
+             f"{format_euros(totals.in_kind_charges)} / {format_euros(totals.in_kind_products)}"),
+            (_("Part de la collectivité hors contributions en nature"), format_percent(totals.funder_share(obj.amount_granted))),
+            (_("Part de la collectivité avec contributions en nature"), format_percent(totals.funder_share_with_in_kind(obj.amount_granted))),
+        ]
+        table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        warning = ""
+        if not totals.is_balanced:
+            warning = format_html('<p class="errornote">{}</p>', _("Budget déséquilibré : écart de %(gap)s.") % {"gap": format_euros(totals.gap)})
+        return format_html('<table class="budget-summary">{}</table>{}', table, warning)
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(DomainAdmin):
+    list_display = ["__str__", "subject", "amount_change", "status"]
+    list_filter = ["status"]
+    search_fields = ["convention__reference", "subject"]
+    list_select_related = ["convention"]
+    autocomplete_fields = ["convention"]
+
+
+@admin.register(PaymentRequest)
+class PaymentRequestAdmin(DomainAdmin):
+    list_display = ["convention", "kind", "amount", "status", "certified_on", "payment_order_number", "paid_on"]
+    list_filter = ["status", "kind", "convention__fiscal_year"]
+    search_fields = ["convention__reference", "convention__beneficiary__name", "payment_order_number"]
+    list_select_related = ["convention__beneficiary"]
+    autocomplete_fields = ["convention"]
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(DomainAdmin):
+    list_display = ["convention", "amount", "issued_on", "revenue_order_number", "recovered_on"]
+    search_fields = ["convention__reference", "convention__beneficiary__name"]
+    list_select_related = ["convention__beneficiary"]
+    autocomplete_fields = ["convention"]
+
+
+@admin.register(Document)
+class DocumentAdmin(DomainAdmin):
+    list_display = ["convention", "kind", "due_on", "status"]
+    list_filter = ["status", "kind"]
+    search_fields = ["convention__reference", "convention__beneficiary__name"]
+    list_select_related = ["convention__beneficiary"]
+    autocomplete_fields = ["convention"]

@@ -1,0 +1,455 @@
+"""The funder, the agreement (convention d'objectifs), its amendments and its status history."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from beneficiaries.identifiers import validate_siret
+from beneficiaries.models import Beneficiary
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))]
+PERCENT_RANGE = [
+    MinValueValidator(Decimal("0"), message=_("Le pourcentage doit être compris entre 0 et 100.")),
+    MaxValueValidator(Decimal("100"), message=_("Le pourcentage doit être compris entre 0 et 100.")),
+]
+
+
+class Funder(models.Model):
+    """The granting authority (« attribuant »): its identity and its financial rules."""
+
+    name = models.CharField(_("nom"), max_length=255)
+    short_name = models.CharField(
+        _("appellation dans la convention"), max_length=100, default="la Métropole",
+        help_text=_("Comment le texte désigne la collectivité, par exemple « la Métropole »."),
+    )
+    legal_form = models.CharField(_("forme juridique"), max_length=100, default="E.P.C.I.")
+    siret = models.CharField(_("SIRET"), max_length=14, unique=True, validators=[validate_siret])
+    address = models.CharField(_("adresse"), max_length=255)
+    postal_code = models.CharField(_("code postal"), max_length=10)
+    city = models.CharField(_("commune"), max_length=100)
+    representative_title = models.CharField(
+        _("qualité du représentant"), max_length=100, default="La Présidente"
+    )
+    representative_name = models.CharField(_("nom du représentant"), max_length=150)
+    signature_place = models.CharField(_("lieu de signature"), max_length=100)
+    advance_cap_percent = models.DecimalField(
+        _("plafond de l'acompte (%)"), max_digits=5, decimal_places=2, default=Decimal("80"),
+        validators=PERCENT_RANGE,
+    )
+    variance_threshold_percent = models.DecimalField(
+        _("seuil d'écart à justifier (%)"), max_digits=5, decimal_places=2, default=Decimal("15"),
+        validators=PERCENT_RANGE,
+        help_text=_("Au compte rendu financier, tout écart supérieur à ce seuil doit être expliqué."),
+    )
+    financial_rules_reference = models.CharField(
+        _("référence du règlement budgétaire et financier"), max_length=255, blank=True,
+        help_text=_("Par exemple : délibération n° … du …"),
+    )
+    budget_imputation = models.CharField(
+        _("budget d'imputation"), max_length=150, default="budget principal",
+    )
+    court_name = models.CharField(_("juridiction compétente"), max_length=150)
+    court_address = models.CharField(_("adresse de la juridiction"), max_length=255, blank=True)
+    email = models.EmailField(_("courriel du service instructeur"), blank=True)
+    finance_email = models.EmailField(_("courriel du service des finances"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="funders/", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("collectivité attribuante")
+        verbose_name_plural = _("collectivités attribuantes")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(advance_cap_percent__gte=0, advance_cap_percent__lte=100),
+                name="funder_advance_cap_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(variance_threshold_percent__gte=0, variance_threshold_percent__lte=100),
+                name="funder_variance_threshold_0_100",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Déposée par l'association")
+    IN_REVIEW = "in_review", _("En instruction")
+    VOTED = "voted", _("Votée")
+    SIGNED = "signed", _("Signée")
+    ACTIVE = "active", _("En cours (notifiée)")
+    JUSTIFICATION = "justification", _("Justification attendue")
+    CLOSED = "closed", _("Soldée")
+    REFUSED = "refused", _("Refusée")
+    CANCELLED = "cancelled", _("Annulée")
+    TERMINATED = "terminated", _("Résiliée")
+
+
+#: States in which what was signed can no longer change except by an amendment.
+SIGNED_STATES = frozenset({Status.SIGNED, Status.ACTIVE, Status.JUSTIFICATION, Status.CLOSED, Status.TERMINATED})
+
+
+class Kind(models.TextChoices):
+    OPERATING = "operating", _("Subvention de fonctionnement global")
+    SPECIFIC = "specific", _("Subvention de fonctionnement spécifique (action ou projet)")
+
+
+class DeliberationBody(models.TextChoices):
+    BUREAU = "bureau", _("Bureau")
+    COUNCIL = "council", _("Conseil")
+
+
+class ConventionQuerySet(models.QuerySet):
+    def for_year(self, year: int):
+        return self.filter(fiscal_year=year)
+
+    def signed(self):
+        return self.filter(status__in=SIGNED_STATES)
+
+    def with_budget_totals(self):
+        """Annotate each agreement with its forecast budget's totals, in the same query."""
+        from budgets.models import BudgetKind, BudgetLine
+        from budgets.rules import block_filters
+
+        annotations = {}
+        for name, condition in block_filters().items():
+            lines = (
+                BudgetLine.objects.filter(
+                    condition, budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST
+                )
+                .order_by()
+                .values("budget__convention")
+                .annotate(total=Sum("amount"))
+                .values("total")
+            )
+            annotations[f"forecast_{name}"] = Coalesce(
+                Subquery(lines, output_field=models.DecimalField(**MONEY)),
+                Value(Decimal("0.00")),
+                output_field=models.DecimalField(**MONEY),
+            )
+        return self.annotate(**annotations)
+
+    def for_list(self):
+        """Bundle what the staff list of agreements shows."""
+        return self.select_related("beneficiary", "funder").with_budget_totals()
+
+
+class Convention(models.Model):
+    """An agreement between the funder and one association, for one fiscal year or period."""
+
+    reference = models.CharField(_("référence"), max_length=50, unique=True)
+    kind = models.CharField(_("type de subvention"), max_length=20, choices=Kind.choices, default=Kind.OPERATING)
+    is_multiannual = models.BooleanField(_("pluriannuelle"), default=False)
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("collectivité"))
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("association")
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("exercice"))
+    period_start = models.DateField(_("début de la période"), null=True, blank=True)
+    period_end = models.DateField(_("fin de la période"), null=True, blank=True)
+    title = models.CharField(
+        _("objet"), max_length=255,
+        help_text=_("Objet court de la subvention, repris dans les exports en données ouvertes."),
+    )
+    action_title = models.CharField(
+        _("intitulé de l'action"), max_length=255, blank=True,
+        help_text=_("Pour une subvention spécifique : l'action ou le projet financé."),
+    )
+    preamble = models.TextField(_("préambule"), blank=True)
+    objectives = models.TextField(
+        _("objectifs (article 1)"), blank=True,
+        help_text=_("Un objectif par ligne."),
+    )
+    programme_summary = models.TextField(
+        _("catégories d'actions du programme (article 1)"), blank=True, help_text=_("Une catégorie par ligne."),
+    )
+    action_programme = models.TextField(_("programme d'actions (annexe III)"), blank=True)
+    non_financial_contributions = models.TextField(_("contributions non financières (annexe II)"), blank=True)
+    deliberation_body = models.CharField(
+        _("instance de la délibération"), max_length=10, choices=DeliberationBody.choices, blank=True
+    )
+    deliberation_number = models.CharField(_("numéro de la délibération"), max_length=60, blank=True)
+    deliberation_date = models.DateField(_("date de la délibération"), null=True, blank=True)
+    amount_granted = models.DecimalField(_("montant attribué"), validators=NON_NEGATIVE, **MONEY)
+    advance_cap_percent = models.DecimalField(
+        _("plafond de l'acompte (%)"), max_digits=5, decimal_places=2, validators=PERCENT_RANGE, blank=True,
+        help_text=_("Laissé vide, celui du règlement financier de la collectivité."),
+    )
+    stated_share_percent = models.DecimalField(
+        _("part indiquée dans le texte (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text=_("Telle qu'imprimée dans une convention reprise de l'existant ; contrôlée contre le calcul."),
+    )
+    stated_eligible_expenses = models.DecimalField(
+        _("dépenses éligibles indiquées dans le texte"), null=True, blank=True, **MONEY,
+        help_text=_("Telles qu'imprimées dans une convention reprise de l'existant ; contrôlées contre le budget."),
+    )
+    status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    beneficiary_signatory = models.CharField(_("signataire pour l'association"), max_length=150, blank=True)
+    beneficiary_signed_on = models.DateField(_("signée par l'association le"), null=True, blank=True)
+    funder_signatory = models.CharField(_("signataire pour la collectivité"), max_length=150, blank=True)
+    funder_signed_on = models.DateField(_("signée par la collectivité le"), null=True, blank=True)
+    notified_on = models.DateField(_("notifiée le"), null=True, blank=True)
+    signed_pdf = models.FileField(_("PDF signé"), upload_to="conventions/signed/", blank=True)
+    signed_pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF signé"), max_length=64, blank=True)
+    terminated_on = models.DateField(_("résiliée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    history = HistoricalRecords()
+    objects = ConventionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("convention d'objectifs")
+        verbose_name_plural = _("conventions d'objectifs")
+        ordering = ["-fiscal_year", "reference"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="convention_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="convention_kind_valid"),
+            models.CheckConstraint(condition=Q(amount_granted__gte=0), name="convention_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(advance_cap_percent__gte=0, advance_cap_percent__lte=100),
+                name="convention_advance_cap_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True) | Q(period_end__isnull=True) | Q(period_end__gte=F("period_start")),
+                name="convention_period_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "status"], name="convention_year_status_idx")]
+
+    def __str__(self):
+        return f"{self.reference} — {self.beneficiary.short_name}"
+
+    def save(self, *args, **kwargs):
+        self._default_advance_cap()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self._default_advance_cap()
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("La fin de la période ne peut pas précéder son début.")})
+
+    def _default_advance_cap(self):
+        """Take the funder's advance cap when the agreement does not set its own."""
+        if self.advance_cap_percent is None and self.funder_id:
+            self.advance_cap_percent = self.funder.advance_cap_percent
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status in SIGNED_STATES
+
+    def objectives_list(self) -> list[str]:
+        return [line.strip(" -•") for line in self.objectives.splitlines() if line.strip(" -•")]
+
+    def programme_summary_list(self) -> list[str]:
+        return [line.strip(" -•") for line in self.programme_summary.splitlines() if line.strip(" -•")]
+
+
+class StatusChange(models.Model):
+    """One transition of an agreement's lifecycle: who, when, from, to, why."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("état de départ"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("nouvel état"), max_length=20, choices=Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("par")
+    )
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+    comment = models.TextField(_("commentaire"), blank=True)
+
+    class Meta:
+        verbose_name = _("changement d'état")
+        verbose_name_plural = _("changements d'état")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class AmendmentStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SIGNED = "signed", _("Signé")
+
+
+class Amendment(models.Model):
+    """A signed change to an agreement (avenant, art. 9)."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("convention"))
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    subject = models.CharField(_("objet"), max_length=255)
+    text = models.TextField(_("texte des modifications"))
+    amount_change = models.DecimalField(
+        _("variation du montant"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
+        help_text=_("Positive pour une hausse, négative pour une baisse."),
+    )
+    new_period_end = models.DateField(_("nouvelle fin de période"), null=True, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=AmendmentStatus.choices, default=AmendmentStatus.DRAFT)
+    beneficiary_signed_on = models.DateField(_("signé par l'association le"), null=True, blank=True)
+    funder_signed_on = models.DateField(_("signé par la collectivité le"), null=True, blank=True)
+    signed_pdf = models.FileField(_("PDF signé"), upload_to="conventions/amendments/", blank=True)
+    signed_pdf_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("avenant")
+        verbose_name_plural = _("avenants")
+        ordering = ["convention", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "number"], name="amendment_unique_number"),
+            models.CheckConstraint(condition=Q(status__in=AmendmentStatus.values), name="amendment_status_valid"),
+        ]
+
+    def __str__(self):
+        return _("Avenant n° %(number)s à %(reference)s") % {"number": self.number, "reference": self.convention.reference}
+
+
+class PaymentKind(models.TextChoices):
+    ADVANCE = "advance", _("Acompte")
+    BALANCE = "balance", _("Solde")
+
+
+class PaymentStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Déposée")
+    STAFF_APPROVED = "staff_approved", _("Validée par le service instructeur")
+    FINANCE_APPROVED = "finance_approved", _("Validée par les finances")
+    PAID = "paid", _("Mandatée")
+    REJECTED = "rejected", _("Rejetée")
+
+
+OPEN_PAYMENT_STATUSES = [
+    PaymentStatus.SUBMITTED, PaymentStatus.STAFF_APPROVED, PaymentStatus.FINANCE_APPROVED, PaymentStatus.PAID,
+]
+
+
+class PaymentRequest(models.Model):
+    """The beneficiary's signed request for one payment (demande de versement)."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.PROTECT, related_name="payment_requests", verbose_name=_("convention")
+    )
+    kind = models.CharField(_("versement"), max_length=10, choices=PaymentKind.choices)
+    amount = models.DecimalField(_("montant demandé"), validators=NON_NEGATIVE, **MONEY)
+    status = models.CharField(_("état"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.SUBMITTED)
+    certified_by_name = models.CharField(_("certifié par"), max_length=150)
+    certified_by_quality = models.CharField(_("en qualité de"), max_length=100)
+    certified_on = models.DateField(_("certifié le"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("déposée par"),
+    )
+    commitment_number = models.CharField(_("numéro d'engagement"), max_length=50, blank=True)
+    budget_imputation = models.CharField(_("imputation budgétaire"), max_length=100, blank=True)
+    payment_order_number = models.CharField(_("numéro de mandat"), max_length=50, blank=True)
+    paid_on = models.DateField(_("mandaté le"), null=True, blank=True)
+    rejection_reason = models.TextField(_("motif du rejet"), blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("demande de versement")
+        verbose_name_plural = _("demandes de versement")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="paymentrequest_amount_non_negative"),
+            models.CheckConstraint(condition=Q(kind__in=PaymentKind.values), name="paymentrequest_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=PaymentStatus.values), name="paymentrequest_status_valid"),
+            # One request per payment that is not rejected: two open advances are impossible.
+            models.UniqueConstraint(
+                fields=["convention", "kind"], condition=~Q(status=PaymentStatus.REJECTED),
+                name="paymentrequest_one_open_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PaymentStatus.PAID) | (Q(paid_on__isnull=False) & ~Q(payment_order_number="")),
+                name="paymentrequest_paid_has_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.convention.reference}"
+
+
+class Recovery(models.Model):
+    """An order to pay money back (titre de recette): overpayment or termination."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="recoveries", verbose_name=_("convention"))
+    amount = models.DecimalField(_("montant à reverser"), validators=NON_NEGATIVE, **MONEY)
+    reason = models.TextField(_("motif"))
+    issued_on = models.DateField(_("émis le"))
+    revenue_order_number = models.CharField(_("numéro du titre de recette"), max_length=50, blank=True)
+    recovered_on = models.DateField(_("recouvré le"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reversement")
+        verbose_name_plural = _("reversements")
+        ordering = ["-issued_on"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="recovery_amount_non_negative")]
+
+    def __str__(self):
+        return f"{self.convention.reference} — {self.amount} €"
+
+
+class DocumentKind(models.TextChoices):
+    ANNUAL_ACCOUNTS = "annual_accounts", _("Comptes annuels")
+    AUDITOR_REPORT = "auditor_report", _("Rapport du commissaire aux comptes")
+    ACTIVITY_REPORT = "activity_report", _("Rapport d'activité")
+    GENERAL_ASSEMBLY = "general_assembly", _("Procès-verbal de l'assemblée générale")
+    FINANCIAL_REPORT = "financial_report", _("Compte rendu financier (Cerfa 15059)")
+    INSURANCE = "insurance", _("Attestation d'assurance")
+    BANK_DETAILS = "bank_details", _("Relevé d'identité bancaire")
+    STATUTES = "statutes", _("Statuts")
+    BOARD_LIST = "board_list", _("Liste des membres du conseil d'administration")
+    REPUBLICAN_COMMITMENT = "republican_commitment", _("Contrat d'engagement républicain signé")
+    BOARD_CHANGE = "board_change", _("Modification du bureau ou des statuts")
+    LOGO_PROOF = "logo_proof", _("Justificatif d'apposition du logo")
+
+
+class DocumentStatus(models.TextChoices):
+    EXPECTED = "expected", _("Attendu")
+    RECEIVED = "received", _("Reçu")
+    ACCEPTED = "accepted", _("Accepté")
+    REJECTED = "rejected", _("Refusé")
+
+
+class Document(models.Model):
+    """A document the association owes (justificatif), with its due date and review state."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="documents", verbose_name=_("convention"))
+    kind = models.CharField(_("pièce"), max_length=30, choices=DocumentKind.choices)
+    due_on = models.DateField(_("à fournir avant le"), null=True, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.EXPECTED)
+    file = models.FileField(_("fichier"), upload_to="documents/", blank=True)
+    uploaded_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
+    rejection_reason = models.TextField(_("motif du refus"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("justificatif")
+        verbose_name_plural = _("justificatifs")
+        ordering = ["convention", "due_on", "kind"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=DocumentStatus.values), name="document_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.convention.reference}"

@@ -1,0 +1,72 @@
+"""The roles of DOMAIN.md §1 as Django groups, with the least privileges each needs."""
+
+from django.utils.translation import gettext_lazy as _
+
+AGENT = "Agents de la Métropole"
+FINANCE = "Service des finances"
+ADMINISTRATOR = "Administrateurs"
+
+DOMAIN_APPS = ("conventions", "beneficiaries", "budgets", "indicators")
+
+#: For each role: (app label, model name or "*", actions). Staff edit agreements; finance reads
+#: them and acts on payments; administrators manage reference data and users.
+ROLE_PERMISSIONS = {
+    AGENT: [
+        ("conventions", "convention", ("view", "add", "change")),
+        ("conventions", "amendment", ("view", "add", "change")),
+        ("conventions", "statuschange", ("view",)),
+        ("conventions", "funder", ("view",)),
+        ("conventions", "paymentrequest", ("view",)),
+        ("conventions", "recovery", ("view",)),
+        ("conventions", "document", ("view", "add", "change")),
+        ("beneficiaries", "*", ("view", "add", "change")),
+        ("budgets", "*", ("view", "add", "change", "delete")),
+        ("indicators", "indicatorreport", ("view", "add", "change")),
+        ("indicators", "indicatorvalue", ("view", "add", "change", "delete")),
+        ("indicators", "indicatorset", ("view",)),
+        ("indicators", "indicatordefinition", ("view",)),
+    ],
+    FINANCE: [
+        ("conventions", "*", ("view",)),
+        ("beneficiaries", "beneficiary", ("view",)),
+        ("budgets", "*", ("view",)),
+        ("indicators", "*", ("view",)),
+    ],
+    ADMINISTRATOR: [
+        *[(app, "*", ("view", "add", "change", "delete")) for app in DOMAIN_APPS],
+        ("auth", "user", ("view", "add", "change")),
+        ("auth", "group", ("view",)),
+    ],
+}
+
+ROLE_LABELS = {AGENT: _("Agent instructeur"), FINANCE: _("Finances"), ADMINISTRATOR: _("Administrateur")}
+
+
+def _permissions_for(spec):
+    from django.contrib.auth.models import Permission
+
+    wanted = []
+    for app_label, model, actions in spec:
+        qs = Permission.objects.filter(content_type__app_label=app_label)
+        if model != "*":
+            qs = qs.filter(content_type__model=model)
+        wanted.extend(p for p in qs if p.codename.split("_", 1)[0] in actions)
+    return wanted
+
+
+def sync_role_groups(**kwargs):
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    from django.contrib.auth.models import Group
+
+    for name, spec in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions_for(spec))
+
+
+def has_role(user, role: str) -> bool:
+    """Return True when ``user`` belongs to ``role`` (superusers have every role)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(group.name == role for group in user.groups.all())

@@ -1,0 +1,132 @@
+"""Factories for the domain models: realistic, valid by default."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from beneficiaries.identifiers import luhn_is_valid
+from beneficiaries.models import Beneficiary, Civility, Membership
+from budgets.models import Budget, BudgetKind, BudgetLine
+from conventions.models import Convention, Funder
+from indicators.models import IndicatorDefinition, IndicatorReport, IndicatorSet
+
+
+def luhn_siret(n: int) -> str:
+    """Return a valid SIRET built from the sequence number ``n``."""
+    prefix = f"{800000000 + n:09d}0001"
+    return next(prefix + str(d) for d in range(10) if luhn_is_valid(prefix + str(d)))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
+    password = factory.PostGenerationMethodCall("set_password", "motdepasse-solide-42")
+
+    @factory.post_generation
+    def save_password(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+class FunderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Funder
+        django_get_or_create = ["siret"]
+
+    name = "Métropole Aix-Marseille-Provence"
+    siret = "20005480700017"
+    address = "58, boulevard Charles Livon"
+    postal_code = "13007"
+    city = "Marseille"
+    representative_name = "Martine VASSAL"
+    signature_place = "Marseille"
+    court_name = "Tribunal administratif de Marseille"
+
+
+class BeneficiaryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Beneficiary
+
+    name = factory.Sequence(lambda n: f"Association n° {n}")
+    siret = factory.Sequence(luhn_siret)
+    rna = factory.Sequence(lambda n: f"W13{n:07d}")
+    address = "1, place de la Mairie"
+    postal_code = "13001"
+    city = "Marseille"
+    representative_civility = Civility.MRS
+    representative_name = "Camille DURAND"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+
+
+class ConventionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Convention
+
+    reference = factory.Sequence(lambda n: f"AMP-2025-TEST-{n:05d}")
+    funder = factory.SubFactory(FunderFactory)
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+    fiscal_year = 2025
+    period_start = date(2025, 1, 1)
+    period_end = date(2025, 12, 31)
+    title = "Subvention de fonctionnement"
+    amount_granted = Decimal("10000.00")
+    advance_cap_percent = Decimal("80")
+
+
+class BudgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Budget
+
+    convention = factory.SubFactory(ConventionFactory)
+    kind = BudgetKind.FORECAST
+
+
+class BudgetLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetLine
+
+    budget = factory.SubFactory(BudgetFactory)
+    code = "606"
+    label = factory.Sequence(lambda n: f"Ligne {n}")
+    amount = Decimal("100.00")
+
+
+class IndicatorSetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicatorSet
+
+    name = factory.Sequence(lambda n: f"Jeu {n}")
+    structure_type = "Structures d'appui"
+    year = 2025
+
+
+class IndicatorDefinitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicatorDefinition
+
+    indicator_set = factory.SubFactory(IndicatorSetFactory)
+    code = factory.Sequence(lambda n: f"ind{n}")
+    label = factory.Sequence(lambda n: f"Indicateur {n}")
+
+
+class IndicatorReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicatorReport
+
+    convention = factory.SubFactory(ConventionFactory)
+    indicator_set = factory.SubFactory(IndicatorSetFactory)
+    year = 2025
