@@ -9,5 +9,9 @@ admin.site.index_title = "Gestion des conventions et des subventions"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("admin/", admin.site.urls),
+    # The association portal: every view there goes through beneficiaries.portal (tenant isolation).
     path("portail/", include("beneficiaries.urls")),
+    path("portail/conventions/", include("conventions.portal_urls")),
+    path("portail/budgets/", include("budgets.portal_urls")),
+    path("portail/indicateurs/", include("indicators.portal_urls")),
 ]

@@ -1,0 +1,61 @@
+"""PDF rendering: one module turns a Django template into PDF bytes with WeasyPrint.
+
+WeasyPrint may only read our own static and media files: every other URL (network, other
+files on disk) is refused, so a user's text can never make the server fetch anything.
+"""
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+
+class ForbiddenResource(ValueError):
+    """Raised for a URL the PDF renderer must not fetch."""
+
+
+def _allowed_roots() -> list[Path]:
+    roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
+    roots += [Path(settings.STATIC_ROOT).resolve(), Path(settings.MEDIA_ROOT).resolve()]
+    return roots
+
+
+def static_file_uri(path: str) -> str:
+    """Return the ``file://`` URI of a static file, for use in PDF templates."""
+    found = finders.find(path)
+    if not found:
+        raise FileNotFoundError(path)
+    return Path(found).resolve().as_uri()
+
+
+def check_url(url: str) -> None:
+    """Raise ``ForbiddenResource`` unless ``url`` is a file under our static or media folders."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file":
+        raise ForbiddenResource(f"URL refusée pour le PDF : {url}")
+    path = Path(unquote(parsed.path)).resolve()
+    if not any(path.is_relative_to(root) for root in _allowed_roots()):
+        raise ForbiddenResource(f"Fichier refusé pour le PDF : {path}")
+
+
+def local_url_fetcher():
+    """Return a WeasyPrint fetcher that reads only our own files, never the network."""
+    from weasyprint.urls import URLFetcher
+
+    class LocalOnlyURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            check_url(url)
+            return super().fetch(url, headers)
+
+    return LocalOnlyURLFetcher(allowed_protocols=("file",))
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    """Render ``template_name`` with ``context`` and return the PDF bytes."""
+    from weasyprint import HTML
+
+    html = render_to_string(template_name, context)
+    base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
+    return HTML(string=html, base_url=base_url, url_fetcher=local_url_fetcher()).write_pdf()
