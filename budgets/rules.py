@@ -77,3 +77,13 @@ def budget_totals(budget) -> BudgetTotals:
 def totals_from_annotations(obj, prefix: str = "forecast_") -> BudgetTotals:
     """Build the totals from the annotations of ``ConventionQuerySet.with_budget_totals``."""
     return BudgetTotals(**{name: getattr(obj, prefix + name) for name in BLOCKS})
+
+
+def eligible_expenses(budget) -> Decimal:
+    """Return a budget's eligible expenses: its charges, in-kind contributions excluded.
+
+    For an operating grant the budget is the association's global one; for a specific grant it
+    is the action's budget (DOMAIN.md §4). The balance's pro-rata compares this figure between
+    the actual and the forecast budgets.
+    """
+    return budget_totals(budget).charges

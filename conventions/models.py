@@ -14,6 +14,8 @@ from simple_history.models import HistoricalRecords
 from beneficiaries.identifiers import validate_siret
 from beneficiaries.models import Beneficiary
 
+from .storage import private_storage
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))]
 PERCENT_RANGE = [
@@ -201,7 +203,7 @@ class Convention(models.Model):
     funder_signatory = models.CharField(_("signataire pour la collectivité"), max_length=150, blank=True)
     funder_signed_on = models.DateField(_("signée par la collectivité le"), null=True, blank=True)
     notified_on = models.DateField(_("notifiée le"), null=True, blank=True)
-    signed_pdf = models.FileField(_("PDF signé"), upload_to="conventions/signed/", blank=True)
+    signed_pdf = models.FileField(_("PDF signé"), upload_to="conventions/signed/", storage=private_storage, blank=True)
     signed_pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF signé"), max_length=64, blank=True)
     terminated_on = models.DateField(_("résiliée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
@@ -299,7 +301,9 @@ class Amendment(models.Model):
     status = models.CharField(_("état"), max_length=10, choices=AmendmentStatus.choices, default=AmendmentStatus.DRAFT)
     beneficiary_signed_on = models.DateField(_("signé par l'association le"), null=True, blank=True)
     funder_signed_on = models.DateField(_("signé par la collectivité le"), null=True, blank=True)
-    signed_pdf = models.FileField(_("PDF signé"), upload_to="conventions/amendments/", blank=True)
+    signed_pdf = models.FileField(
+        _("PDF signé"), upload_to="conventions/amendments/", storage=private_storage, blank=True
+    )
     signed_pdf_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
@@ -436,7 +440,7 @@ class Document(models.Model):
     kind = models.CharField(_("pièce"), max_length=30, choices=DocumentKind.choices)
     due_on = models.DateField(_("à fournir avant le"), null=True, blank=True)
     status = models.CharField(_("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.EXPECTED)
-    file = models.FileField(_("fichier"), upload_to="documents/", blank=True)
+    file = models.FileField(_("fichier"), upload_to="documents/", storage=private_storage, blank=True)
     uploaded_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
     rejection_reason = models.TextField(_("motif du refus"), blank=True)
 
