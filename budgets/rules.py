@@ -87,3 +87,16 @@ def eligible_expenses(budget) -> Decimal:
     the actual and the forecast budgets.
     """
     return budget_totals(budget).charges
+
+
+def eligible_expenses_by_convention(convention_ids) -> dict[tuple[int, str], Decimal]:
+    """Return ``eligible_expenses`` of every budget of the given agreements, keyed by (agreement, kind), in one query."""
+    from .models import BudgetLine
+
+    rows = (
+        BudgetLine.objects.filter(block_filters()["charges"], budget__convention__in=convention_ids)
+        .values_list("budget__convention", "budget__kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {(convention_id, kind): total for convention_id, kind, total in rows}

@@ -7,13 +7,15 @@ from budgets.rules import budget_totals, totals_from_annotations
 from indicators.models import IndicatorReport
 
 from .admin_base import DomainAdmin, DomainTabularInline
+from .admin_lifecycle import LifecycleAdminMixin
+from .admin_payments import PaymentRequestAdmin, RecoveryAdmin  # noqa: F401 - registers the finance space
 from .models import (
     Amendment,
     Convention,
     Document,
     Funder,
+    Notification,
     PaymentRequest,
-    Recovery,
     StatusChange,
 )
 from .money import format_euros, format_percent
@@ -106,8 +108,20 @@ class DocumentInline(DomainTabularInline):
     fields = ["kind", "due_on", "status", "file", "rejection_reason"]
 
 
+class NotificationInline(DomainTabularInline):
+    model = Notification
+    extra = 0
+    can_delete = False
+    fields = ["sent_at", "subject", "recipients"]
+    readonly_fields = fields
+    verbose_name_plural = _("Courriels envoyés")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Convention)
-class ConventionAdmin(DomainAdmin):
+class ConventionAdmin(LifecycleAdminMixin, DomainAdmin):
     list_display = [
         "reference", "beneficiary", "fiscal_year", "kind", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
@@ -118,6 +132,7 @@ class ConventionAdmin(DomainAdmin):
     autocomplete_fields = ["beneficiary"]
     inlines = [
         BudgetInline, AmendmentInline, PaymentRequestInline, DocumentInline, IndicatorReportInline, StatusChangeInline,
+        NotificationInline,
     ]
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "created_at", "updated_at"]
     fieldsets = [
@@ -183,23 +198,6 @@ class AmendmentAdmin(DomainAdmin):
     list_filter = ["status"]
     search_fields = ["convention__reference", "subject"]
     list_select_related = ["convention"]
-    autocomplete_fields = ["convention"]
-
-
-@admin.register(PaymentRequest)
-class PaymentRequestAdmin(DomainAdmin):
-    list_display = ["convention", "kind", "amount", "status", "certified_on", "payment_order_number", "paid_on"]
-    list_filter = ["status", "kind", "convention__fiscal_year"]
-    search_fields = ["convention__reference", "convention__beneficiary__name", "payment_order_number"]
-    list_select_related = ["convention__beneficiary"]
-    autocomplete_fields = ["convention"]
-
-
-@admin.register(Recovery)
-class RecoveryAdmin(DomainAdmin):
-    list_display = ["convention", "amount", "issued_on", "revenue_order_number", "recovered_on"]
-    search_fields = ["convention__reference", "convention__beneficiary__name"]
-    list_select_related = ["convention__beneficiary"]
     autocomplete_fields = ["convention"]
 
 

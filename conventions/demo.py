@@ -31,10 +31,10 @@ from .models import (
     PaymentKind,
     PaymentRequest,
     PaymentStatus,
-    Recovery,
     Status,
 )
 from .money import percent_of
+from .payment_services import recovery_issue_for_termination
 from .roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
 from .services import convention_load_history, convention_upsert, funder_upsert
 
@@ -249,8 +249,7 @@ FICTIONAL = [
                        Status.TERMINATED],
                  deliberation=("CULT 017-0988/25/BM", date(2025, 2, 27)), signed=(date(2025, 3, 10), date(2025, 3, 14)),
                  notified=date(2025, 3, 17), advance_paid=(date(2025, 4, 8), "M-2025-002961"),
-                 terminated=(date(2025, 10, 1), "Dissolution de l'association en septembre 2025 : reversement de "
-                             "l'acompte au prorata de la période non exécutée (art. 8).", D("3600.00"))),
+                 terminated=(date(2025, 10, 1), "Dissolution de l'association en septembre 2025.")),
         ],
     },
     {
@@ -391,11 +390,11 @@ def _load_fictional(funder, users, entry):
                 defaults={"subject": subject, "text": text, "new_period_end": new_end},
             )
         if "terminated" in spec:
-            terminated_on, reason, amount = spec["terminated"]
+            terminated_on, reason = spec["terminated"]
             Convention.objects.filter(pk=convention.pk).update(terminated_on=terminated_on)
-            Recovery.objects.update_or_create(
-                convention=convention, defaults={"amount": amount, "reason": reason, "issued_on": terminated_on},
-            )
+            convention.refresh_from_db()
+            convention.recoveries.all().delete()
+            recovery_issue_for_termination(convention=convention, user=users["agent"], pro_rata_temporis=True, reason=reason)
 
 
 def _load_payments(convention, spec, users):

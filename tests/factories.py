@@ -130,3 +130,25 @@ class IndicatorReportFactory(factory.django.DjangoModelFactory):
     convention = factory.SubFactory(ConventionFactory)
     indicator_set = factory.SubFactory(IndicatorSetFactory)
     year = 2025
+
+
+def staff_user(username: str, role: str):
+    """Return a staff user in the group of ``role`` (groups are created by the migrations' hook)."""
+    from django.contrib.auth.models import Group
+
+    from conventions.roles import sync_role_groups
+
+    sync_role_groups()
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def balanced_forecast(convention, charges=Decimal("100000"), granted=None):
+    """Give ``convention`` a balanced forecast budget whose charges total ``charges``."""
+    granted = convention.amount_granted if granted is None else granted
+    budget = BudgetFactory(convention=convention)
+    BudgetLineFactory(budget=budget, code="641", label="Salaires", amount=charges)
+    BudgetLineFactory(budget=budget, code="744", label=convention.funder.name, amount=granted, is_granting_funder=True)
+    BudgetLineFactory(budget=budget, code="756", label="Cotisations", amount=charges - granted)
+    return budget

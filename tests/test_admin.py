@@ -45,7 +45,7 @@ CHANGELIST_QUERIES = {
     "conventions.Convention": 11,
     "conventions.Document": 9,
     "conventions.Funder": 9,
-    "conventions.PaymentRequest": 10,
+    "conventions.PaymentRequest": 11,
     "conventions.Recovery": 9,
     "indicators.IndicatorDefinition": 10,
     "indicators.IndicatorReport": 10,
