@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 admin.site.site_header = "Conventions d'objectifs — espace des agents"
 admin.site.site_title = "Conventions d'objectifs"
 admin.site.index_title = "Gestion des conventions et des subventions"
+admin.site.enable_nav_sidebar = False  # wide tables need the room
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),

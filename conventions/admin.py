@@ -14,6 +14,7 @@ from .models import (
     Convention,
     Document,
     Funder,
+    Kind,
     Notification,
     PaymentRequest,
     StatusChange,
@@ -123,7 +124,7 @@ class NotificationInline(DomainTabularInline):
 @admin.register(Convention)
 class ConventionAdmin(LifecycleAdminMixin, DomainAdmin):
     list_display = [
-        "reference", "beneficiary", "fiscal_year", "kind", "status", "granted",
+        "reference", "association", "fiscal_year", "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
     ]
     list_filter = ["fiscal_year", "status", "funder", "kind"]
@@ -145,29 +146,40 @@ class ConventionAdmin(LifecycleAdminMixin, DomainAdmin):
         (_("Suivi"), {"fields": ["created_at", "updated_at"]}),
     ]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
 
     def _totals(self, obj):
         return totals_from_annotations(obj)
 
+    @admin.display(description=_("Association"), ordering="beneficiary__name")
+    def association(self, obj):
+        return obj.beneficiary.short_name
+
+    @admin.display(description=_("Type"), ordering="kind")
+    def kind_short(self, obj):
+        return _("Global") if obj.kind == Kind.OPERATING else _("Spécifique")
+
     @admin.display(description=_("Montant attribué"), ordering="amount_granted")
     def granted(self, obj):
         return format_euros(obj.amount_granted)
 
-    @admin.display(description=_("Total des charges"), ordering="forecast_charges")
+    @admin.display(description=_("Charges"), ordering="forecast_charges")
     def total_charges(self, obj):
         return format_euros(obj.forecast_charges)
 
-    @admin.display(description=_("Total des produits"), ordering="forecast_products")
+    @admin.display(description=_("Produits"), ordering="forecast_products")
     def total_products(self, obj):
         return format_euros(obj.forecast_products)
 
-    @admin.display(description=_("Part hors contributions en nature"))
+    @admin.display(description=_("Part hors nature"))
     def share(self, obj):
         return format_percent(self._totals(obj).funder_share(obj.amount_granted))
 
-    @admin.display(description=_("Part avec contributions en nature"))
+    @admin.display(description=_("Part avec nature"))
     def share_with_in_kind(self, obj):
         return format_percent(self._totals(obj).funder_share_with_in_kind(obj.amount_granted))
 

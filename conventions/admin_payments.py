@@ -30,7 +30,7 @@ from .payment_services import (
 
 
 class WaitingForFilter(admin.SimpleListFilter):
-    title = _("à traiter par")
+    title = _("file d'attente")
     parameter_name = "a_traiter"
 
     def lookups(self, request, model_admin):
@@ -81,7 +81,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 @admin.register(PaymentRequest)
 class PaymentRequestAdmin(DomainAdmin):
-    list_display = ["convention", "beneficiary", "kind", "amount_display", "status", "certified_on",
+    list_display = ["reference", "beneficiary", "kind", "amount_display", "status", "certified_on",
                     "commitment_number", "payment_order_number", "paid_on"]
     list_filter = [WaitingForFilter, "status", "kind", "convention__fiscal_year", "convention__funder"]
     search_fields = ["convention__reference", "convention__beneficiary__name", "convention__beneficiary__siret",
@@ -96,11 +96,18 @@ class PaymentRequestAdmin(DomainAdmin):
     fields = readonly_fields
     change_form_template = "admin/conventions/paymentrequest/change_form.html"
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def has_add_permission(self, request):
         return False  # The association requests a payment; its amount is computed, never typed.
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("Convention"), ordering="convention__reference")
+    def reference(self, obj):
+        return obj.convention.reference
 
     @admin.display(description=_("Association"), ordering="convention__beneficiary__name")
     def beneficiary(self, obj):

@@ -100,7 +100,7 @@ def test_budget_change_page_query_count_does_not_grow_with_lines(agent_client, s
 def test_convention_list_shows_totals_and_shares(agent_client, seed_convention):
     response = agent_client.get(reverse("admin:conventions_convention_changelist"))
     page = response.content.decode()
-    assert "Part hors contributions en nature" in page
+    assert "Part hors nature" in page
     assert "953\u202f330\u00a0€" in page and "6,92\u00a0%" in page
 
 
