@@ -7,6 +7,7 @@ from budgets.rules import budget_totals, totals_from_annotations
 from indicators.models import IndicatorReport
 
 from .admin_base import DomainAdmin, DomainTabularInline
+from .admin_compliance import ComplianceAdminMixin
 from .models import (
     Amendment,
     Convention,
@@ -107,7 +108,7 @@ class DocumentInline(DomainTabularInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(DomainAdmin):
+class ConventionAdmin(ComplianceAdminMixin, DomainAdmin):
     list_display = [
         "reference", "beneficiary", "fiscal_year", "kind", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
