@@ -9,7 +9,16 @@ from django.contrib.auth import get_user_model
 from beneficiaries.identifiers import luhn_is_valid
 from beneficiaries.models import Beneficiary, Civility, Membership
 from budgets.models import Budget, BudgetKind, BudgetLine
-from conventions.models import Convention, Funder
+from conventions.models import (
+    Convention,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Funder,
+    PaymentKind,
+    PaymentRequest,
+    PaymentStatus,
+)
 from indicators.models import IndicatorDefinition, IndicatorReport, IndicatorSet
 
 
@@ -130,3 +139,27 @@ class IndicatorReportFactory(factory.django.DjangoModelFactory):
     convention = factory.SubFactory(ConventionFactory)
     indicator_set = factory.SubFactory(IndicatorSetFactory)
     year = 2025
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    convention = factory.SubFactory(ConventionFactory)
+    kind = DocumentKind.INSURANCE
+    status = DocumentStatus.EXPECTED
+
+
+class PaymentRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentRequest
+
+    convention = factory.SubFactory(ConventionFactory)
+    kind = PaymentKind.ADVANCE
+    amount = Decimal("8000.00")
+    status = PaymentStatus.PAID
+    certified_by_name = "Camille DURAND"
+    certified_by_quality = "Présidente"
+    certified_on = date(2025, 4, 1)
+    payment_order_number = factory.Sequence(lambda n: f"M-2025-{n:06d}")
+    paid_on = date(2025, 4, 15)
