@@ -10,6 +10,11 @@ from .models import PART_LABELS, Role, ValueType
 from .rules import Figures, display_number, field_name, report_errors
 
 TEXT_MAX_LENGTH = 5000
+#: The label of the one field of an indicator that is not split, shown under the indicator's legend.
+SINGLE_LABELS = {
+    ValueType.COUNT: _("Nombre"), ValueType.AMOUNT: _("Montant en euros"),
+    ValueType.PERCENTAGE: _("Pourcentage"), ValueType.TEXT: _("Votre réponse"),
+}
 
 
 def _trimmed(value):
@@ -75,11 +80,37 @@ class IndicatorReportForm(forms.Form):
                 self.fields[field_name(definition, part)] = field
 
     def _make_field(self, definition, part):
+        """Label each field within its indicator's fieldset: « Femmes », « moins de 10 salariés », « Nombre »."""
         if part == "text":
-            return forms.CharField(label=definition.label, required=False, max_length=TEXT_MAX_LENGTH,
+            return forms.CharField(label=SINGLE_LABELS[ValueType.TEXT], required=False, max_length=TEXT_MAX_LENGTH,
                                    widget=forms.Textarea(attrs={"rows": 4}))
-        split = definition.role == Role.MAIN and definition.split_by_sex
-        return _number_field(definition, PART_LABELS[part] if split else definition.label)
+        if definition.role != Role.MAIN:
+            label = definition.label
+        elif definition.split_by_sex:
+            label = PART_LABELS[part]
+        else:
+            label = SINGLE_LABELS[definition.value_type]
+        return _number_field(definition, label)
+
+    @property
+    def error_count(self) -> int:
+        return len(self.non_field_errors()) + len(self.error_summary())
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """Return (field id, « indicator — field », message) for every error, in the form's order."""
+        entries = []
+        for definition in self.definitions:
+            main = definition.parent if definition.parent_id else None
+            for part in definition.parts:
+                bound = self[field_name(definition, part)]
+                if main is not None:
+                    label = f"{main.label} — {definition.label}"
+                elif definition.split_by_sex:
+                    label = f"{definition.label} — {bound.label}"
+                else:
+                    label = definition.label
+                entries += [(bound.id_for_label, label, error) for error in bound.errors]
+        return entries
 
     def clean(self):
         """Apply the rules of indicators/rules.py, so that every error shows at once on its field."""

@@ -107,6 +107,8 @@ def test_errors_are_summarised_at_the_top_and_tied_to_their_fields(member, repor
     assert 'class="error-summary" role="alert"' in page
     assert "2 erreurs à corriger" in page
     assert '<a href="#id_taux__total">Taux de satisfaction : Saisissez un nombre, par exemple 12 ou 12,5.</a>' in page
+    assert '<a href="#id_personnes__total">Personnes accompagnées — Total : Femmes (6)' in page
+    assert '<label for="id_taux__total">Pourcentage</label>' in page
     assert 'id="id_personnes__total_error">Femmes (6) + hommes (4) + non renseigné (0) = 10, différent du total (11).' in page
     assert 'aria-invalid="true"' in page and 'aria-describedby="id_personnes__total_helptext id_personnes__total_error"' in page
     assert report.values.get(definition__code="personnes").total is None  # nothing saved
