@@ -155,12 +155,15 @@ def _refusal(report: IndicatorReport, to: str) -> str:
     return _("Ce rapport a déjà été transmis : il ne peut plus être modifié, sauf s'il vous est renvoyé pour correction.")
 
 
-def _move(report: IndicatorReport, to: str, reason: str) -> None:
-    """Move ``report`` to ``to`` if its pipeline allows it, else refuse saying why."""
+def _move(report: IndicatorReport, to: str, reason: str, by=None) -> None:
+    """Move ``report`` to ``to`` if its pipeline allows it, else refuse saying why; the audit row
+    (django-simple-history) records who and why."""
     if to not in REPORT_TRANSITIONS[report.status]:
         raise ValidationError(_refusal(report, to))
     report.status = to
     report._change_reason = reason
+    if by is not None:
+        report._history_user = by
 
 
 def _refuse_unless_editable(report: IndicatorReport) -> None:
@@ -216,7 +219,7 @@ def indicator_report_submit(*, report: IndicatorReport, by=None,
     definitions = _check(report, figures, submitting=True)
     _store(report, definitions, figures)
     now = timezone.now()
-    _move(report, ReportStatus.SUBMITTED, "Transmis")
+    _move(report, ReportStatus.SUBMITTED, str(ReportStatus.SUBMITTED.label), by)
     report.submitted_at = now
     report.save()
     submission = IndicatorSubmission.objects.create(
@@ -235,7 +238,7 @@ def _review(report: IndicatorReport, *, to: str, by, comment: str, outcome: str)
     if not (by and by.has_perm("indicators.change_indicatorreport")):
         raise ValidationError(_("Seul un agent habilité peut valider ou renvoyer un rapport d'indicateurs."))
     report = _locked(report)
-    _move(report, to, comment or str(outcome))
+    _move(report, to, str(ReportStatus(to).label), by)  # the comment is kept on the report; the reason stays short
     now = timezone.now()
     report.review_comment, report.reviewed_by, report.reviewed_at = comment, by, now
     report.save()

@@ -136,7 +136,8 @@ def test_return_and_resubmit_keeps_both_versions(report):
     report.refresh_from_db()
     assert report.status == ReportStatus.VALIDATED and report.reviewed_by == agent
     assert saved(report)["personnes"].total == D("12")
-    assert report.history.filter(status=ReportStatus.RETURNED).exists()  # the audit trail
+    returned = report.history.get(status=ReportStatus.RETURNED)  # the audit trail, with a short reason
+    assert returned.history_change_reason == "Renvoyé pour correction" and returned.history_user == agent
 
 
 def test_returning_needs_a_comment(report):
