@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Budget
 from budgets.rules import budget_totals, totals_from_annotations
+from indicators.admin import review_link
 from indicators.models import IndicatorReport
 
 from .admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
@@ -62,11 +63,15 @@ class IndicatorReportInline(DomainTabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["year", "period_label", "indicator_set", "status", "due_on"]
+    fields = ["year", "period_label", "indicator_set", "status", "due_on", "review"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("examen"))
+    def review(self, report):
+        return review_link(report)
 
 
 class AmendmentInline(DomainTabularInline):
