@@ -6,7 +6,7 @@ Each view receives the ``BudgetAdmin`` to check the agent's permissions the admi
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -36,16 +36,8 @@ class YearExportForm(forms.Form):
                                                                       (exports.CSV, "CSV (.csv)")])
 
 
-def _download(spreadsheet: exports.SpreadsheetFile) -> HttpResponse:
-    response = HttpResponse(spreadsheet.content, content_type=spreadsheet.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{spreadsheet.filename}"'
-    return response
 
 
-def _format(fmt: str) -> str:
-    if fmt not in exports.FORMATS:
-        raise Http404
-    return fmt
 
 
 def _budget(model_admin, request, pk, *, change=False) -> Budget:
@@ -114,7 +106,7 @@ def import_file(model_admin, request, pk):
 
 def export_one(model_admin, request, pk, fmt):
     budget = _budget(model_admin, request, pk)
-    return _download(exports.export_budget(budget, _format(fmt)))
+    return exports.download(exports.export_budget(budget, exports.checked_format(fmt)))
 
 
 def export_year(model_admin, request):
@@ -126,13 +118,13 @@ def export_year(model_admin, request):
             for message in field_errors:
                 messages.error(request, f"{form.fields[field].label} : {message}" if field in form.fields else message)
         return redirect("admin:budgets_budget_changelist")
-    return _download(exports.export_year(form.cleaned_data["annee"], form.cleaned_data["format"]))
+    return exports.download(exports.export_year(form.cleaned_data["annee"], form.cleaned_data["format"]))
 
 
 def template(model_admin, request, fmt):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
-    return _download(exports.budget_template(_format(fmt)))
+    return exports.download(exports.budget_template(exports.checked_format(fmt)))
 
 
 def compare(model_admin, request, convention_pk):

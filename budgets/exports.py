@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.http import Http404, HttpResponse
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -54,6 +55,20 @@ class SpreadsheetFile:
     content: bytes
     filename: str
     content_type: str
+
+
+def checked_format(fmt: str) -> str:
+    """Return ``fmt`` if we export it (``xlsx`` or ``csv``), else answer 404."""
+    if fmt not in FORMATS:
+        raise Http404
+    return fmt
+
+
+def download(spreadsheet: SpreadsheetFile) -> HttpResponse:
+    """Return the spreadsheet as a file to download."""
+    response = HttpResponse(spreadsheet.content, content_type=spreadsheet.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{spreadsheet.filename}"'
+    return response
 
 
 def template_rows() -> list[list]:

@@ -6,6 +6,7 @@ Every total is computed here, from the lines, in the database; nothing else adds
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
@@ -338,8 +339,9 @@ class BudgetVariances:
         return [line for line in self.lines if line.missing_explanation]
 
     def line(self, code: str, label: str) -> LineVariance | None:
-        return self._by_key().get((code, label))
+        return self._by_key.get((code, label))
 
+    @cached_property
     def _by_key(self) -> dict[tuple[str, str], LineVariance]:
         return {(v.code, v.label): v for v in self.lines}
 

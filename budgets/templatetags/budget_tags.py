@@ -35,3 +35,29 @@ def signed_percent(share):
 def field_of(form, name):
     """Return the bound field ``name`` of ``form`` (for rows built from a list of names)."""
     return form[name]
+
+
+@register.filter
+def variance_of(variances, form):
+    """Return the forecast → actual variance of the line a form row shows, if any."""
+    if variances is None or not form.spec.code or not form.spec.label:
+        return None
+    return variances.line(form.spec.code, form.spec.label)
+
+
+@register.filter
+def invalid(field, error_id):
+    """Render a field marked invalid and described by its error message."""
+    return field.as_widget(attrs={"aria-invalid": "true", "aria-describedby": error_id})
+
+
+@register.filter
+def placeholder(field, text):
+    return field.as_widget(attrs={"placeholder": text})
+
+
+@register.filter
+def funding_label(value):
+    from budgets.models import FundingStatus
+
+    return FundingStatus(value).label if value in FundingStatus.values else ""
