@@ -63,7 +63,7 @@ class RowSpec:
 
 
 class LineForm(forms.Form):
-    code = forms.ChoiceField(label=gettext_lazy("Compte"), choices=())
+    code = forms.ChoiceField(label=gettext_lazy("Compte"), choices=(), required=False)
     label = forms.CharField(label=gettext_lazy("Libellé"), max_length=255, required=False)
     amount = AmountField(label=gettext_lazy("Montant"), required=False)
     funding_status = forms.ChoiceField(
@@ -105,6 +105,8 @@ class LineForm(forms.Form):
             data["label"] = self.spec.label
         if self.spec.code:
             data["code"] = self.spec.code
+        if data.get("amount") is not None and not data.get("code"):
+            self.add_error("code", _("Choisissez le compte de cette ligne."))
         if self.is_actual and self.spec.label_locked and data.get("amount") is None and "amount" not in self.errors:
             data["amount"] = Decimal("0.00")  # a forecast line left empty was not spent
         return data

@@ -116,7 +116,10 @@ def _refuse(message: str):
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".replace(".", ",") + " Mo"
+    """Return a file size the French way: « 800 Ko », « 5,0 Mo »."""
+    if size < 1024 * 1024:
+        return f"{-(-size // 1024)}\u00a0Ko"
+    return f"{size / (1024 * 1024):.1f}".replace(".", ",") + "\u00a0Mo"
 
 
 def read_upload(uploaded_file) -> tuple[str, bytes]:
@@ -231,7 +234,7 @@ def _read_csv(content: bytes) -> Sheet:
     max_rows = _setting("BUDGET_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
     sheet = Sheet()
     try:
-        for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
             number = len(sheet.rows) + 1
             if number > max_rows + 1:
                 _refuse(_("Le fichier compte plus de %(max)s lignes : découpez-le.") % {"max": max_rows})

@@ -118,9 +118,7 @@ class BudgetLineLoader(BaseInstanceLoader):
         self.instances = {(line.code, line.label): line for line in resource.get_queryset()}
 
     def get_instance(self, row):
-        code = clean_code(row.get(COL_CODE))
-        label = LabelWidget().clean(row.get(COL_LABEL), row=row) if code in chart.ACCOUNTS else None
-        return self.instances.get((code, label))
+        return self.instances.get(self.resource.row_key(row))
 
 
 class BudgetLineImportResource(resources.ModelResource):
@@ -156,22 +154,30 @@ class BudgetLineImportResource(resources.ModelResource):
         self.file_rows = file_rows or {}
         self.seen: dict[tuple[str, str], int] = {}
         self.matched_pks: set[int] = set()
+        self._key_row, self._key = None, None
 
     def get_queryset(self):
         return BudgetLine.objects.filter(budget=self.budget)
 
     def init_instance(self, row=None):
-        return BudgetLine(budget=self.budget)
+        return BudgetLine(budget_id=self.budget.pk)
+
+    def row_key(self, row) -> tuple[str, str] | None:
+        """Return the natural key (account, label) of a row, once per row; None if the account is unknown."""
+        if self._key_row is not row:
+            code = clean_code(row.get(COL_CODE))
+            self._key_row = row
+            self._key = (code, LabelWidget().clean(row.get(COL_LABEL), row=row)) if code in chart.ACCOUNTS else None
+        return self._key
 
     def file_row(self, row_number: int) -> int:
         """Return the spreadsheet's row number of the dataset's ``row_number``."""
         return self.file_rows.get(row_number, row_number + 1)
 
     def before_import_row(self, row, **kwargs):
-        code = clean_code(row.get(COL_CODE))
-        if code not in chart.ACCOUNTS:
+        key = self.row_key(row)
+        if key is None:
             return
-        key = (code, LabelWidget().clean(row.get(COL_LABEL), row=row))
         number = self.file_row(kwargs["row_number"])
         if key in self.seen:
             raise ValidationError({"label": _("Ligne en double : le compte %(code)s « %(label)s » figure déjà "

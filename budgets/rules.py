@@ -236,6 +236,11 @@ class BudgetReport:
     cofunders: list[Cofunder]
     warnings: list[str]
 
+    @classmethod
+    def empty(cls) -> "BudgetReport":
+        """Return the report of a budget not started yet: every total zero, nothing to warn of."""
+        return cls(BudgetTotals(), [ChapterSubtotal(chapter, ZERO) for chapter in chart.CHAPTERS], [], [])
+
     @property
     def balance_message(self) -> str | None:
         return balance_message(self.totals)

@@ -19,7 +19,7 @@ from beneficiaries.portal import MemberConventionMixin
 from . import exports
 from .forms import ImportForm, LineFormSet, budget_rows
 from .models import Budget, BudgetKind
-from .rules import budget_report, budget_variances
+from .rules import BudgetReport, budget_report, budget_variances
 from .services import (
     budget_create_actual,
     budget_get_or_create,
@@ -115,7 +115,7 @@ class BudgetFormView(BudgetMixin, TemplateView):
     def page_context(self, budget, *, formset=None, invalid=False, errors=(), show_problems=False):
         is_actual = self.kind == BudgetKind.ACTUAL
         variances = budget_variances(self.convention) if is_actual else None
-        report = budget_report(budget) if budget else None
+        report = budget_report(budget) if budget else BudgetReport.empty()
         editable = budget is None or budget.is_editable
         problems = list(errors)
         if show_problems and budget is not None and editable:
@@ -130,8 +130,7 @@ class BudgetFormView(BudgetMixin, TemplateView):
         return self.get_context_data(
             budget=budget, formset=formset, report=report, variances=variances, editable=editable,
             is_actual=is_actual, problems=problems, invalid=invalid,
-            share=report.totals.funder_share(self.convention.amount_granted) if report else None,
-            share_with_in_kind=report.totals.funder_share_with_in_kind(self.convention.amount_granted) if report else None,
+            share=report.totals.funder_share(self.convention.amount_granted),
         )
 
 
