@@ -4,7 +4,6 @@ editing, review (validate / return), import, export and the forecast / actual co
 from functools import update_wrapper
 
 from django.contrib import admin
-from django.db.models import Count
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +12,7 @@ from conventions.admin_base import DomainAdmin, DomainTabularInline
 from conventions.money import format_euros
 
 from . import admin_views
-from .models import Budget, BudgetLine
+from .models import Budget, BudgetKind, BudgetLine
 from .rules import block_annotations, budget_report, totals_from_annotations
 
 
@@ -26,15 +25,22 @@ class BudgetLineInline(DomainTabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).in_chart_order()
 
+    def get_fields(self, request, obj=None):
+        """Show the explanation column on the actual budget only (Cerfa 15059)."""
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.kind != BudgetKind.ACTUAL:
+            fields = [name for name in fields if name != "explanation"]
+        return fields
+
 
 class BudgetAdmin(DomainAdmin):
-    list_display = ["convention", "beneficiary", "fiscal_year", "kind", "scope", "status", "charges", "products",
-                    "gap", "line_count"]
+    list_display = ["reference", "beneficiary", "fiscal_year", "kind", "status", "charges", "products", "gap"]
+    list_display_links = ["reference"]
     list_filter = ["kind", "status", "scope", "convention__fiscal_year"]
     search_fields = ["convention__reference", "convention__beneficiary__name"]
     autocomplete_fields = ["convention"]
     inlines = [BudgetLineInline]
-    readonly_fields = ["version"]
+    readonly_fields = ["review_comment", "version"]
     change_form_template = "budgets/admin/budget_change_form.html"
     change_list_template = "budgets/admin/budget_change_list.html"
     fieldsets = [
@@ -48,7 +54,7 @@ class BudgetAdmin(DomainAdmin):
     def get_queryset(self, request):
         return (
             super().get_queryset(request).for_list()
-            .annotate(**block_annotations("lines__"), line_count=Count("lines"))
+            .annotate(**block_annotations("lines__"))
         )
 
     def _view(self, func):
@@ -100,13 +106,17 @@ class BudgetAdmin(DomainAdmin):
     def _totals(self, obj):
         return totals_from_annotations(obj, prefix="sum_")
 
+    @admin.display(description=_("Convention"), ordering="convention__reference")
+    def reference(self, obj):
+        return obj.convention.reference
+
     @admin.display(description=_("Association"), ordering="convention__beneficiary__name")
     def beneficiary(self, obj):
         return obj.convention.beneficiary.short_name
 
     @admin.display(description=_("Exercice"), ordering="convention__fiscal_year")
     def fiscal_year(self, obj):
-        return obj.convention.fiscal_year
+        return str(obj.convention.fiscal_year)
 
     @admin.display(description=_("Charges"), ordering="sum_charges")
     def charges(self, obj):
@@ -122,10 +132,6 @@ class BudgetAdmin(DomainAdmin):
         if totals.is_balanced:
             return format_html('<span class="budget-ok">{}</span>', _("équilibré"))
         return format_html('<strong class="budget-warning">{}</strong>', format_euros(totals.gap))
-
-    @admin.display(description=_("Lignes"), ordering="line_count")
-    def line_count(self, obj):
-        return obj.line_count
 
 
 admin.site.register(Budget, BudgetAdmin)
