@@ -16,18 +16,10 @@ from django.utils.translation import gettext_lazy
 from conventions.models import Convention
 
 from . import exports
+from .forms import ImportForm
 from .models import Budget, BudgetKind
 from .rules import Variance, budget_variances
 from .services import budget_import, budget_return, budget_validate
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Fichier du budget (.xlsx ou .csv)"),
-        help_text=gettext_lazy("Le fichier remplace toutes les lignes du budget ; rien n'est enregistré si une "
-                               "ligne est refusée."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-    )
 
 
 class YearExportForm(forms.Form):

@@ -3,6 +3,8 @@
    integer cents, never as floating-point euros. */
 (function () {
   "use strict";
+  var summary = document.getElementById("erreurs");
+  if (summary) { summary.focus(); }
   var form = document.querySelector("form[data-budget-form]");
   if (!form) { return; }
   var NNBSP = "\u202f", NBSP = "\u00a0";
