@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from conventions.money import format_euros, format_percent
 
 from . import chart, rules
+from .imports import import_lines
 from .models import Budget, BudgetKind, BudgetLine, BudgetScope, BudgetStatus, FundingStatus
 
 #: Fields a line carries besides its natural key (account code, label).
@@ -267,8 +268,6 @@ def budget_import(*, budget: Budget, uploaded_file, user):
     Returns an ``ImportSummary``; raises ``ValidationError`` (``BudgetImportError`` for errors
     per row and column) with French messages when the file or one of its rows is refused.
     """
-    from .imports import import_lines
-
     with transaction.atomic():
         budget = _locked(budget)
         _require_editable(budget)

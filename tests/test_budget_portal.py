@@ -24,6 +24,7 @@ from .factories import (
 FORM_QUERIES = 11
 ACTUAL_FORM_QUERIES = 14
 OVERVIEW_QUERIES = 6
+IMPORT_PAGE_QUERIES = 6
 
 
 @pytest.fixture
@@ -334,3 +335,20 @@ def test_overview_lists_both_budgets_with_a_flat_query_count(client_member, fore
         page = client_member.get(target).content.decode()
     assert "Budget prévisionnel" in page and "Établir le compte rendu financier" in page
     assert len(ctx) == OVERVIEW_QUERIES
+
+
+def test_import_page_has_a_pinned_query_count(client_member, forecast):
+    target = url("forecast_import", forecast.convention)
+    client_member.get(target)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client_member.get(target).content.decode()
+    assert '<label for="id_file">Fichier du budget (.xlsx ou .csv)</label>' in page
+    assert len(ctx) == IMPORT_PAGE_QUERIES
+
+
+def test_a_tampered_post_is_refused_without_a_server_error(client_member, forecast):
+    response = client_member.post(url("forecast", forecast.convention), {"action": "submit", "l-0-amount": "5"})
+    assert response.status_code == 200
+    assert "Le formulaire contient des erreurs : rien n'a été enregistré." in response.content.decode()
+    forecast.refresh_from_db()
+    assert forecast.status == BudgetStatus.DRAFT and forecast.lines.count() == 5
