@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +43,8 @@ class BudgetInline(DomainTabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["kind", "scope", "status", "totals"]
-    readonly_fields = ["kind", "scope", "status", "totals"]
+    fields = ["kind", "scope", "status", "totals", "compare"]
+    readonly_fields = ["kind", "scope", "status", "totals", "compare"]
     verbose_name_plural = _("Budgets (le détail des lignes s'ouvre par « Modifier »)")
 
     def has_add_permission(self, request, obj=None):
@@ -56,6 +57,11 @@ class BudgetInline(DomainTabularInline):
             "Charges {} · Produits {} · Écart {}",
             format_euros(totals.charges), format_euros(totals.products), format_euros(totals.gap),
         )
+
+    @admin.display(description=_("Comparaison"))
+    def compare(self, budget):
+        url = reverse("admin:budgets_budget_compare", args=[budget.convention_id])
+        return format_html('<a href="{}">{}</a>', url, _("Prévisionnel / réalisé côte à côte"))
 
 
 class IndicatorReportInline(DomainTabularInline):

@@ -200,3 +200,16 @@ def indicator_set_for_tests(year: int = 2025, structure_type: str = "Structures 
             DefinitionInput("bilan", "Bilan de l'année", value_type=ValueType.TEXT, is_required=False),
         ], **kwargs,
     )
+
+BALANCED_LINES = [  # charges 10 000 € = produits 10 000 €; 86 = 87 = 500 €
+    ("641", "Salaires", "6000"), ("613", "Loyer", "4000"), ("864", "Bénévolat", "500"),
+    ("744", "Métropole Aix-Marseille-Provence", "10000"), ("870", "Bénévoles", "500"),
+]
+
+
+def add_balanced_lines(budget, lines=BALANCED_LINES):
+    """Give ``budget`` a small balanced set of lines whose granting funder line is 10 000 €."""
+    for code, label, amount in lines:
+        BudgetLineFactory(budget=budget, code=code, label=label, amount=Decimal(amount),
+                          is_granting_funder=code == "744", funding_status="obtained" if code == "744" else "")
+    return budget
