@@ -7,10 +7,10 @@ from budgets.rules import budget_totals, totals_from_annotations
 from indicators.models import IndicatorReport
 
 from .admin_base import DomainAdmin, DomainTabularInline
+from .admin_documents import DocumentInline  # also registers DocumentAdmin
 from .models import (
     Amendment,
     Convention,
-    Document,
     Funder,
     PaymentRequest,
     Recovery,
@@ -98,12 +98,6 @@ class PaymentRequestInline(DomainTabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-class DocumentInline(DomainTabularInline):
-    model = Document
-    extra = 0
-    fields = ["kind", "due_on", "status", "file", "rejection_reason"]
 
 
 @admin.register(Convention)
@@ -198,15 +192,6 @@ class PaymentRequestAdmin(DomainAdmin):
 @admin.register(Recovery)
 class RecoveryAdmin(DomainAdmin):
     list_display = ["convention", "amount", "issued_on", "revenue_order_number", "recovered_on"]
-    search_fields = ["convention__reference", "convention__beneficiary__name"]
-    list_select_related = ["convention__beneficiary"]
-    autocomplete_fields = ["convention"]
-
-
-@admin.register(Document)
-class DocumentAdmin(DomainAdmin):
-    list_display = ["convention", "kind", "due_on", "status"]
-    list_filter = ["status", "kind"]
     search_fields = ["convention__reference", "convention__beneficiary__name"]
     list_select_related = ["convention__beneficiary"]
     autocomplete_fields = ["convention"]

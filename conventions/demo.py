@@ -292,6 +292,9 @@ def load_demo() -> list[DemoAccount]:
     _load_seed_agreement(funder, users)
     for entry in FICTIONAL:
         _load_fictional(funder, users, entry)
+    from .demo_portal import load_portal_demo
+
+    load_portal_demo(users)
     return DEMO_ACCOUNTS
 
 

@@ -1,5 +1,18 @@
 """Portal URLs of the conventions app, included under /portail/ by config/urls.py."""
 
+from django.urls import path
+
+from . import portal_documents
+
 app_name = "portal_conventions"
 
 urlpatterns: list = []
+
+# Documents the association owes (justificatifs): conventions/portal_documents.py.
+urlpatterns += [
+    path("<int:convention_pk>/justificatifs/", portal_documents.DocumentListView.as_view(), name="documents"),
+    path("<int:convention_pk>/justificatifs/<int:pk>/deposer/", portal_documents.DocumentUploadView.as_view(),
+         name="document_upload"),
+    path("<int:convention_pk>/justificatifs/<int:pk>/fichier/", portal_documents.DocumentFileView.as_view(),
+         name="document_file"),
+]

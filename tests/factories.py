@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from beneficiaries.identifiers import luhn_is_valid
 from beneficiaries.models import Beneficiary, Civility, Membership
 from budgets.models import Budget, BudgetKind, BudgetLine
-from conventions.models import Convention, Funder
+from conventions.models import Convention, Document, DocumentKind, Funder
 from indicators.models import IndicatorDefinition, IndicatorReport, IndicatorSet
 
 
@@ -130,3 +130,14 @@ class IndicatorReportFactory(factory.django.DjangoModelFactory):
     convention = factory.SubFactory(ConventionFactory)
     indicator_set = factory.SubFactory(IndicatorSetFactory)
     year = 2025
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """An expected document (justificatif), without a file; ``tests.samples`` makes files."""
+
+    class Meta:
+        model = Document
+
+    convention = factory.SubFactory(ConventionFactory)
+    kind = DocumentKind.INSURANCE
+    due_on = date(2025, 6, 30)

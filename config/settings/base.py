@@ -54,6 +54,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "beneficiaries.context_processors.portal",
             ],
         },
     },
@@ -112,6 +113,11 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="conventions@metropole.invalid")
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# Portal (issue 7): invitation links expire; uploaded documents have a size limit.
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 
 LOGGING = {
     "version": 1,

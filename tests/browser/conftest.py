@@ -1,0 +1,122 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium on pytest-django's live server.
+
+Reusable by every browser test under ``tests/browser/``:
+
+- ``page``: a fresh French-speaking Chromium page (1280 px wide; ``set_viewport_size`` for 375);
+- ``portal_login(page, live_server, user)``: log in through the portal's login form;
+- ``assert_accessible(page)``: run axe-core on the current page and fail on any serious or
+  critical violation, listing each with the elements concerned.
+
+Tests are marked ``browser`` and skipped, with the reason, when /usr/bin/chromium or Playwright
+is missing; ``assert_accessible`` also needs axe-core (``make browser-deps``). No browser is
+ever downloaded: Playwright launches the system Chromium through ``executable_path``.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+#: Root in a container, no network: no sandbox, no GPU, nothing that calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--lang=fr-FR",
+]
+#: axe-core impacts that fail a test.
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# there (factories) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def browser_skip_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"Chromium absent ({CHROMIUM}) : apt-get install chromium chromium-driver"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright pour Python absent : pip install -e '.[dev]'"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = browser_skip_reason()
+    if reason:
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def portal_login():
+    """Return ``login(page, live_server, user, password=…)``: log in through the login form."""
+
+    def login(page, live_server, user, password="motdepasse-solide-42"):  # noqa: S107 - factories
+        page.goto(f"{live_server.url}/portail/connexion/")
+        page.get_by_label("Identifiant").fill(user.get_username())
+        page.get_by_label("Mot de passe").fill(password)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state()
+        assert "/portail/connexion/" not in page.url, "login failed"
+
+    return login
+
+
+def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
+    """Run axe-core on ``page`` and return its violations of the given impacts."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+            resultTypes: ['violations'],
+        })"""
+    )
+    return [v for v in results["violations"] if v.get("impact") in impacts]
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {json.dumps(node['target'])}: {node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def assert_accessible():
+    """Return ``check(page)``: fail when axe-core finds a serious or critical violation."""
+    if not AXE_JS.exists():
+        pytest.skip("axe-core absent : make browser-deps (npm ci dans tests/browser)")
+
+    def check(page, label: str = ""):
+        violations = axe_violations(page)
+        where = label or page.url
+        assert violations == [], f"axe-core, {where}:\n{describe(violations)}"
+
+    return check
