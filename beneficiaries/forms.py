@@ -50,15 +50,15 @@ class AccountCreationForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
-        elif password1:
+        if password1:
             user = get_user_model()(username=self.email, email=self.email,
                                     first_name=cleaned.get("first_name", ""), last_name=cleaned.get("last_name", ""))
             try:
                 password_validation.validate_password(password1, user)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
         return cleaned
 
 

@@ -97,8 +97,9 @@ class CurrentBeneficiaryMixin(LoginRequiredMixin):
 class MemberConventionMixin(LoginRequiredMixin):
     """Load ``self.convention`` from the URL's ``convention_pk``, for members of its association only.
 
-    The header then names the agreement's association (without touching the session, so that
-    page query counts stay the same from one request to the next).
+    The header then names the agreement's association; a member of several associations who
+    had picked another one now works for this one (a member of one association never has the
+    session written, so page query counts stay the same from one request to the next).
     """
 
     convention_url_kwarg = "convention_pk"
@@ -108,6 +109,8 @@ class MemberConventionMixin(LoginRequiredMixin):
             self.convention = get_member_convention_or_404(request.user, kwargs[self.convention_url_kwarg])
             request.portal_beneficiary_id = self.convention.beneficiary_id
             request.__dict__.pop("_portal_header", None)
+            if request.session.get(SESSION_KEY) not in (None, self.convention.beneficiary_id):
+                request.session[SESSION_KEY] = self.convention.beneficiary_id
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

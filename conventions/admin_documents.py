@@ -99,7 +99,8 @@ class DocumentAdmin(DomainAdmin):
         form = RejectForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                document_reject(document=document, reason=form.cleaned_data["reason"], by=request.user)
+                document_reject(document=document, reason=form.cleaned_data["reason"], by=request.user,
+                                site_url=request.build_absolute_uri("/"))
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:

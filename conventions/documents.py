@@ -17,7 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -202,8 +205,9 @@ def document_accept(*, document: Document, by=None) -> Document:
 
 
 @transaction.atomic
-def document_reject(*, document: Document, reason: str, by=None) -> Document:
-    """Reject a received document with ``reason``, shown to the association (staff)."""
+def document_reject(*, document: Document, reason: str, by=None, site_url: str = "") -> Document:
+    """Reject a received document with ``reason`` (staff): the association reads it on the
+    portal, and its members get it by email with a link to the page (on ``site_url``)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Indiquez le motif du refus : l'association le lira.")}, code="required")
@@ -214,4 +218,24 @@ def document_reject(*, document: Document, reason: str, by=None) -> Document:
     document.rejection_reason = reason
     _audit(document, by, _("Refusé"))
     document.save()
+    _notify_rejection(document, site_url)
     return document
+
+
+def _notify_rejection(document: Document, site_url: str) -> None:
+    """Tell the association's members, once the transaction commits, why a document was refused."""
+    from beneficiaries.models import Membership
+
+    recipients = sorted(set(
+        Membership.objects.filter(beneficiary_id=document.convention.beneficiary_id, is_active=True)
+        .exclude(user__email="").values_list("user__email", flat=True)
+    ))
+    if not recipients:
+        return
+    convention = Document.objects.select_related("convention").get(pk=document.pk).convention
+    context = {"document": document, "convention": convention,
+               "link": site_url.rstrip("/") + reverse("portal_conventions:documents",
+                                                        kwargs={"convention_pk": convention.pk})}
+    subject = render_to_string("conventions/email/document_rejected_subject.txt", context).strip()
+    body = render_to_string("conventions/email/document_rejected_body.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))

@@ -286,3 +286,13 @@ def test_a_revoked_membership_no_longer_counts(client, member_of_two):
     Membership.objects.filter(user=user, beneficiary=beta).update(is_active=False)
     page = text(client.get(reverse("portal:home")))
     assert "Association Alpha" in page and "AMP-BETA" not in page
+
+
+def test_opening_an_agreement_of_another_of_ones_associations_switches_to_it(client, member_of_two):
+    user, alpha, beta = member_of_two
+    client.force_login(user)
+    client.post(reverse("portal:choose_beneficiary"), {"beneficiary": alpha.pk})
+    beta_convention = beta.conventions.get()
+    page = text(client.get(reverse("portal_conventions:documents", kwargs={"convention_pk": beta_convention.pk})))
+    assert f'<option value="{beta.pk}" selected>' in page
+    assert "AMP-BETA" in text(client.get(reverse("portal:home")))

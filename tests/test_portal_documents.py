@@ -5,6 +5,7 @@ from datetime import date
 from html import unescape
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -261,7 +262,8 @@ def test_a_member_cannot_use_the_staff_download(client, member, uploaded):
 
 # -- staff review in the admin --------------------------------------------------------------------
 
-def test_the_agent_rejects_with_a_reason_the_member_reads(agent_client, uploaded):
+def test_the_agent_rejects_with_a_reason_the_member_reads(agent_client, uploaded, django_capture_on_commit_callbacks):
+    MembershipFactory(beneficiary=uploaded.convention.beneficiary, user__email="tresoriere@example.invalid")
     change = reverse("admin:conventions_document_change", args=[uploaded.pk])
     assert "Refuser avec un motif" in text(agent_client.get(change))
     reject = reverse("admin:conventions_document_reject", args=[uploaded.pk])
@@ -271,11 +273,17 @@ def test_the_agent_rejects_with_a_reason_the_member_reads(agent_client, uploaded
     uploaded.refresh_from_db()
     assert uploaded.status == DocumentStatus.RECEIVED
 
-    response = agent_client.post(reject, {"reason": "Attestation expirée au 31/12/2024."})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_client.post(reject, {"reason": "Attestation expirée au 31/12/2024."})
     assert response.status_code == 302
     uploaded.refresh_from_db()
     assert uploaded.status == DocumentStatus.REJECTED and uploaded.rejection_reason == "Attestation expirée au 31/12/2024."
     assert uploaded.history.first().history_user.username == "agent"
+    message = mail.outbox[-1]
+    assert message.to == ["tresoriere@example.invalid"]
+    assert message.subject == "Justificatif à déposer de nouveau : Attestation d'assurance — AMP-2025-DOC"
+    assert "Motif : Attestation expirée au 31/12/2024." in message.body
+    assert f"http://testserver/portail/conventions/{uploaded.convention_id}/justificatifs/" in message.body
 
 
 def test_the_agent_accepts_a_received_document(agent_client, uploaded):
