@@ -240,7 +240,8 @@ def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(c
 def member_of_two(db):
     user = UserFactory(username="double")
     first = ConventionFactory(beneficiary=BeneficiaryFactory(name="Association Alpha"), reference="AMP-ALPHA")
-    second = ConventionFactory(beneficiary=BeneficiaryFactory(name="Association Bêta"), reference="AMP-BETA")
+    # A large id: ids in the page must not be written the French way (« 54 321 »).
+    second = ConventionFactory(beneficiary=BeneficiaryFactory(name="Association Bêta", pk=54321), reference="AMP-BETA")
     for convention in (first, second):
         MembershipFactory(user=user, beneficiary=convention.beneficiary)
     return user, first.beneficiary, second.beneficiary
@@ -257,7 +258,8 @@ def test_a_member_of_several_associations_picks_one(client, member_of_two):
     page = text(response)
     assert "Vous travaillez maintenant pour « Association Bêta »." in page
     assert "AMP-BETA" in page and "AMP-ALPHA" not in page
-    assert f'<option value="{beta.pk}" selected>' in page  # the header's picker
+    assert '<option value="54321" selected>' in page  # the header's picker
+    assert 'name="beneficiary" value="54321"' in text(client.get(reverse("portal:choose_beneficiary")))
 
     page = text(client.post(reverse("portal:choose_beneficiary"), {"beneficiary": alpha.pk}, follow=True))
     assert "AMP-ALPHA" in page and "AMP-BETA" not in page

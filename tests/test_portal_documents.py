@@ -193,8 +193,9 @@ def test_an_accepted_document_can_no_longer_be_replaced(client, member, document
 
 def test_the_page_shows_each_slot_with_its_due_date_state_and_overdue_flag(client, member, document):
     DocumentFactory(convention=document.convention, kind=DocumentKind.STATUTES, due_on=None,
-                    status=DocumentStatus.ACCEPTED)
+                    status=DocumentStatus.ACCEPTED, pk=12345)
     page = text(client.get(list_url(document)))
+    assert 'id="document-12345"' in page  # the anchor the upload redirects to, not « 12 345 »
     assert "Attestation d'assurance" in page and 'À fournir avant le <time datetime="2025-06-30">30 juin 2025</time>' in page
     assert "En retard" in page and "Statuts" in page and "Sans date limite" in page
     assert page.index("Attestation d'assurance") < page.index("Statuts")  # to do first, accepted last

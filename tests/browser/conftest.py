@@ -62,12 +62,30 @@ def browser():
     playwright.stop()
 
 
+#: Where a failed browser test leaves a screenshot and the page's HTML.
+FAILURES_DIR = Path(__file__).resolve().parents[2] / ".test-media" / "browser-failures"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # 2 shared cores: be patient, but not forever
     page = context.new_page()
     yield page
+    if getattr(request.node, "browser_call_failed", False):
+        FAILURES_DIR.mkdir(parents=True, exist_ok=True)
+        stem = FAILURES_DIR / request.node.name.replace("/", "_")
+        page.screenshot(path=f"{stem}.png", full_page=True)
+        Path(f"{stem}.html").write_text(page.content())
+        print(f"\nPage at failure ({page.url}): {stem}.png, {stem}.html")
     context.close()
 
 

@@ -67,6 +67,22 @@ def test_public_pages_are_accessible(page, live_server, assert_accessible):
         check_both_widths(page, assert_accessible, label)
 
 
+def test_the_new_password_form_is_accessible(page, live_server, assert_accessible):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = UserFactory(email="camille@example.invalid")
+    link = reverse("portal:password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)})
+    page.goto(live_server.url + link)
+    assert page.get_by_role("heading", level=1).inner_text() == "Choisir un nouveau mot de passe"
+    check_both_widths(page, assert_accessible, "nouveau mot de passe")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    assert "Le formulaire contient 2 erreurs" in page.get_by_role("alert").inner_text()
+    check_both_widths(page, assert_accessible, "nouveau mot de passe en erreur")
+
+
 def test_login_errors_are_summarised_and_tied_to_their_field(page, live_server, assert_accessible):
     page.goto(live_server.url + reverse("portal:login"))
     page.get_by_role("button", name="Se connecter").click()
