@@ -23,12 +23,12 @@ from .models import Beneficiary
 #: Agreements that expect nothing more from the association.
 FINISHED_STATES = (Status.CLOSED, Status.REFUSED, Status.CANCELLED)
 
-#: Portal page of each kind of item (None until that page exists): set by the app that owns it.
+#: Portal page of each kind of item (its URL takes the agreement's ``convention_pk``).
 ITEM_URL_NAMES = {
     "document": "portal_conventions:documents",
-    "budget": None,
-    "indicators": None,
-    "payment": None,
+    "budget": "portal_budgets:overview",
+    "indicators": "portal_indicators:report_list",
+    "payment": "portal_conventions:payments",
 }
 
 

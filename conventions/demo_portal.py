@@ -1,7 +1,8 @@
-"""Demo data for the association portal: documents in every state, and a pending invitation.
+"""Demo data for the association portal: a rejected document, and a pending invitation.
 
-Gives the member ``asso2`` (Les Jardins partagés de l'Huveaune) a home page with overdue and
-upcoming items, a rejected document with its reason, and the agent an invitation to look at.
+Gives the member ``asso2`` (Les Jardins partagés de l'Huveaune) a document refused with its
+reason (the documents an agreement owes are created by ``conventions.documents.documents_expect``
+and the reminders command), and the agent an invitation to look at.
 """
 
 from beneficiaries.models import Beneficiary, Invitation, MemberRole
@@ -10,11 +11,6 @@ from beneficiaries.services import invitation_create
 from .deadlines import justification_due_date
 from .models import Convention, Document, DocumentKind, DocumentStatus
 
-JUSTIFICATION_DOCUMENTS = (
-    DocumentKind.ANNUAL_ACCOUNTS, DocumentKind.ACTIVITY_REPORT, DocumentKind.GENERAL_ASSEMBLY,
-    DocumentKind.FINANCIAL_REPORT,
-)
-
 
 def load_portal_demo(users: dict) -> None:
     """Add the portal's demo documents and invitation (idempotent)."""
@@ -22,8 +18,6 @@ def load_portal_demo(users: dict) -> None:
     if convention is None:
         return
     due_on = justification_due_date(convention)
-    for kind in JUSTIFICATION_DOCUMENTS:
-        Document.objects.get_or_create(convention=convention, kind=kind, defaults={"due_on": due_on})
     Document.objects.update_or_create(
         convention=convention, kind=DocumentKind.LOGO_PROOF,
         defaults={"due_on": due_on, "status": DocumentStatus.REJECTED,

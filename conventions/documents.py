@@ -1,4 +1,6 @@
-"""The documents an association owes (justificatifs): what a file may be, and every write.
+"""The documents an association owes (justificatifs): which ones, what a file may be, every write.
+
+``documents_expect`` creates the documents an agreement owes when it becomes active.
 
 A file is accepted for what it IS, never for what its name or declared type says: its first
 bytes must be those of a PDF, a JPEG or a PNG, and the file must then open as one. A PNG named
@@ -25,7 +27,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .compliance import association_years, auditor_required
 from .models import Document, DocumentStatus
+from .obligations import expected_documents
+from .services import convention_schedule_documents
+
+
+def documents_expect(*, convention) -> list:
+    """Create the documents ``convention`` owes and does not have yet, with their due dates."""
+    key = (convention.beneficiary_id, convention.fiscal_year)
+    year = association_years([key])[key]
+    expected = expected_documents(convention, auditor_required=auditor_required(year.public_subsidies))
+    return convention_schedule_documents(convention=convention, expected=expected)
 
 
 @dataclass(frozen=True)

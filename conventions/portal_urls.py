@@ -2,11 +2,14 @@
 
 from django.urls import path
 
-from . import portal_documents
+from . import portal_documents, portal_payments
 
 app_name = "portal_conventions"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("<int:convention_pk>/versements/", portal_payments.PaymentsView.as_view(), name="payments"),
+    path("<int:convention_pk>/versements/<int:pk>/pdf/", portal_payments.PaymentPdfView.as_view(), name="payment_pdf"),
+]
 
 # Documents the association owes (justificatifs): conventions/portal_documents.py.
 urlpatterns += [

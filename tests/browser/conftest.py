@@ -28,11 +28,6 @@ CHROMIUM_ARGS = [
 #: axe-core impacts that fail a test.
 BLOCKING_IMPACTS = {"serious", "critical"}
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# there (factories) are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def browser_skip_reason() -> str | None:
     if not CHROMIUM.exists():
         return f"Chromium absent ({CHROMIUM}) : apt-get install chromium chromium-driver"
@@ -51,15 +46,29 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module, stopped after it.
+
+    Playwright's sync API runs an event loop in the test thread, so Django takes the ORM calls
+    the tests make there (factories) for async code: allow them while the browser runs, and only
+    then (``manage.py check --deploy`` rightly refuses that variable).
+    """
     from playwright.sync_api import sync_playwright
 
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-    yield chromium
-    chromium.close()
-    playwright.stop()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 #: Where a failed browser test leaves a screenshot and the page's HTML.
