@@ -87,3 +87,17 @@ def eligible_expenses(budget) -> Decimal:
     the actual and the forecast budgets.
     """
     return budget_totals(budget).charges
+
+
+def chapter_subtotals(budget) -> list[tuple[chart.Chapter, list, Decimal]]:
+    """Return, for every chapter of the chart in the form's order, its lines and their subtotal.
+
+    Reads ``budget.lines.all()``, so a ``prefetch_related("lines")`` makes it query-free.
+    """
+    by_chapter: dict[str, list] = {chapter.code: [] for chapter in chart.CHAPTERS}
+    for line in budget.lines.all():
+        by_chapter[line.account.chapter.code].append(line)
+    return [
+        (chapter, by_chapter[chapter.code], sum((line.amount for line in by_chapter[chapter.code]), ZERO))
+        for chapter in chart.CHAPTERS
+    ]

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from conventions.freeze import ensure_budget_unfrozen
+
 from .models import Budget, BudgetKind, BudgetLine, BudgetScope
 
 
@@ -27,7 +29,11 @@ def budget_get_or_create(*, convention, kind: str = BudgetKind.FORECAST, scope: 
 
 @transaction.atomic
 def budget_replace_lines(*, budget: Budget, lines: Iterable[LineInput]) -> list[BudgetLine]:
-    """Replace every line of ``budget`` by ``lines``, keeping their order."""
+    """Replace every line of ``budget`` by ``lines``, keeping their order.
+
+    Refused for the forecast budget of a signed agreement: it is annex I of what was signed.
+    """
+    ensure_budget_unfrozen(budget)
     budget.lines.all().delete()
     objs = []
     for index, line in enumerate(lines, start=1):

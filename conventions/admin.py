@@ -7,6 +7,12 @@ from budgets.rules import budget_totals, totals_from_annotations
 from indicators.models import IndicatorReport
 
 from .admin_base import DomainAdmin, DomainTabularInline
+from .admin_pdf import (
+    AmendmentInlineForm,
+    AmendmentPdfAdminMixin,
+    ConventionClauseInline,
+    ConventionPdfAdminMixin,
+)
 from .models import (
     Amendment,
     Convention,
@@ -67,6 +73,7 @@ class IndicatorReportInline(DomainTabularInline):
 
 class AmendmentInline(DomainTabularInline):
     model = Amendment
+    form = AmendmentInlineForm
     extra = 0
     show_change_link = True
     fields = ["number", "subject", "amount_change", "status"]
@@ -107,7 +114,7 @@ class DocumentInline(DomainTabularInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(DomainAdmin):
+class ConventionAdmin(ConventionPdfAdminMixin, DomainAdmin):
     list_display = [
         "reference", "beneficiary", "fiscal_year", "kind", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
@@ -118,6 +125,7 @@ class ConventionAdmin(DomainAdmin):
     autocomplete_fields = ["beneficiary"]
     inlines = [
         BudgetInline, AmendmentInline, PaymentRequestInline, DocumentInline, IndicatorReportInline, StatusChangeInline,
+        ConventionClauseInline,
     ]
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "created_at", "updated_at"]
     fieldsets = [
@@ -178,7 +186,7 @@ class ConventionAdmin(DomainAdmin):
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(DomainAdmin):
+class AmendmentAdmin(AmendmentPdfAdminMixin, DomainAdmin):
     list_display = ["__str__", "subject", "amount_change", "status"]
     list_filter = ["status"]
     search_fields = ["convention__reference", "subject"]

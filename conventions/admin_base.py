@@ -14,3 +14,7 @@ class DomainAdmin(SimpleHistoryAdmin):
 
 class DomainTabularInline(admin.TabularInline):
     formfield_overrides = FRENCH_NUMBERS
+
+
+class DomainStackedInline(admin.StackedInline):
+    formfield_overrides = FRENCH_NUMBERS

@@ -457,3 +457,8 @@ class Document(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.convention.reference}"
+
+
+# Clause templates and per-agreement texts live in their own module; importing them here
+# registers them with the app.
+from .clauses import ClauseTemplate, ClauseTemplateSection, ConventionClause  # noqa: E402, F401

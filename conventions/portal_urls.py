@@ -1,5 +1,14 @@
-"""Portal URLs of the conventions app, included under /portail/ by config/urls.py."""
+"""Portal URLs of the conventions app, included under /portail/conventions/ by config/urls.py."""
+
+from django.urls import path
+
+from . import portal_views
 
 app_name = "portal_conventions"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("<int:convention_pk>/convention-signee.pdf", portal_views.SignedConventionPdfView.as_view(),
+         name="signed_pdf"),
+    path("<int:convention_pk>/avenants/<int:amendment_pk>/avenant-signe.pdf",
+         portal_views.SignedAmendmentPdfView.as_view(), name="amendment_signed_pdf"),
+]
