@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from conventions.admin_base import DomainAdmin, DomainTabularInline
+from conventions.freeze import budget_is_frozen
 from conventions.money import format_euros, format_percent
 
 from .models import Budget, BudgetLine
@@ -13,6 +14,16 @@ class BudgetLineInline(DomainTabularInline):
     model = BudgetLine
     extra = 1
     fields = ["code", "label", "amount", "funding_status", "is_granting_funder", "explanation"]
+
+    # The forecast of a signed agreement is its annex I: read-only (conventions.freeze).
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj and budget_is_frozen(obj))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and budget_is_frozen(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and budget_is_frozen(obj))
 
 
 @admin.register(Budget)
@@ -32,6 +43,12 @@ class BudgetAdmin(DomainAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("convention__beneficiary", "convention__funder")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and budget_is_frozen(obj):
+            return [*self.readonly_fields, "convention", "kind", "scope", "declared_total_charges",
+                    "declared_total_products", "certified_by", "certified_place", "certified_on"]
+        return self.readonly_fields
 
     @admin.display(description=_("Totaux calculés"))
     def totals(self, budget):

@@ -34,7 +34,7 @@ EMPTY = BudgetRow("empty")
 def _line_label(line) -> str:
     account = line.account
     if account.is_cofunder_line and line.label != account.label:
-        return f"{account.label} : {line.label}"
+        return f"{account.label} — {line.label}"
     return line.label
 
 

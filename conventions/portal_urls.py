@@ -7,6 +7,7 @@ from . import portal_views
 app_name = "portal_conventions"
 
 urlpatterns: list = [
+    path("<int:convention_pk>/documents-signes/", portal_views.SignedDocumentsView.as_view(), name="signed_documents"),
     path("<int:convention_pk>/convention-signee.pdf", portal_views.SignedConventionPdfView.as_view(),
          name="signed_pdf"),
     path("<int:convention_pk>/avenants/<int:amendment_pk>/avenant-signe.pdf",

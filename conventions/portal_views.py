@@ -8,6 +8,7 @@ A document that is not signed yet, or not stored, answers 404 as well.
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views import View
+from django.views.generic import TemplateView
 
 from beneficiaries.portal import MemberConventionMixin
 
@@ -37,3 +38,14 @@ class SignedAmendmentPdfView(MemberConventionMixin, View):
             raise Http404("Cet avenant n'est pas encore signé.")
         amendment.convention = self.convention
         return signed_pdf_response(request, amendment, signed_filename(amendment), base_template=PORTAL_BASE)
+
+
+class SignedDocumentsView(MemberConventionMixin, TemplateView):
+    """List the agreement's signed documents the member can download."""
+
+    template_name = "conventions/portal/convention_signed_documents.html"
+
+    def get_context_data(self, **kwargs):
+        signed = self.convention.is_signed and has_signed_pdf(self.convention)
+        amendments = list(amendments_for_portal(self.convention)) if signed else []
+        return super().get_context_data(signed_pdf=signed, amendments=amendments, **kwargs)
