@@ -81,6 +81,7 @@ class AgreementData:
     previous_reports: list = field(default_factory=list)
     definitions: list = field(default_factory=list)
     previous_values: list = field(default_factory=list)
+    rendered: tuple | None = None  # render_sections' result, computed once
 
     @property
     def has_budget(self) -> bool:
@@ -187,6 +188,12 @@ class RenderedSection:
 
 def render_sections(data: AgreementData) -> tuple[RenderedSection | None, list[RenderedSection], list[str]]:
     """Render the preamble and the articles (with their sub-articles); return the problems found."""
+    if data.rendered is None:
+        data.rendered = _render_sections(data)
+    return data.rendered
+
+
+def _render_sections(data: AgreementData):
     context = clause_context(data)
     preamble, articles, problems = None, [], []
     for section in data.sections:

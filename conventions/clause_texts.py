@@ -19,17 +19,18 @@ DEFAULT_NAME = "Convention annuelle d'objectifs"
 
 DEFAULT_SECTIONS = [
     SectionInput("preambule", "Préambule", """\
-{{ preamble }}
+{% if preamble %}{{ preamble }}
 
-Ceci exposé, les parties conviennent de ce qui suit."""),
+{% endif %}Ceci exposé, les parties conviennent de ce qui suit."""),
 
     SectionInput("1", "Objet de la convention et objectifs généraux de l'action", """\
 Par la présente convention, {{ beneficiary }} s'engage, de sa propre initiative et sous sa seule responsabilité, à poursuivre les objectifs suivants, conformes à son objet social :
 {% for objective in objectives %}- {{ objective }}
 {% endfor %}
-Pour l'année {{ fiscal_year }}, son programme s'organise autour des catégories d'actions ci-dessous, détaillées dans le programme d'actions joint en annexe III :
+{% if programme_summary %}Pour l'année {{ fiscal_year }}, son programme s'organise autour des catégories d'actions ci-dessous, détaillées dans le programme d'actions joint en annexe III :
 {% for item in programme_summary %}- {{ item }}
-{% endfor %}
+{% endfor %}{% else %}Son programme d'actions pour l'année {{ fiscal_year }} est joint en annexe III.
+{% endif %}
 {{ beneficiary|capfirst }} engage tous les moyens nécessaires à la bonne réalisation de ce programme.
 
 En contrepartie, {{ funder }} apporte son soutien financier à la réalisation des objectifs fixés pour l'année {{ fiscal_year }}."""),

@@ -5,10 +5,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
 
 from budgets.models import BudgetKind, BudgetLine
 from conventions.agreement_pdf import agreement_pdf_render
@@ -188,3 +190,21 @@ def test_rendering_takes_the_same_number_of_queries_whatever_the_number_of_budge
         content = agreement_pdf_render(seed_convention)
     assert len(after.captured_queries) == len(before.captured_queries) == 9
     assert "Fourniture 39" in pdf_text(content)
+
+
+def test_the_funders_uploaded_logo_is_printed_on_the_cover(seed_convention):
+    from PIL import Image
+
+    image = io.BytesIO()
+    Image.new("RGB", (120, 40), "#0b5394").save(image, "PNG")
+    funder = seed_convention.funder
+    funder.logo.save("logo-test.png", ContentFile(image.getvalue()))
+    try:
+        reader = PdfReader(io.BytesIO(agreement_pdf_render(seed_convention)))
+        assert len(reader.pages[0].images) == 1
+    finally:
+        funder.logo.delete(save=False)
+
+
+def test_without_a_logo_the_cover_has_no_image(seed_pdf):
+    assert len(PdfReader(io.BytesIO(seed_pdf)).pages[0].images) == 0

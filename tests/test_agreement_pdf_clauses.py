@@ -179,3 +179,30 @@ def test_user_text_is_escaped_in_the_pdf(seed_convention):
     assert '<b>Préambule</b> & <img src="http://example.com/espion.png">' in text
     assert "<script>alert('x')</script>" in text
     assert "<h1>Programme</h1>" in text
+
+
+def test_the_default_model_can_be_installed_for_a_funder_from_the_command_line(db):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    funder = FunderFactory()
+    out = io.StringIO()
+    call_command("install_default_clauses", funder.siret, stdout=out)
+    call_command("install_default_clauses", funder.siret, stdout=out)
+    assert "version 1" in out.getvalue() and "version 2" not in out.getvalue()
+    with pytest.raises(CommandError, match="Aucune collectivité n'a le SIRET 00000000000000."):
+        call_command("install_default_clauses", "00000000000000")
+
+
+def test_seed_demo_twice_keeps_one_template_version_and_the_adjusted_article_7(seed_convention):
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert ClauseTemplate.objects.filter(funder=seed_convention.funder).count() == 1
+    assert seed_convention.clauses.count() == len(DEFAULT_SECTIONS)
+    assert "iCapital 2023" in seed_convention.clauses.get(number="7").body
