@@ -4,6 +4,7 @@ WeasyPrint may only read our own static and media files: every other URL (networ
 files on disk) is refused, so a user's text can never make the server fetch anything.
 """
 
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -52,10 +53,26 @@ def local_url_fetcher():
     return LocalOnlyURLFetcher(allowed_protocols=("file",))
 
 
+_thread_local = threading.local()
+
+
+def _font_config():
+    """Return this thread's font configuration, reused so that fonts are loaded once, not per PDF.
+
+    Pango's font maps are not thread-safe: one per thread.
+    """
+    font_config = getattr(_thread_local, "font_config", None)
+    if font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = _thread_local.font_config = FontConfiguration()
+    return font_config
+
+
 def render_pdf(template_name: str, context: dict) -> bytes:
     """Render ``template_name`` with ``context`` and return the PDF bytes."""
     from weasyprint import HTML
 
     html = render_to_string(template_name, context)
     base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=local_url_fetcher()).write_pdf()
+    return HTML(string=html, base_url=base_url, url_fetcher=local_url_fetcher()).write_pdf(font_config=_font_config())
