@@ -13,7 +13,9 @@ from pathlib import Path
 from django.template.defaultfilters import date as date_filter
 from django.utils import translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
+from beneficiaries.models import Civility
 from budgets.models import BudgetKind
 from budgets.rules import BudgetTotals, budget_totals, chapter_subtotals, eligible_expenses
 from indicators.models import IndicatorDefinition, IndicatorValue
@@ -201,12 +203,12 @@ def _render_sections(data: AgreementData):
             title = clause_render(section.title, context, blocks=False)
             body = clause_render(section.body, context)
         except ClauseError as error:
-            problems.append(f"{section.heading} : {error}")
+            problems.append(f"{section.heading} : {error}")  # error is already French
             continue
         unknown = unknown_placeholders(title + body)
         if unknown:
             names = ", ".join(dict.fromkeys(unknown))
-            problems.append(f"{section.heading} : donnée inconnue ({names}).")
+            problems.append(_("%(heading)s : donnée inconnue (%(names)s).") % {"heading": section.heading, "names": names})
         if section.is_preamble:
             preamble = RenderedSection(section.number, "preambule", title, body)
             continue
@@ -231,22 +233,23 @@ def agreement_pdf_missing(convention: Convention, *, final: bool = False, data: 
     convention = data.convention
     missing = []
     if not data.sections:
-        missing.append(f"Aucun modèle de clauses n'est publié pour {convention.funder} : publiez-en un avant d'imprimer.")
+        missing.append(_("Aucun modèle de clauses n'est publié pour %(funder)s : publiez-en un avant d'imprimer.")
+                       % {"funder": convention.funder})
     if data.budget is None or not data.has_budget:
-        missing.append("Le budget prévisionnel (annexe I) n'est pas saisi.")
+        missing.append(_("Le budget prévisionnel (annexe I) n'est pas saisi."))
     if not convention.amount_granted:
-        missing.append("Le montant attribué n'est pas renseigné.")
+        missing.append(_("Le montant attribué n'est pas renseigné."))
     if not convention.objectives_list():
-        missing.append("Les objectifs de l'article 1 ne sont pas saisis.")
+        missing.append(_("Les objectifs de l'article 1 ne sont pas saisis."))
     if (final or convention.status not in TEXT_EDITABLE_STATES) and not has_deliberation(convention):
-        missing.append("La délibération (instance, numéro et date) n'est pas renseignée : "
-                       "elle est nécessaire pour imprimer la convention votée.")
+        missing.append(_("La délibération (instance, numéro et date) n'est pas renseignée : "
+                         "elle est nécessaire pour imprimer la convention votée."))
     if final:
         for value, message in (
-            (convention.beneficiary_signatory, "Le nom du signataire pour l'association n'est pas renseigné."),
-            (convention.beneficiary_signed_on, "La date de signature par l'association n'est pas renseignée."),
-            (convention.funder_signatory, "Le nom du signataire pour la collectivité n'est pas renseigné."),
-            (convention.funder_signed_on, "La date de signature par la collectivité n'est pas renseignée."),
+            (convention.beneficiary_signatory, _("Le nom du signataire pour l'association n'est pas renseigné.")),
+            (convention.beneficiary_signed_on, _("La date de signature par l'association n'est pas renseignée.")),
+            (convention.funder_signatory, _("Le nom du signataire pour la collectivité n'est pas renseigné.")),
+            (convention.funder_signed_on, _("La date de signature par la collectivité n'est pas renseignée.")),
         ):
             if not value:
                 missing.append(message)
@@ -265,7 +268,7 @@ def _mark(convention: Convention, final: bool) -> str:
 
 def signature_block(convention: Convention) -> dict:
     beneficiary, funder = convention.beneficiary, convention.funder
-    article = "La" if beneficiary.representative_civility == "Mme" else "Le"
+    article = "La" if beneficiary.representative_civility == Civility.MRS else "Le"
     return {
         "place": funder.signature_place,
         "sides": [{
@@ -285,7 +288,7 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
     convention = data.convention
     preamble, articles, _problems = render_sections(data)
     beneficiary = convention.beneficiary
-    possessive = "sa" if beneficiary.representative_civility == "Mme" else "son"
+    possessive = "sa" if beneficiary.representative_civility == Civility.MRS else "son"
     funder_title = convention.funder.representative_title
     funder_possessive = "sa" if funder_title.lower().startswith("la ") else "son"
     previous = [

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .agreement_pdf import (
     DRAFT_MARK,
@@ -28,16 +29,16 @@ def amendment_pdf_missing(amendment: Amendment, *, final: bool = False) -> list[
     """Return, in French, what the amendment lacks for its PDF (empty when it can be printed)."""
     missing = []
     if not amendment.subject.strip():
-        missing.append("L'objet de l'avenant n'est pas renseigné.")
+        missing.append(_("L'objet de l'avenant n'est pas renseigné."))
     if not amendment.text.strip():
-        missing.append("Le texte des modifications n'est pas saisi.")
+        missing.append(_("Le texte des modifications n'est pas saisi."))
     if amendment_new_amount(amendment) < 0:
-        missing.append("La baisse du montant dépasse le montant attribué.")
+        missing.append(_("La baisse du montant dépasse le montant attribué."))
     if final:
         if not amendment.beneficiary_signed_on:
-            missing.append("La date de signature par l'association n'est pas renseignée.")
+            missing.append(_("La date de signature par l'association n'est pas renseignée."))
         if not amendment.funder_signed_on:
-            missing.append("La date de signature par la collectivité n'est pas renseignée.")
+            missing.append(_("La date de signature par la collectivité n'est pas renseignée."))
     return missing
 
 

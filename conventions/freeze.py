@@ -17,7 +17,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Amendment, AmendmentStatus, Convention
+from .models import SIGNED_STATES, Amendment, AmendmentStatus, Convention
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def ensure_convention_unfrozen(convention: Convention) -> None:
     stored_status = Convention.objects.filter(pk=convention.pk).values_list("status", flat=True).first()
     if stored_status is None:
         return
-    if Convention(status=stored_status).is_signed and convention_changed_fields(convention):
+    if stored_status in SIGNED_STATES and convention_changed_fields(convention):
         raise ValidationError(SIGNED_REFUSAL)
 
 
