@@ -208,3 +208,20 @@ def test_the_funders_uploaded_logo_is_printed_on_the_cover(seed_convention):
 
 def test_without_a_logo_the_cover_has_no_image(seed_pdf):
     assert len(PdfReader(io.BytesIO(seed_pdf)).pages[0].images) == 0
+
+
+def test_rendering_pauses_the_garbage_collector_and_restores_it():
+    import gc
+
+    from conventions import pdf
+
+    assert gc.isenabled()
+    with pdf._garbage_collector_paused():
+        assert not gc.isenabled()
+        with pdf._garbage_collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), pdf._garbage_collector_paused():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
