@@ -180,12 +180,14 @@ class ConventionPdfAdminMixin:
         """Save the adjusted articles through their service, which refuses after the vote."""
         if formset.model is not ConventionClause:
             return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for clause_form in formset.forms:
             if clause_form.instance.pk and clause_form.has_changed():
-                convention_clause_update(
+                clause = convention_clause_update(
                     clause=clause_form.instance, title=clause_form.cleaned_data["title"],
                     body=clause_form.cleaned_data["body"], user=request.user,
                 )
+                formset.changed_objects.append((clause, clause_form.changed_data))
         return None
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

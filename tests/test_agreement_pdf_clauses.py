@@ -206,3 +206,43 @@ def test_seed_demo_twice_keeps_one_template_version_and_the_adjusted_article_7(s
     assert ClauseTemplate.objects.filter(funder=seed_convention.funder).count() == 1
     assert seed_convention.clauses.count() == len(DEFAULT_SECTIONS)
     assert "iCapital 2023" in seed_convention.clauses.get(number="7").body
+
+
+def _post_with_clauses(convention, clauses, **changes):
+    from .test_admin import _convention_post_data
+
+    data = _convention_post_data(
+        convention, period_start="01/01/2026", period_end="31/12/2026", amount_granted="32000,00",
+        objectives=convention.objectives, title=convention.title,
+    )
+    data.update({"clauses-TOTAL_FORMS": str(len(clauses)), "clauses-INITIAL_FORMS": str(len(clauses))})
+    for index, clause in enumerate(clauses):
+        data.update({f"clauses-{index}-id": clause.pk, f"clauses-{index}-convention": convention.pk,
+                     f"clauses-{index}-title": clause.title, f"clauses-{index}-body": clause.body})
+        for field, value in changes.get(clause.number, {}).items():
+            data[f"clauses-{index}-{field}"] = value
+    return data
+
+
+def test_an_agent_adjusts_an_article_in_the_admin_before_the_vote(agent_client, seed_convention):
+    convention = Convention.objects.get(reference="AMP-2026-ENV-JPH")
+    clauses = convention_clauses_prepare(convention=convention)
+    url = reverse("admin:conventions_convention_change", args=[convention.pk])
+    response = agent_client.post(url, _post_with_clauses(convention, clauses, **{"10": {"body": "Texte adapté : {{ amount }}."}}))
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    article_10 = convention.clauses.get(number="10")
+    assert article_10.body == "Texte adapté : {{ amount }}."
+    assert article_10.history.first().history_user.username == "agent"
+    assert "Texte adapté : 32 000 €." in pdf_text(agreement_pdf_render(convention))
+
+
+def test_an_unknown_placeholder_typed_in_the_admin_is_refused_on_the_field(agent_client, seed_convention):
+    convention = Convention.objects.get(reference="AMP-2026-ENV-JPH")
+    clauses = convention_clauses_prepare(convention=convention)
+    url = reverse("admin:conventions_convention_change", args=[convention.pk])
+    response = agent_client.post(url, _post_with_clauses(convention, clauses, **{"10": {"body": "{{ montant }}"}}))
+    assert response.status_code == 200
+    formset = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is ConventionClause)
+    errors = [form.errors for form in formset.formset.forms if form.errors]
+    assert "Donnée inconnue dans la clause : {{ montant }}." in errors[0]["body"][0]
+    assert "{{ montant }}" not in convention.clauses.get(number="10").body
