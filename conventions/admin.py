@@ -1,12 +1,17 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Budget
 from budgets.rules import budget_totals, totals_from_annotations
+from indicators.admin import review_link
 from indicators.models import IndicatorReport
 
-from .admin_base import DomainAdmin, DomainTabularInline
+from .admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
+from .admin_compliance import ComplianceAdminMixin
+from .admin_lifecycle import LifecycleAdminMixin
+from .admin_payments import PaymentRequestAdmin, RecoveryAdmin  # noqa: F401 - registers the finance space
 from .admin_pdf import (
     AmendmentInlineForm,
     AmendmentPdfAdminMixin,
@@ -18,8 +23,9 @@ from .models import (
     Convention,
     Document,
     Funder,
+    Kind,
+    Notification,
     PaymentRequest,
-    Recovery,
     StatusChange,
 )
 from .money import format_euros, format_percent
@@ -43,8 +49,8 @@ class BudgetInline(DomainTabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["kind", "scope", "status", "totals"]
-    readonly_fields = ["kind", "scope", "status", "totals"]
+    fields = ["kind", "scope", "status", "totals", "compare"]
+    readonly_fields = ["kind", "scope", "status", "totals", "compare"]
     verbose_name_plural = _("Budgets (le détail des lignes s'ouvre par « Modifier »)")
 
     def has_add_permission(self, request, obj=None):
@@ -58,17 +64,26 @@ class BudgetInline(DomainTabularInline):
             format_euros(totals.charges), format_euros(totals.products), format_euros(totals.gap),
         )
 
+    @admin.display(description=_("Comparaison"))
+    def compare(self, budget):
+        url = reverse("admin:budgets_budget_compare", args=[budget.convention_id])
+        return format_html('<a href="{}">{}</a>', url, _("Prévisionnel / réalisé côte à côte"))
+
 
 class IndicatorReportInline(DomainTabularInline):
     model = IndicatorReport
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["year", "period_label", "indicator_set", "status", "due_on"]
+    fields = ["year", "period_label", "indicator_set", "status", "due_on", "review"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("examen"))
+    def review(self, report):
+        return review_link(report)
 
 
 class AmendmentInline(DomainTabularInline):
@@ -113,10 +128,23 @@ class DocumentInline(DomainTabularInline):
     fields = ["kind", "due_on", "status", "file", "rejection_reason"]
 
 
+class NotificationInline(DomainTabularInline):
+    model = Notification
+    extra = 0
+    can_delete = False
+    fields = ["sent_at", "subject", "recipients"]
+    readonly_fields = fields
+    verbose_name_plural = _("Courriels envoyés")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Convention)
-class ConventionAdmin(ConventionPdfAdminMixin, DomainAdmin):
+class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin, ComplianceAdminMixin,
+                      DomainAdmin):
     list_display = [
-        "reference", "beneficiary", "fiscal_year", "kind", "status", "granted",
+        "reference", "association", "fiscal_year", "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
     ]
     list_filter = ["fiscal_year", "status", "funder", "kind"]
@@ -125,7 +153,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, DomainAdmin):
     autocomplete_fields = ["beneficiary"]
     inlines = [
         BudgetInline, AmendmentInline, PaymentRequestInline, DocumentInline, IndicatorReportInline, StatusChangeInline,
-        ConventionClauseInline,
+        NotificationInline, ConventionClauseInline,
     ]
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "created_at", "updated_at"]
     fieldsets = [
@@ -138,29 +166,40 @@ class ConventionAdmin(ConventionPdfAdminMixin, DomainAdmin):
         (_("Suivi"), {"fields": ["created_at", "updated_at"]}),
     ]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
 
     def _totals(self, obj):
         return totals_from_annotations(obj)
 
+    @admin.display(description=_("Association"), ordering="beneficiary__name")
+    def association(self, obj):
+        return obj.beneficiary.short_name
+
+    @admin.display(description=_("Type"), ordering="kind")
+    def kind_short(self, obj):
+        return _("Global") if obj.kind == Kind.OPERATING else _("Spécifique")
+
     @admin.display(description=_("Montant attribué"), ordering="amount_granted")
     def granted(self, obj):
         return format_euros(obj.amount_granted)
 
-    @admin.display(description=_("Total des charges"), ordering="forecast_charges")
+    @admin.display(description=_("Charges"), ordering="forecast_charges")
     def total_charges(self, obj):
         return format_euros(obj.forecast_charges)
 
-    @admin.display(description=_("Total des produits"), ordering="forecast_products")
+    @admin.display(description=_("Produits"), ordering="forecast_products")
     def total_products(self, obj):
         return format_euros(obj.forecast_products)
 
-    @admin.display(description=_("Part hors contributions en nature"))
+    @admin.display(description=_("Part hors nature"))
     def share(self, obj):
         return format_percent(self._totals(obj).funder_share(obj.amount_granted))
 
-    @admin.display(description=_("Part avec contributions en nature"))
+    @admin.display(description=_("Part avec nature"))
     def share_with_in_kind(self, obj):
         return format_percent(self._totals(obj).funder_share_with_in_kind(obj.amount_granted))
 
@@ -191,23 +230,6 @@ class AmendmentAdmin(AmendmentPdfAdminMixin, DomainAdmin):
     list_filter = ["status"]
     search_fields = ["convention__reference", "subject"]
     list_select_related = ["convention"]
-    autocomplete_fields = ["convention"]
-
-
-@admin.register(PaymentRequest)
-class PaymentRequestAdmin(DomainAdmin):
-    list_display = ["convention", "kind", "amount", "status", "certified_on", "payment_order_number", "paid_on"]
-    list_filter = ["status", "kind", "convention__fiscal_year"]
-    search_fields = ["convention__reference", "convention__beneficiary__name", "payment_order_number"]
-    list_select_related = ["convention__beneficiary"]
-    autocomplete_fields = ["convention"]
-
-
-@admin.register(Recovery)
-class RecoveryAdmin(DomainAdmin):
-    list_display = ["convention", "amount", "issued_on", "revenue_order_number", "recovered_on"]
-    search_fields = ["convention__reference", "convention__beneficiary__name"]
-    list_select_related = ["convention__beneficiary"]
     autocomplete_fields = ["convention"]
 
 

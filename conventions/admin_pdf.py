@@ -121,9 +121,10 @@ class ConventionClauseInline(DomainStackedInline):
 
 
 class ConventionPdfAdminMixin:
-    """The agreement's PDF from its change page, and its data frozen once signed."""
+    """The agreement's PDF from its change page, and its data frozen once signed.
 
-    change_form_template = "conventions/convention_change_form.html"
+    The buttons are in ``admin/conventions/convention/change_form.html`` (block object-tools-items).
+    """
 
     def get_urls(self):
         info = f"{self.opts.app_label}_{self.opts.model_name}"

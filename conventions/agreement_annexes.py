@@ -31,6 +31,14 @@ class BudgetRow:
 EMPTY = BudgetRow("empty")
 
 
+def chapters_with_lines(subtotals, lines) -> list[tuple[chart.Chapter, list, Decimal]]:
+    """Pair each chapter's subtotal (``budgets.rules.chapter_subtotals``) with its lines, in order."""
+    by_chapter: dict[str, list] = {}
+    for line in lines:
+        by_chapter.setdefault(line.account.chapter.code, []).append(line)
+    return [(subtotal.chapter, by_chapter.get(subtotal.code, []), subtotal.amount) for subtotal in subtotals]
+
+
 def _line_label(line) -> str:
     account = line.account
     if account.is_cofunder_line and line.label != account.label:

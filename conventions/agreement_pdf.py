@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.db.models import Prefetch
 from django.template.defaultfilters import date as date_filter
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Civility
-from budgets.models import BudgetKind
+from budgets.models import BudgetKind, BudgetLine
 from budgets.rules import BudgetTotals, budget_totals, chapter_subtotals, eligible_expenses
 from indicators.models import IndicatorDefinition, IndicatorValue
 
@@ -26,6 +27,7 @@ from .clause_services import TEXT_EDITABLE_STATES
 from .clause_texts import DEFAULT_NAME
 from .clauses import ClauseTemplate
 from .deadlines import fiscal_year_end, justification_due_date
+from .freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf  # noqa: F401 - used by services
 from .models import Convention, Status
 from .money import HUNDRED, format_euros, format_percent, percent_of
 from .pdf import render_pdf
@@ -94,11 +96,12 @@ def agreement_data_load(convention: Convention) -> AgreementData:
     """Load what the agreement's PDF needs: the same queries whatever the budget's size."""
     convention = Convention.objects.select_related("funder", "beneficiary").get(pk=convention.pk)
     data = AgreementData(convention=convention)
-    data.budget = convention.budgets.filter(kind=BudgetKind.FORECAST).prefetch_related("lines").first()
+    lines = Prefetch("lines", queryset=BudgetLine.objects.in_chart_order())
+    data.budget = convention.budgets.filter(kind=BudgetKind.FORECAST).prefetch_related(lines).first()
     if data.budget is not None:
         data.totals = budget_totals(data.budget)
         data.eligible = eligible_expenses(data.budget)
-        data.chapters = chapter_subtotals(data.budget)
+        data.chapters = annexes.chapters_with_lines(chapter_subtotals(data.budget), data.budget.lines.all())
     clauses = list(convention.clauses.select_related("source__template"))
     if clauses:
         data.sections = clauses

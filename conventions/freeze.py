@@ -85,9 +85,19 @@ def ensure_budget_unfrozen(budget) -> None:
         )
 
 
-def _store(obj, content: bytes, filename: str, user) -> None:
-    if obj.signed_pdf:
+def _lock_unfrozen(model, obj) -> None:
+    """Lock ``obj``'s row for the transaction; refuse when a signed PDF is already stored."""
+    stored = model.objects.select_for_update().filter(pk=obj.pk).values_list("signed_pdf", flat=True).first()
+    if obj.signed_pdf or stored:
         raise ValidationError(_("Le PDF signé est déjà enregistré : il ne peut pas être remplacé."))
+
+
+def _store(obj, content: bytes, filename: str, user) -> None:
+    """Store ``content`` as ``obj``'s signed PDF, on the very instance given.
+
+    The caller (the ``sign`` transition) saves that instance again afterwards: it must carry
+    the stored file and its fingerprint, not overwrite them with blanks.
+    """
     obj.signed_pdf.save(get_valid_filename(filename), ContentFile(content), save=False)
     obj.signed_pdf_sha256 = sha256_hex(content)
     obj._history_user = user
@@ -99,14 +109,14 @@ def _store(obj, content: bytes, filename: str, user) -> None:
 def convention_freeze_signed_pdf(*, convention: Convention, user) -> None:
     """Render the agreement's final PDF and store it, once, with its SHA-256.
 
+    Called by ``services.convention_sign`` on the locked instance, before its status changes;
+    the PDF is rendered from the database (signatories, dates and deliberation recorded).
     Refused (``ValidationError``, French message) when the PDF is already stored or when the
     agreement lacks what the final print needs (deliberation, signatories, signature dates).
     """
     from .agreement_pdf import AgreementPdfIncomplete, agreement_pdf_render
 
-    convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    if convention.signed_pdf:
-        raise ValidationError(_("Le PDF signé est déjà enregistré : il ne peut pas être remplacé."))
+    _lock_unfrozen(Convention, convention)
     try:
         content = agreement_pdf_render(convention, final=True)
     except AgreementPdfIncomplete as error:
@@ -119,9 +129,7 @@ def amendment_freeze_signed_pdf(*, amendment: Amendment, user) -> None:
     """Render the amendment's final PDF and store it, once, with its SHA-256."""
     from .amendment_pdf import amendment_pdf_missing, amendment_pdf_render
 
-    amendment = Amendment.objects.select_for_update().select_related("convention").get(pk=amendment.pk)
-    if amendment.signed_pdf:
-        raise ValidationError(_("Le PDF signé est déjà enregistré : il ne peut pas être remplacé."))
+    _lock_unfrozen(Amendment, amendment)
     missing = amendment_pdf_missing(amendment, final=True)
     if missing:
         raise ValidationError(missing)

@@ -205,7 +205,15 @@ class Convention(models.Model):
     notified_on = models.DateField(_("notifiée le"), null=True, blank=True)
     signed_pdf = models.FileField(_("PDF signé"), upload_to="conventions/signed/", storage=private_storage, blank=True)
     signed_pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF signé"), max_length=64, blank=True)
+    formal_notice_on = models.DateField(
+        _("mise en demeure envoyée le"), null=True, blank=True,
+        help_text=_("Art. 8 : la résiliation n'est possible qu'un mois après une mise en demeure restée sans effet."),
+    )
     terminated_on = models.DateField(_("résiliée le"), null=True, blank=True)
+    open_data_published_on = models.DateField(
+        _("publiée en données ouvertes le"), null=True, blank=True,
+        help_text=_("Date de mise en ligne des données essentielles au format SCDL (décret n° 2017-779)."),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -370,6 +378,11 @@ class PaymentRequest(models.Model):
         verbose_name = _("demande de versement")
         verbose_name_plural = _("demandes de versement")
         ordering = ["-created_at"]
+        permissions = [
+            ("approve_as_staff", _("Peut valider une demande de versement (service instructeur)")),
+            ("approve_as_finance", _("Peut valider une demande de versement (finances)")),
+            ("mark_paid", _("Peut enregistrer le mandatement d'une demande de versement")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="paymentrequest_amount_non_negative"),
             models.CheckConstraint(condition=Q(kind__in=PaymentKind.values), name="paymentrequest_kind_valid"),
@@ -387,6 +400,16 @@ class PaymentRequest(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.convention.reference}"
+
+    def clean(self):
+        from .money import format_euros
+        from .payments import schedule
+
+        if self.kind == PaymentKind.ADVANCE and self.convention_id and self.amount is not None:
+            cap = schedule(self.convention).advance_cap
+            if self.amount > cap:
+                raise ValidationError({"amount": _("L'acompte ne peut dépasser %(cap)s, plafond fixé par la convention.")
+                                       % {"cap": format_euros(cap)}})
 
 
 class Recovery(models.Model):
@@ -459,6 +482,32 @@ class Document(models.Model):
         return f"{self.get_kind_display()} — {self.convention.reference}"
 
 
-# Clause templates and per-agreement texts live in their own module; importing them here
-# registers them with the app.
+class Notification(models.Model):
+    """One email sent by the application, kept so the agreement shows what was sent to whom.
+
+    ``key`` names the event it announces; the unique constraint makes a retried transition
+    unable to send the same email twice.
+    """
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("convention")
+    )
+    key = models.CharField(_("événement"), max_length=150, unique=True)
+    recipients = models.TextField(_("destinataires"))
+    subject = models.CharField(_("objet"), max_length=255)
+    body = models.TextField(_("message"))
+    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("courriel envoyé")
+        verbose_name_plural = _("courriels envoyés")
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return self.subject
+
+
+# The reminder log, the clause templates and the per-agreement texts live in their own modules;
+# importing them here registers them with the app.
 from .clauses import ClauseTemplate, ClauseTemplateSection, ConventionClause  # noqa: E402, F401
+from .reminder_models import ReminderChannel, ReminderLog, ReminderStage  # noqa: E402, F401

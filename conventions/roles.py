@@ -16,8 +16,9 @@ ROLE_PERMISSIONS = {
         ("conventions", "amendment", ("view", "add", "change")),
         ("conventions", "statuschange", ("view",)),
         ("conventions", "funder", ("view",)),
-        ("conventions", "paymentrequest", ("view",)),
-        ("conventions", "recovery", ("view",)),
+        ("conventions", "paymentrequest", ("view", "approve_as_staff")),
+        ("conventions", "recovery", ("view", "add")),
+        ("conventions", "notification", ("view",)),
         ("conventions", "document", ("view", "add", "change")),
         ("conventions", "conventionclause", ("view", "change")),
         ("conventions", "clausetemplate", ("view",)),
@@ -31,6 +32,8 @@ ROLE_PERMISSIONS = {
     ],
     FINANCE: [
         ("conventions", "*", ("view",)),
+        ("conventions", "paymentrequest", ("approve_as_finance", "mark_paid")),
+        ("conventions", "recovery", ("change",)),
         ("beneficiaries", "beneficiary", ("view",)),
         ("budgets", "*", ("view",)),
         ("indicators", "*", ("view",)),
@@ -53,7 +56,8 @@ def _permissions_for(spec):
         qs = Permission.objects.filter(content_type__app_label=app_label)
         if model != "*":
             qs = qs.filter(content_type__model=model)
-        wanted.extend(p for p in qs if p.codename.split("_", 1)[0] in actions)
+        # An action is either a prefix of Django's default codenames ("view") or a full codename.
+        wanted.extend(p for p in qs if p.codename in actions or p.codename.split("_", 1)[0] in actions)
     return wanted
 
 

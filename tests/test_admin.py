@@ -46,7 +46,7 @@ CHANGELIST_QUERIES = {
     "conventions.Convention": 11,
     "conventions.Document": 9,
     "conventions.Funder": 9,
-    "conventions.PaymentRequest": 10,
+    "conventions.PaymentRequest": 11,
     "conventions.Recovery": 9,
     "indicators.IndicatorDefinition": 10,
     "indicators.IndicatorReport": 10,
@@ -101,7 +101,7 @@ def test_budget_change_page_query_count_does_not_grow_with_lines(agent_client, s
 def test_convention_list_shows_totals_and_shares(agent_client, seed_convention):
     response = agent_client.get(reverse("admin:conventions_convention_changelist"))
     page = response.content.decode()
-    assert "Part hors contributions en nature" in page
+    assert "Part hors nature" in page
     assert "953\u202f330\u00a0€" in page and "6,92\u00a0%" in page
 
 
@@ -183,7 +183,7 @@ def _convention_post_data(convention, **overrides):
         "stated_eligible_expenses": "",
     }
     for prefix in ("budgets", "amendments", "payment_requests", "documents", "indicator_reports", "status_changes",
-                   "clauses"):
+                   "notifications", "clauses"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
                      f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
     data.update(overrides)

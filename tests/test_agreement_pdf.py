@@ -188,7 +188,7 @@ def test_rendering_takes_the_same_number_of_queries_whatever_the_number_of_budge
     )
     with CaptureQueriesContext(connection) as after:
         content = agreement_pdf_render(seed_convention)
-    assert len(after.captured_queries) == len(before.captured_queries) == 9
+    assert len(after.captured_queries) == len(before.captured_queries) == 10
     assert "Fourniture 39" in pdf_text(content)
 
 

@@ -86,6 +86,7 @@ def signed_amendment(pim_member):
     Amendment.objects.filter(pk=amendment.pk).update(
         status=AmendmentStatus.SIGNED, beneficiary_signed_on=date(2026, 9, 1), funder_signed_on=date(2026, 9, 8),
     )
+    amendment.refresh_from_db()
     amendment_freeze_signed_pdf(amendment=amendment, user=None)
     amendment.refresh_from_db()
     return amendment

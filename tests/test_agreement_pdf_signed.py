@@ -165,3 +165,61 @@ def test_a_vote_print_needs_the_deliberation(agent_client, seed_convention):
     response = agent_client.get(reverse("admin:conventions_convention_pdf", args=[seed_convention.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert "PROJET" not in pdf_text(response.content)
+
+
+def test_the_portal_shows_the_forecast_of_a_signed_agreement_read_only(client, demo):
+    from budgets.models import BudgetLine
+
+    convention = Convention.objects.get(reference="AMP-2025-ENV-JPH")  # active, member: asso2
+    client.login(username="asso2", password="demo")
+    url = reverse("portal_budgets:forecast", args=[convention.pk])
+    page = client.get(url).content.decode()
+    assert "La convention est signée : ce budget prévisionnel en est l'annexe I" in page
+    assert 'name="action"' not in page
+    before = list(BudgetLine.objects.filter(budget__convention=convention, budget__kind="forecast")
+                  .values_list("label", "amount"))
+    client.post(url, {"action": "save", "l-TOTAL_FORMS": "0", "l-INITIAL_FORMS": "0"})
+    after = list(BudgetLine.objects.filter(budget__convention=convention, budget__kind="forecast")
+                 .values_list("label", "amount"))
+    assert after == before
+
+
+def test_the_sign_transition_freezes_the_pdf_and_keeps_it(seed_convention):
+    from conventions.services import convention_sign
+
+    agent = get_user_model().objects.get(username="agent")
+    convention = record_vote_and_signatures(seed_convention)
+    Convention.objects.filter(pk=convention.pk).update(status="voted")
+    convention = convention_sign(convention=convention, user=agent, comment="Signée par les deux parties")
+    convention.refresh_from_db()
+    assert convention.status == "signed"
+    assert convention.signed_pdf and len(convention.signed_pdf_sha256) == 64
+    content = stored_bytes(convention)
+    assert hashlib.sha256(content).hexdigest() == convention.signed_pdf_sha256
+    assert "le 24 mars 2023" in pdf_text(content) and "PROJET" not in pdf_text(content)
+
+
+def test_the_sign_transition_is_refused_when_the_pdf_cannot_be_printed(seed_convention):
+    from conventions.services import convention_sign
+
+    agent = get_user_model().objects.get(username="agent")
+    convention = record_vote_and_signatures(seed_convention)
+    Convention.objects.filter(pk=convention.pk).update(status="voted")
+    Budget.objects.filter(convention=convention).delete()
+    with pytest.raises(ValidationError) as error:
+        convention_sign(convention=convention, user=agent)
+    assert "Le budget prévisionnel (annexe I) n'est pas saisi." in error.value.messages
+    convention.refresh_from_db()
+    assert convention.status == "voted" and not convention.signed_pdf
+
+
+def test_the_amendment_sign_service_freezes_its_pdf_and_keeps_it(demo):
+    from conventions.services import amendment_sign
+
+    amendment = Amendment.objects.get(convention__reference="AMP-2026-CULT-PIM", number=1)
+    Amendment.objects.filter(pk=amendment.pk).update(beneficiary_signed_on=date(2026, 9, 1),
+                                                     funder_signed_on=date(2026, 9, 8))
+    amendment = amendment_sign(amendment=amendment, user=get_user_model().objects.get(username="agent"))
+    amendment.refresh_from_db()
+    assert amendment.status == AmendmentStatus.SIGNED and amendment.signed_pdf
+    assert hashlib.sha256(stored_bytes(amendment)).hexdigest() == amendment.signed_pdf_sha256

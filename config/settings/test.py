@@ -9,6 +9,7 @@ from .base import BASE_DIR  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AXES_ENABLED = False  # enabled by the tests of login throttling
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".test-media" / "public"
 PRIVATE_MEDIA_ROOT = BASE_DIR / ".test-media" / "private"

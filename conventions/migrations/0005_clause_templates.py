@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conventions', '0002_private_storage_for_documents_and_signed_pdfs'),
+        ('conventions', '0004_merge_payments_and_open_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
