@@ -10,6 +10,7 @@ from indicators.models import IndicatorReport
 
 from .admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
 from .admin_compliance import ComplianceAdminMixin
+from .admin_documents import DocumentInline  # also registers DocumentAdmin
 from .admin_lifecycle import LifecycleAdminMixin
 from .admin_payments import PaymentRequestAdmin, RecoveryAdmin  # noqa: F401 - registers the finance space
 from .admin_pdf import (
@@ -21,7 +22,6 @@ from .admin_pdf import (
 from .models import (
     Amendment,
     Convention,
-    Document,
     Funder,
     Kind,
     Notification,
@@ -120,12 +120,6 @@ class PaymentRequestInline(DomainTabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-class DocumentInline(DomainTabularInline):
-    model = Document
-    extra = 0
-    fields = ["kind", "due_on", "status", "file", "rejection_reason"]
 
 
 class NotificationInline(DomainTabularInline):
@@ -230,13 +224,4 @@ class AmendmentAdmin(AmendmentPdfAdminMixin, DomainAdmin):
     list_filter = ["status"]
     search_fields = ["convention__reference", "subject"]
     list_select_related = ["convention"]
-    autocomplete_fields = ["convention"]
-
-
-@admin.register(Document)
-class DocumentAdmin(DomainAdmin):
-    list_display = ["convention", "kind", "due_on", "status"]
-    list_filter = ["status", "kind"]
-    search_fields = ["convention__reference", "convention__beneficiary__name"]
-    list_select_related = ["convention__beneficiary"]
     autocomplete_fields = ["convention"]
