@@ -15,7 +15,16 @@ from django.utils.translation import gettext as _
 
 from budgets.models import Budget, BudgetKind, BudgetStatus
 from conventions.deadlines import justification_due_date
-from conventions.models import Convention, Document, DocumentStatus, Status
+from conventions.models import (
+    Convention,
+    Document,
+    DocumentStatus,
+    PaymentKind,
+    PaymentRequest,
+    PaymentStatus,
+    Status,
+)
+from conventions.payments import ADVANCE_STATES, BALANCE_STATES
 from indicators.models import IndicatorReport, ReportStatus
 
 from .models import Beneficiary
@@ -114,9 +123,25 @@ def indicator_items(conventions: dict[int, Convention], today: date) -> list[Exp
 
 
 def payment_items(conventions: dict[int, Convention], today: date) -> list[ExpectedItem]:
-    """Payment requests the association may make now. Hook for the payment requests pages:
-    nothing yet."""
-    return []
+    """Payments the association may request now: the advance once the agreement is notified,
+    the balance once its financial report is validated (the page says what may still be missing)."""
+    requested = set(
+        PaymentRequest.objects.filter(convention__in=conventions).exclude(status=PaymentStatus.REJECTED)
+        .values_list("convention_id", "kind")
+    )
+    validated_actual = set(
+        Budget.objects.filter(convention__in=conventions, kind=BudgetKind.ACTUAL, status=BudgetStatus.VALIDATED)
+        .values_list("convention_id", flat=True)
+    )
+    items = []
+    for convention in conventions.values():
+        if convention.status in ADVANCE_STATES and (convention.pk, PaymentKind.ADVANCE) not in requested:
+            items.append(_item(convention, "payment", _("Acompte"), _("Peut être demandé"), None, today))
+        if (convention.status in BALANCE_STATES and convention.pk in validated_actual
+                and (convention.pk, PaymentKind.BALANCE) not in requested):
+            items.append(_item(convention, "payment", _("Solde"), _("Peut être demandé"),
+                               justification_due_date(convention), today))
+    return items
 
 
 ITEM_PROVIDERS = [document_items, budget_items, indicator_items, payment_items]

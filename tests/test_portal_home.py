@@ -8,8 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from beneficiaries import portal_home
-from beneficiaries.portal_home import ExpectedItem, expected_items
+from beneficiaries.portal_home import expected_items
 from budgets.models import BudgetKind, BudgetStatus
 from conventions.models import DocumentKind, DocumentStatus, Status
 from indicators.models import ReportStatus
@@ -21,6 +20,7 @@ from .factories import (
     DocumentFactory,
     IndicatorReportFactory,
     MembershipFactory,
+    PaymentRequestFactory,
 )
 
 TODAY = date(2026, 3, 15)
@@ -71,6 +71,7 @@ def test_items_come_overdue_first_then_by_due_date_then_undated(beneficiary):
 
 def test_what_is_done_or_under_review_or_finished_is_not_expected(beneficiary):
     active = ConventionFactory(beneficiary=beneficiary, status=Status.ACTIVE)
+    PaymentRequestFactory(convention=active)  # the advance is paid
     closed = ConventionFactory(beneficiary=beneficiary, status=Status.CLOSED)
     for status in (DocumentStatus.RECEIVED, DocumentStatus.ACCEPTED):
         DocumentFactory(convention=active, status=status)
@@ -83,16 +84,12 @@ def test_what_is_done_or_under_review_or_finished_is_not_expected(beneficiary):
     assert expected_items(beneficiary, today=TODAY) == []
 
 
-def test_another_provider_can_add_items(beneficiary, monkeypatch):
-    """The hook the payment requests pages will use."""
+def test_an_active_agreement_offers_the_advance_until_requested(beneficiary):
     convention = ConventionFactory(beneficiary=beneficiary, status=Status.ACTIVE)
-
-    def payments(conventions, today):
-        return [ExpectedItem(convention=conventions[convention.pk], category="payment", label="Acompte",
-                             action="Vous pouvez demander l'acompte")]
-
-    monkeypatch.setattr(portal_home, "ITEM_PROVIDERS", [*portal_home.ITEM_PROVIDERS, payments])
-    assert [item.label for item in expected_items(beneficiary, today=TODAY)] == ["Acompte"]
+    items = expected_items(beneficiary, today=TODAY)
+    assert [(item.label, item.url) for item in items] == [("Acompte", f"/portail/conventions/{convention.pk}/versements/")]
+    PaymentRequestFactory(convention=convention, status="submitted", payment_order_number="", paid_on=None)
+    assert expected_items(beneficiary, today=TODAY) == []
 
 
 @pytest.fixture
@@ -105,6 +102,7 @@ def member(client, beneficiary):
 def test_home_shows_the_agreements_and_the_items(client, member, beneficiary):
     convention = ConventionFactory(beneficiary=beneficiary, reference="AMP-2025-CANAL", status=Status.ACTIVE,
                                    title="Animation des berges")
+    PaymentRequestFactory(convention=convention)
     DocumentFactory(convention=convention, kind=DocumentKind.INSURANCE, due_on=date(2020, 1, 31))
     page = text(client.get(reverse("portal:home")))
     assert "<h1>Les Amis du Canal</h1>" in page
@@ -115,7 +113,7 @@ def test_home_shows_the_agreements_and_the_items(client, member, beneficiary):
 
 
 def test_home_says_when_nothing_is_expected(client, member, beneficiary):
-    ConventionFactory(beneficiary=beneficiary, status=Status.ACTIVE)
+    PaymentRequestFactory(convention=ConventionFactory(beneficiary=beneficiary, status=Status.ACTIVE))
     assert "Rien à faire pour le moment" in text(client.get(reverse("portal:home")))
 
 
@@ -153,5 +151,5 @@ def test_home_query_count_is_flat(client, member, beneficiary):
         add_agreement(year)
     after = count()
     # savepoint ×2, session, user, the header's associations, agreements (list, then open ones),
-    # documents, budgets, indicator reports
-    assert after == before == 10
+    # documents, budgets, indicator reports, payment requests, validated actual budgets
+    assert after == before == 12
