@@ -193,4 +193,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every layout step of every PDF at INFO: keep only its warnings.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
