@@ -1,5 +1,9 @@
-from django.contrib import admin
-from django.urls import reverse
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +33,7 @@ from .models import (
     StatusChange,
 )
 from .money import format_euros, format_percent
+from .services import amendment_sign
 
 
 @admin.register(Funder)
@@ -225,3 +230,24 @@ class AmendmentAdmin(AmendmentPdfAdminMixin, DomainAdmin):
     search_fields = ["convention__reference", "subject"]
     list_select_related = ["convention"]
     autocomplete_fields = ["convention"]
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/signer/", self.admin_site.admin_view(self.sign_view), name="conventions_amendment_sign"),
+            *super().get_urls(),
+        ]
+
+    def sign_view(self, request, object_id):
+        """Record both signatures of the amendment (POST only): its PDF is frozen, its changes apply."""
+        amendment = self.get_object(request, unquote(object_id))
+        if amendment is None or request.method != "POST":
+            raise Http404
+        change_url = reverse("admin:conventions_amendment_change", args=[amendment.pk])
+        try:
+            amendment_sign(amendment=amendment, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("L'avenant est signé : son PDF est figé et ses modifications s'appliquent."))
+        return redirect(change_url)
