@@ -112,8 +112,10 @@ def main(argv=None) -> int:
         return 2
     elapsed = time.monotonic() - started
     if connection.vendor == "postgresql":
+        # What autovacuum would do on a live database: statistics for the planner, and the
+        # visibility map that lets index-only scans skip the table.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     print("\nLignes créées :")
     for label, number in result.items():
         print(f"  {label:<36} {number:>9}")

@@ -62,12 +62,15 @@ def measure(client: Client, page: targets.Page, repetitions: int) -> dict:
               "sql_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1)}
     count = max(3, repetitions // 6) if page.heavy else repetitions
     if repetitions:
-        timings = []
+        timings, cpu = [], []
         for _ in range(count):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             call(client, page)
             timings.append((time.perf_counter() - started) * 1000)
-        result.update(n=count, p50_ms=round(statistics.median(timings), 1), p95_ms=round(percentile(timings, 0.95), 1))
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        # CPU time of this process (Python only, not the database's): less sensitive to a busy machine.
+        result.update(n=count, p50_ms=round(statistics.median(timings), 1), p95_ms=round(percentile(timings, 0.95), 1),
+                      cpu_p50_ms=round(statistics.median(cpu), 1))
     return result
 
 
@@ -131,6 +134,8 @@ def profile(key: str) -> None:
         for _ in range(5):
             call(logged[page.user], page)
     print(profiler.output_text(unicode=True, color=False))
+    print("Functions by own time (flat):")
+    print("\n".join(profiler.output_text(unicode=True, color=False, flat=True).splitlines()[:45]))
 
 
 def show_queries(key: str) -> None:
@@ -140,13 +145,23 @@ def show_queries(key: str) -> None:
     call(logged[page.user], page)
     with CaptureQueriesContext(connection) as captured:
         call(logged[page.user], page)
-    queries = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
-    print(f"{page.key}: {len(queries)} requêtes, {sum(float(q['time']) for q in queries) * 1000:.1f} ms")
-    for query in queries:
-        print(f"{float(query['time']) * 1000:8.1f} ms  {query['sql'][:600]}")
-    if connection.vendor == "postgresql" and queries:
+    queries = captured.captured_queries
+    print(f"{page.key}: {len(queries)} requêtes, {sum(float(q['time']) for q in queries) * 1000:.1f} ms côté client")
+    plans = {}
+    if connection.vendor == "postgresql":
+        # The server's own execution time (EXPLAIN ANALYZE) is steadier than the client's on a busy machine.
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN ANALYZE " + queries[0]["sql"])
+            for index, query in enumerate(queries):
+                if query["sql"].lstrip().upper().startswith("SELECT"):
+                    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+                    plans[index] = cursor.fetchone()[0][0]
+    order = sorted(range(len(queries)), key=lambda i: -(plans[i]["Execution Time"] if i in plans else 0))
+    for index in order:
+        server = f"{plans[index]['Execution Time']:8.2f} ms serveur" if index in plans else " " * 17
+        print(f"{server}  {float(queries[index]['time']) * 1000:6.1f} ms client  {queries[index]['sql'][:300]}")
+    if plans:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN ANALYZE " + queries[order[0]]["sql"])
             print("\n".join(row[0] for row in cursor.fetchall()))
 
 

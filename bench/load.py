@@ -60,6 +60,32 @@ class Server:
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn ne répond pas sur le port {self.port} ; voir {self.log.name}")
 
+    def _busy_ticks(self) -> int:
+        """Return the CPU ticks used so far by gunicorn's workers."""
+        total = 0
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        except OSError:
+            return 0
+        for pid in children:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, IndexError, ValueError):
+                continue
+        return total
+
+    def wait_idle(self, timeout: float = 180) -> None:
+        """Wait until the workers have finished what a load run left behind (abandoned slow requests)."""
+        deadline = time.monotonic() + timeout
+        before = self._busy_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            after = self._busy_ticks()
+            if after - before <= 2:  # under 2 % of a CPU over half a second: idle
+                return
+            before = after
+
     def __exit__(self, *exc):
         self.process.terminate()
         try:
@@ -165,6 +191,11 @@ def load_tool() -> str:
     return "wrk" if shutil.which("wrk") else "threads"
 
 
-def run(port: int, page: dict, cookies: dict, *, clients: int, duration: int, tool: str) -> LoadResult:
+def run(server: Server, page: dict, cookies: dict, *, clients: int, duration: int, tool: str) -> LoadResult:
+    """Warm every worker on ``page``, then measure it under ``clients`` concurrent clients."""
+    run_threads(server.port, page, cookies, clients=server.workers, duration=duration, max_requests=2 * server.workers)
+    server.wait_idle()
     runner = run_wrk if tool == "wrk" else run_threads
-    return runner(port, page, cookies, clients=clients, duration=duration)
+    result = runner(server.port, page, cookies, clients=clients, duration=duration)
+    server.wait_idle()
+    return result

@@ -91,18 +91,18 @@ def in_process(url: str, *, requests: int, sessions: bool, only: str) -> dict:
 
 def under_load(url: str, pages: list[dict], sessions: dict, args) -> tuple[dict, tuple]:
     results = {}
-    with load.Server(port=args.port, workers=args.workers, env=env_for(url)):
+    with load.Server(port=args.port, workers=args.workers, env=env_for(url)) as server:
         trivial_page = {"key": "trivial", "url": "/bench/trivial/", "method": "GET", "data": {}}
         options = {"clients": args.clients, "duration": args.duration, "tool": args.tool}
-        first = load.run(args.port, trivial_page, {}, **options)
+        first = load.run(server, trivial_page, {}, **options)
         print(f"  {'trivial view':<55} {first.rps:>8.1f} req/s", flush=True)
         for page in pages:
-            outcome = load.run(args.port, page, sessions[page["user"]], **options)
+            outcome = load.run(server, page, sessions[page["user"]], **options)
             results[page["key"]] = {"rps": outcome.rps, "errors": outcome.errors, "p50_ms": outcome.p50_ms,
                                     "p99_ms": outcome.p99_ms, "requests": outcome.requests}
             print(f"  {page['key']:<55} {outcome.rps:>8.1f} req/s  ({outcome.requests} requêtes, "
                   f"{outcome.errors} erreurs)", flush=True)
-        last = load.run(args.port, trivial_page, {}, **options)
+        last = load.run(server, trivial_page, {}, **options)
         print(f"  {'trivial view (again)':<55} {last.rps:>8.1f} req/s", flush=True)
     return results, (round(first.rps, 1), round(last.rps, 1))
 

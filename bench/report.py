@@ -50,7 +50,7 @@ def rows(small: dict, large: dict, load: dict, trivial_rps: float | None) -> lis
         key = page["key"]
         before = small_by_key.get(key, {}).get("queries")
         row = {"key": key, "status": page["status"], "queries_small": before, "queries_large": page["queries"],
-               "sql_ms": page.get("sql_ms"), "p50": page.get("p50_ms"), "p95": page.get("p95_ms"), "n": page.get("n"),
+               "sql_ms": page.get("sql_ms"), "cpu": page.get("cpu_p50_ms"), "p50": page.get("p50_ms"), "p95": page.get("p95_ms"), "n": page.get("n"),
                "rps": None, "ratio": None, "errors": None, "is_list": page["is_list"]}
         row["flat"] = before is not None and before == page["queries"]
         if key in load:
@@ -74,27 +74,27 @@ def rows(small: dict, large: dict, load: dict, trivial_rps: float | None) -> lis
     return result
 
 
-HEADER = ["page", "SQL small", "SQL large", "SQL ms", "p50 ms", "p95 ms", "req/s", "× trivial", "verdict"]
+HEADER = ["page", "SQL small", "SQL large", "SQL ms", "CPU ms", "p50 ms", "p95 ms", "req/s", "× trivial", "verdict"]
 
 
 def table_lines(table: list[dict]) -> list[str]:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join(["---"] + ["---:"] * 7 + ["---"]) + "|"]
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join(["---"] + ["---:"] * 8 + ["---"]) + "|"]
     for row in table:
         p95 = _fmt(row["p95"]) + (" (list)" if row["is_list"] else "")
         lines.append("| " + " | ".join([
-            row["key"], _fmt(row["queries_small"]), _fmt(row["queries_large"]), _fmt(row["sql_ms"]), _fmt(row["p50"]),
+            row["key"], _fmt(row["queries_small"]), _fmt(row["queries_large"]), _fmt(row["sql_ms"]), _fmt(row["cpu"]), _fmt(row["p50"]),
             p95, _fmt(row["rps"]), _fmt(row["ratio"]), row["verdict"],
         ]) + " |")
     return lines
 
 
 def print_table(table: list[dict], trivial_rps) -> None:
-    widths = [max(len(HEADER[0]), *(len(r["key"]) for r in table))] + [9] * 7
+    widths = [max(len(HEADER[0]), *(len(r["key"]) for r in table))] + [9] * 8
     print()
     print("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(HEADER, widths, strict=False)))
           + "  verdict")
     for row in table:
-        cells = [row["key"], row["queries_small"], row["queries_large"], row["sql_ms"], row["p50"], row["p95"],
+        cells = [row["key"], row["queries_small"], row["queries_large"], row["sql_ms"], row["cpu"], row["p50"], row["p95"],
                  row["rps"], row["ratio"]]
         print("  ".join(_fmt(c).ljust(w) if i == 0 else _fmt(c).rjust(w)
                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + "  " + row["verdict"])
