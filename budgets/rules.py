@@ -6,6 +6,7 @@ Every total is computed here, from the lines, in the database; nothing else adds
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Q, Sum
 
 from conventions.money import ZERO, ratio
@@ -100,3 +101,49 @@ def eligible_expenses_by_convention(convention_ids) -> dict[tuple[int, str], Dec
         .order_by()
     )
     return {(convention_id, kind): total for convention_id, kind, total in rows}
+
+def public_cofunder_lines() -> Q:
+    """Return the filter of the chapter 74 lines of public co-funders, the granting funder excluded.
+
+    These are the other public cash subsidies the association declares in its budget; the
+    granting funder's own line is left out because its agreements are counted from the
+    agreements themselves (DOMAIN.md §8, code de commerce L612-4).
+    """
+    return Q(code__in=chart.PUBLIC_FUNDER_CODES, is_granting_funder=False)
+
+
+def public_cofunding(budget) -> Decimal:
+    """Return the public cash subsidies ``budget`` declares from funders other than the granting one."""
+    return budget.lines.aggregate(total=Sum("amount", filter=public_cofunder_lines(), default=ZERO))["total"]
+
+
+def public_cofunding_subquery(budget_filter: Q):
+    """Return an annotation summing the public co-funder lines of the budget matched by ``budget_filter``.
+
+    ``budget_filter`` uses ``OuterRef`` to tie the budget to the annotated row, e.g.
+    ``Q(budget__convention=OuterRef("pk"), budget__kind="forecast")``.
+    """
+    from django.db.models import DecimalField, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from .models import BudgetLine
+
+    lines = (
+        BudgetLine.objects.filter(budget_filter, public_cofunder_lines())
+        .order_by()
+        .values("budget")
+        .annotate(total=Sum("amount"))
+        .values("total")[:1]
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return Coalesce(Subquery(lines, output_field=money), Value(ZERO), output_field=money)
+
+
+def granting_funder_amount(budget) -> Decimal | None:
+    """Return the total of the lines marked as the granting funder's, or None when none is marked.
+
+    It must equal the amount granted (DOMAIN.md §5): ``conventions.consistency`` warns if not.
+    """
+    lines = budget.lines.filter(is_granting_funder=True)
+    result = lines.aggregate(total=Sum("amount"), count=models.Count("pk"))
+    return result["total"] if result["count"] else None

@@ -6,7 +6,8 @@ from budgets.models import Budget
 from budgets.rules import budget_totals, totals_from_annotations
 from indicators.models import IndicatorReport
 
-from .admin_base import DomainAdmin, DomainTabularInline
+from .admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
+from .admin_compliance import ComplianceAdminMixin
 from .admin_lifecycle import LifecycleAdminMixin
 from .admin_payments import PaymentRequestAdmin, RecoveryAdmin  # noqa: F401 - registers the finance space
 from .models import (
@@ -122,7 +123,7 @@ class NotificationInline(DomainTabularInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(LifecycleAdminMixin, DomainAdmin):
+class ConventionAdmin(OptimisticLockAdminMixin, LifecycleAdminMixin, ComplianceAdminMixin, DomainAdmin):
     list_display = [
         "reference", "association", "fiscal_year", "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",

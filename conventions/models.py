@@ -210,6 +210,10 @@ class Convention(models.Model):
         help_text=_("Art. 8 : la résiliation n'est possible qu'un mois après une mise en demeure restée sans effet."),
     )
     terminated_on = models.DateField(_("résiliée le"), null=True, blank=True)
+    open_data_published_on = models.DateField(
+        _("publiée en données ouvertes le"), null=True, blank=True,
+        help_text=_("Date de mise en ligne des données essentielles au format SCDL (décret n° 2017-779)."),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -507,3 +511,7 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+# The reminder log lives in its own module; importing it here registers it with the app.
+from .reminder_models import ReminderChannel, ReminderLog, ReminderStage  # noqa: E402, F401

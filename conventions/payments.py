@@ -27,14 +27,10 @@ from .models import (
     Status,
 )
 from .money import ZERO, format_euros, percent_of, round_cents
+from .obligations import AFTER_FISCAL_YEAR
 
 #: Documents the balance waits for (art. 6.2 of the seed, and the financial report by law).
-BALANCE_DOCUMENTS = (
-    DocumentKind.ANNUAL_ACCOUNTS,
-    DocumentKind.ACTIVITY_REPORT,
-    DocumentKind.GENERAL_ASSEMBLY,
-    DocumentKind.FINANCIAL_REPORT,
-)
+BALANCE_DOCUMENTS = AFTER_FISCAL_YEAR
 
 ADVANCE_STATES = (Status.ACTIVE,)
 BALANCE_STATES = (Status.ACTIVE, Status.JUSTIFICATION)

@@ -5,8 +5,9 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .models import Convention, Funder, Status, StatusChange
+from .models import Convention, Document, DocumentStatus, Funder, Status, StatusChange
 
 
 def funder_upsert(*, siret: str, **fields) -> Funder:
@@ -190,3 +191,40 @@ def amendment_sign(*, amendment, user):
         amendment._history_user = user
         amendment.save()
     return amendment
+
+@transaction.atomic
+def convention_schedule_documents(*, convention: Convention, expected) -> list[Document]:
+    """Create the expected documents ``convention`` does not have yet, and date undated ones.
+
+    ``expected`` comes from ``conventions.obligations.expected_documents``. A kind already on
+    file is never duplicated; an expected document without a due date receives the new one.
+    """
+    existing = {doc.kind: doc for doc in convention.documents.all()}
+    new = [
+        Document(convention=convention, kind=item.kind, due_on=item.due_on, status=DocumentStatus.EXPECTED)
+        for item in expected if item.kind not in existing
+    ]
+    dated = []
+    for item in expected:
+        doc = existing.get(item.kind)
+        if doc and doc.status == DocumentStatus.EXPECTED and doc.due_on is None and item.due_on:
+            doc.due_on = item.due_on
+            dated.append(doc)
+    if dated:
+        bulk_update_with_history(dated, Document, ["due_on"])
+    return bulk_create_with_history(new, Document) if new else []
+
+
+@transaction.atomic
+def convention_record_open_data_publication(*, conventions, published_on: date) -> int:
+    """Record that the data of ``conventions`` were published on ``published_on`` (décret 2017-779).
+
+    Agreements already marked as published keep their first publication date. Returns how many
+    agreements were marked.
+    """
+    pending = [c for c in conventions if c.open_data_published_on is None]
+    for convention in pending:
+        convention.open_data_published_on = published_on
+    if pending:
+        bulk_update_with_history(pending, Convention, ["open_data_published_on"])
+    return len(pending)

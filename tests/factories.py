@@ -9,7 +9,16 @@ from django.contrib.auth import get_user_model
 from beneficiaries.identifiers import luhn_is_valid
 from beneficiaries.models import Beneficiary, Civility, Membership
 from budgets.models import Budget, BudgetKind, BudgetLine
-from conventions.models import Convention, Funder
+from conventions.models import (
+    Convention,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Funder,
+    PaymentKind,
+    PaymentRequest,
+    PaymentStatus,
+)
 from indicators.models import IndicatorDefinition, IndicatorReport, IndicatorSet
 
 
@@ -152,3 +161,26 @@ def balanced_forecast(convention, charges=Decimal("100000"), granted=None):
     BudgetLineFactory(budget=budget, code="744", label=convention.funder.name, amount=granted, is_granting_funder=True)
     BudgetLineFactory(budget=budget, code="756", label="Cotisations", amount=charges - granted)
     return budget
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    convention = factory.SubFactory(ConventionFactory)
+    kind = DocumentKind.INSURANCE
+    status = DocumentStatus.EXPECTED
+
+
+class PaymentRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentRequest
+
+    convention = factory.SubFactory(ConventionFactory)
+    kind = PaymentKind.ADVANCE
+    amount = Decimal("8000.00")
+    status = PaymentStatus.PAID
+    certified_by_name = "Camille DURAND"
+    certified_by_quality = "Présidente"
+    certified_on = date(2025, 4, 1)
+    payment_order_number = factory.Sequence(lambda n: f"M-2025-{n:06d}")
+    paid_on = date(2025, 4, 15)

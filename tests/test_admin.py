@@ -181,7 +181,8 @@ def _convention_post_data(convention, **overrides):
         "funder_signatory": "", "funder_signed_on": "", "notified_on": "", "stated_share_percent": "",
         "stated_eligible_expenses": "",
     }
-    for prefix in ("budgets", "amendments", "payment_requests", "documents", "indicator_reports", "status_changes"):
+    for prefix in ("budgets", "amendments", "payment_requests", "documents", "indicator_reports", "status_changes",
+                   "notifications"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
                      f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
     data.update(overrides)

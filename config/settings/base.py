@@ -160,6 +160,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="conventions@metropole.in
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Audit records are read-only: no « revert » from the history pages.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,158 @@
+"""The staff dashboard and the overdue list: figures, charts with their data, flat query counts."""
+
+import re
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conventions.charts import Series, bar_chart, column_chart, nice_maximum
+from conventions.dashboard import money_by_year_and_state, totals_by_year
+from conventions.models import DocumentKind, PaymentKind, Status
+
+from .factories import (
+    BudgetFactory,
+    BudgetLineFactory,
+    ConventionFactory,
+    DocumentFactory,
+    PaymentRequestFactory,
+    UserFactory,
+)
+
+NNBSP, NBSP = "\u202f", "\u00a0"
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def add_agreements(n):
+    """Add ``n`` active agreements, each with a budget, a paid advance and an overdue document."""
+    for _ in range(n):
+        convention = ConventionFactory(status=Status.ACTIVE, beneficiary_signed_on=date(2025, 2, 1),
+                                       funder_signed_on=date(2025, 2, 3), amount_granted=D("30000"))
+        budget = BudgetFactory(convention=convention)
+        BudgetLineFactory(budget=budget, code="641", amount=D("90000"))
+        BudgetLineFactory(budget=budget, code="744", amount=D("30000"), is_granting_funder=True)
+        PaymentRequestFactory(convention=convention, kind=PaymentKind.ADVANCE, amount=D("24000"))
+        DocumentFactory(convention=convention, kind=DocumentKind.STATUTES, due_on=date(2025, 2, 3))
+
+
+# Pinned: a change that adds a query to these pages must update these numbers knowingly.
+DASHBOARD_QUERIES = 16
+OVERDUE_QUERIES = 11
+
+
+def test_the_dashboard_query_count_is_pinned_and_flat(agent_client):
+    url = reverse("staff:dashboard")
+    before, _page = count_queries(agent_client, url)
+    add_agreements(12)
+    after, page = count_queries(agent_client, url)
+    assert "AMP-2025-TEST" in page
+    assert before == after == DASHBOARD_QUERIES
+
+
+def test_the_overdue_list_query_count_is_pinned_and_flat(agent_client):
+    url = reverse("staff:overdue")
+    before, _page = count_queries(agent_client, url)
+    add_agreements(12)
+    after, page = count_queries(agent_client, url)
+    assert page.count("Statuts") == 12
+    assert before == after == OVERDUE_QUERIES
+
+
+def test_the_dashboard_shows_amounts_granted_paid_and_to_pay(agent_client):
+    page = agent_client.get(reverse("staff:dashboard")).content.decode()
+    # Voted agreements: 45 000 (signed) + 30 000 (active) + 25 000 (closed) + 18 000 (terminated)
+    assert f"<dd>118{NNBSP}000{NBSP}€</dd>" in page
+    assert f"<dd>63{NNBSP}400{NBSP}€</dd>" in page  # 24 000 + 25 000 + 14 400 paid
+    assert f"<dd>51{NNBSP}000{NBSP}€</dd>" in page  # 45 000 + 6 000 still to pay
+    assert f"<dd>98{NNBSP}000{NBSP}€</dd>" in page  # 66 000 in review + 32 000 draft
+    for heading in ("Montants par exercice", "Montants par état", "Conventions par état",
+                    "Dépendance des associations à la collectivité", "Échéances dépassées au"):
+        assert heading in page
+
+
+def test_money_per_year_and_state(demo):
+    rows = {(r.year, r.status): r for r in money_by_year_and_state()}
+    active = rows[(2025, Status.ACTIVE)]
+    assert (active.count, active.granted, active.paid, active.to_pay) == (1, D("30000"), D("24000"), D("6000"))
+    assert rows[(2025, Status.TERMINATED)].to_pay == 0
+    assert rows[(2023, Status.IN_REVIEW)].in_preparation == D("66000")
+    year_2025 = next(t for t in totals_by_year(list(rows.values())) if t.key == 2025)
+    assert (year_2025.granted, year_2025.paid, year_2025.to_pay) == (D("48000"), D("38400"), D("6000"))
+
+
+def test_each_chart_is_an_accessible_svg_with_its_data_as_a_table(agent_client):
+    page = agent_client.get(reverse("staff:dashboard")).content.decode()
+    for chart_id in ("chart-years", "chart-states", "chart-counts", "chart-dependency"):
+        assert 'role="img"' in page and f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in page
+        assert f'<title id="{chart_id}-title">' in page
+    assert page.count("(données du graphique)") == 4
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', page)  # nothing from a CDN
+
+
+def test_the_dependency_shows_the_share_of_each_association_budget(agent_client):
+    page = agent_client.get(reverse("staff:dashboard")).content.decode()
+    assert f"6,92{NBSP}%" in page and f"5,67{NBSP}%" in page  # Pôle SCS, without and with in-kind
+    assert f"954{NNBSP}123{NBSP}€" in page
+    assert f"31,25{NBSP}%" in page  # JPH 2025: 30 000 of 96 000
+
+
+def test_the_overdue_list_shows_every_late_item_with_its_legal_basis(agent_client):
+    page = agent_client.get(reverse("staff:overdue")).content.decode()
+    assert "Publication en données ouvertes dans les trois mois suivant la signature" in page
+    assert "décret n° 2017-779" in page
+    assert "AMP-2026-CULT-PIM" in page and "Contrat d&#x27;engagement républicain signé" in page
+
+
+def test_the_admin_index_links_to_the_dashboard(agent_client):
+    page = agent_client.get(reverse("admin:index")).content.decode()
+    for name in ("staff:dashboard", "staff:overdue", "staff:scdl_export"):
+        assert f'href="{reverse(name)}"' in page
+
+
+def test_finance_may_read_the_dashboard(client, demo):
+    client.login(username="finance", password="demo")
+    assert client.get(reverse("staff:dashboard")).status_code == 200
+
+
+def test_a_portal_member_is_sent_to_the_admin_login(client, demo):
+    client.login(username="scs", password="demo")
+    response = client.get(reverse("staff:dashboard"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_staff_without_the_right_to_read_agreements_is_refused(client, db):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename="view_funder"))
+    client.force_login(user)
+    assert client.get(reverse("staff:dashboard")).status_code == 403
+    assert client.get(reverse("staff:overdue")).status_code == 403
+
+
+@pytest.mark.parametrize("value, top", [("0", "1"), ("7", "10"), ("66000", "100000"), ("118000", "200000"),
+                                        ("519993", "1000000"), ("0.3125", "0.5")])
+def test_the_axis_ends_on_a_round_value(value, top):
+    assert nice_maximum(D(value)) == D(top)
+
+
+def test_a_stacked_column_is_as_tall_as_its_total():
+    svg = column_chart(chart_id="c", title="T", description="D", categories=["2025"],
+                       series=[Series("Versé", "#000"), Series("Reste", "#111")],
+                       values=[[D("50"), D("50")]], width=200, height=136)
+    # plot height 136 − 36 − 36 = 64 px for 100: two segments of 32 px
+    assert svg.count('height="32.0"') == 2
+
+
+def test_chart_labels_are_escaped():
+    svg = bar_chart(chart_id="c", title="<script>", description="d", rows=[("<b>Asso</b>", [D("1")])],
+                    series=[Series("s", "#000")])
+    assert "<script>" not in svg and "<b>" not in svg and "&lt;b&gt;Asso&lt;/b&gt;" in svg
