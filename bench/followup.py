@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from budgets import chart
 from budgets.models import BudgetStatus
+from conventions.compliance import auditor_required
 from conventions.deadlines import add_months, justification_due_date
-from conventions.documents import AFTER_FISCAL_YEAR, ON_SIGNATURE
 from conventions.models import (
     Amendment,
     AmendmentStatus,
@@ -26,6 +26,7 @@ from conventions.models import (
     Status,
 )
 from conventions.money import ZERO, percent_of
+from conventions.obligations import ON_SIGNATURE, expected_documents
 from conventions.payments import balance_due, final_grant, termination_recovery
 from indicators.models import IndicatorReport, IndicatorValue, ReportStatus, Role
 
@@ -187,28 +188,27 @@ class Rows:
 
     def _documents(self, rng, convention, status, phase, common) -> None:
         DS = DocumentStatus
-        on_signature_due = add_months(convention.notified_on, 1)
-        after_due = justification_due_date(convention)
-        for kinds, due_on in ((ON_SIGNATURE, on_signature_due), (AFTER_FISCAL_YEAR, after_due)):
-            for kind in kinds:
-                if kinds is ON_SIGNATURE:
-                    state = (rng.choices([DS.EXPECTED, DS.RECEIVED, DS.ACCEPTED, DS.REJECTED], weights=[25, 25, 45, 5])[0]
-                             if status == Status.ACTIVE else rng.choices([DS.ACCEPTED, DS.RECEIVED], weights=[95, 5])[0])
-                elif phase.name in ("closed", "balance"):
-                    state = DS.ACCEPTED
-                elif phase.name == "review":
-                    state = rng.choices([DS.RECEIVED, DS.ACCEPTED, DS.REJECTED], weights=[40, 45, 15])[0]
-                elif phase.name == "waiting":
-                    state = rng.choices([DS.EXPECTED, DS.RECEIVED], weights=[60, 40])[0]
-                else:
-                    state = DS.EXPECTED
-                delivered = state != DS.EXPECTED
-                self.documents.append(Document(
-                    convention=convention, kind=kind, due_on=due_on, status=state,
-                    file=common.pdf_name if delivered else "",
-                    uploaded_at=_moment(due_on - timedelta(days=rng.randint(1, 20))) if delivered else None,
-                    rejection_reason="Document illisible : merci de le déposer à nouveau." if state == DS.REJECTED else "",
-                ))
+        expected = expected_documents(convention, auditor_required=auditor_required(convention.amount_granted))
+        for item in expected:
+            kind, due_on = item.kind, item.due_on
+            if kind in ON_SIGNATURE:
+                state = (rng.choices([DS.EXPECTED, DS.RECEIVED, DS.ACCEPTED, DS.REJECTED], weights=[25, 25, 45, 5])[0]
+                         if status == Status.ACTIVE else rng.choices([DS.ACCEPTED, DS.RECEIVED], weights=[95, 5])[0])
+            elif phase.name in ("closed", "balance"):
+                state = DS.ACCEPTED
+            elif phase.name == "review":
+                state = rng.choices([DS.RECEIVED, DS.ACCEPTED, DS.REJECTED], weights=[40, 45, 15])[0]
+            elif phase.name == "waiting":
+                state = rng.choices([DS.EXPECTED, DS.RECEIVED], weights=[60, 40])[0]
+            else:
+                state = DS.EXPECTED
+            delivered = state != DS.EXPECTED
+            self.documents.append(Document(
+                convention=convention, kind=kind, due_on=due_on, status=state,
+                file=common.pdf_name if delivered else "",
+                uploaded_at=_moment(due_on - timedelta(days=rng.randint(1, 20))) if delivered else None,
+                rejection_reason="Document illisible : merci de le déposer à nouveau." if state == DS.REJECTED else "",
+            ))
 
     def _indicators(self, rng, convention, status, phase, common) -> None:
         RS = ReportStatus
