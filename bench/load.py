@@ -193,7 +193,7 @@ def load_tool() -> str:
 
 def run(server: Server, page: dict, cookies: dict, *, clients: int, duration: int, tool: str) -> LoadResult:
     """Warm every worker on ``page``, then measure it under ``clients`` concurrent clients."""
-    run_threads(server.port, page, cookies, clients=server.workers, duration=duration, max_requests=2 * server.workers)
+    run_threads(server.port, page, cookies, clients=server.workers, duration=duration, max_requests=server.workers)
     server.wait_idle()
     runner = run_wrk if tool == "wrk" else run_threads
     result = runner(server.port, page, cookies, clients=clients, duration=duration)

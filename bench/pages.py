@@ -97,7 +97,9 @@ def under_load(url: str, pages: list[dict], sessions: dict, args) -> tuple[dict,
         first = load.run(server, trivial_page, {}, **options)
         print(f"  {'trivial view':<55} {first.rps:>8.1f} req/s", flush=True)
         for page in pages:
-            outcome = load.run(server, page, sessions[page["user"]], **options)
+            # A PDF takes seconds: give it time for a meaningful count.
+            duration = max(args.duration, 30) if page["heavy"] else args.duration
+            outcome = load.run(server, page, sessions[page["user"]], **{**options, "duration": duration})
             results[page["key"]] = {"rps": outcome.rps, "errors": outcome.errors, "p50_ms": outcome.p50_ms,
                                     "p99_ms": outcome.p99_ms, "requests": outcome.requests}
             print(f"  {page['key']:<55} {outcome.rps:>8.1f} req/s  ({outcome.requests} requêtes, "
