@@ -1,54 +1,137 @@
+"""Staff admin of budgets: lines grouped by chapter with subtotals, totals and warnings while
+editing, review (validate / return), import, export and the forecast / actual comparison."""
+
+from functools import update_wrapper
+
 from django.contrib import admin
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from conventions.admin_base import DomainAdmin, DomainTabularInline
-from conventions.money import format_euros, format_percent
+from conventions.money import format_euros
 
-from .models import Budget, BudgetLine
-from .rules import budget_totals
+from . import admin_views
+from .models import Budget, BudgetKind, BudgetLine
+from .rules import block_annotations, budget_report, totals_from_annotations
 
 
 class BudgetLineInline(DomainTabularInline):
     model = BudgetLine
-    extra = 1
+    extra = 3
     fields = ["code", "label", "amount", "funding_status", "is_granting_funder", "explanation"]
+    template = "budgets/admin/budgetline_tabular.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).in_chart_order()
+
+    def get_fields(self, request, obj=None):
+        """Show the explanation column on the actual budget only (Cerfa 15059)."""
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.kind != BudgetKind.ACTUAL:
+            fields = [name for name in fields if name != "explanation"]
+        return fields
 
 
-@admin.register(Budget)
 class BudgetAdmin(DomainAdmin):
-    list_display = ["convention", "kind", "scope", "status", "updated_at"]
+    list_display = ["reference", "beneficiary", "fiscal_year", "kind", "status", "charges", "products", "gap"]
+    list_display_links = ["reference"]
     list_filter = ["kind", "status", "scope", "convention__fiscal_year"]
     search_fields = ["convention__reference", "convention__beneficiary__name"]
-    list_select_related = ["convention__beneficiary"]
     autocomplete_fields = ["convention"]
     inlines = [BudgetLineInline]
-    readonly_fields = ["totals"]
-    fields = [
-        "convention", "kind", "scope", "status", "totals",
-        ("declared_total_charges", "declared_total_products"),
-        ("certified_by", "certified_place", "certified_on"), "review_comment",
+    readonly_fields = ["review_comment", "version"]
+    change_form_template = "budgets/admin/budget_change_form.html"
+    change_list_template = "budgets/admin/budget_change_list.html"
+    fieldsets = [
+        (None, {"fields": ["convention", "kind", "scope", "status"]}),
+        (_("Totaux imprimés sur un document repris de l'existant"),
+         {"classes": ["collapse"], "fields": [("declared_total_charges", "declared_total_products")]}),
+        (_("Certification et instruction"),
+         {"fields": [("certified_by", "certified_place", "certified_on"), "review_comment", "version"]}),
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("convention__beneficiary", "convention__funder")
+        return (
+            super().get_queryset(request).for_list()
+            .annotate(**block_annotations("lines__"))
+        )
 
-    @admin.display(description=_("Totaux calculés"))
-    def totals(self, budget):
-        if budget.pk is None:
-            return "—"
-        totals = budget_totals(budget)
-        amount = budget.convention.amount_granted
-        parts = [
-            format_html("<strong>Charges</strong> {} · <strong>Produits</strong> {} · <strong>Écart</strong> {}",
-                        format_euros(totals.charges), format_euros(totals.products), format_euros(totals.gap)),
-            format_html("<strong>Contributions en nature</strong> 86 : {} · 87 : {}",
-                        format_euros(totals.in_kind_charges), format_euros(totals.in_kind_products)),
-            format_html("<strong>Part de la collectivité</strong> {} hors contributions en nature, {} avec",
-                        format_percent(totals.funder_share(amount)), format_percent(totals.funder_share_with_in_kind(amount))),
+    def _view(self, func):
+        """Wrap an ``admin_views`` function as an admin page bound to this admin."""
+
+        def view(request, *args, **kwargs):
+            return func(self, request, *args, **kwargs)
+
+        return self.admin_site.admin_view(update_wrapper(view, func))
+
+    def get_urls(self):
+        view = self._view
+        return [
+            path("<int:pk>/valider/", view(admin_views.validate), name="budgets_budget_validate"),
+            path("<int:pk>/renvoyer/", view(admin_views.send_back), name="budgets_budget_return"),
+            path("<int:pk>/importer/", view(admin_views.import_file), name="budgets_budget_import"),
+            path("<int:pk>/exporter/<str:fmt>/", view(admin_views.export_one), name="budgets_budget_export"),
+            path("exporter-annee/", view(admin_views.export_year), name="budgets_budget_export_year"),
+            path("modele/<str:fmt>/", view(admin_views.template), name="budgets_budget_template"),
+            path("comparer/<int:convention_pk>/", view(admin_views.compare), name="budgets_budget_compare"),
+            *super().get_urls(),
         ]
-        if not totals.is_balanced:
-            parts.append(format_html('<span class="errornote">{}</span>',
-                         _("Budget déséquilibré : charges − produits = %(gap)s ; 86 − 87 = %(kind)s.")
-                         % {"gap": format_euros(totals.gap), "kind": format_euros(totals.in_kind_gap)}))
-        return format_html("<br>".join(["{}"] * len(parts)), *parts)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        budget = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if budget is not None:
+            report = budget_report(budget)
+            granted = budget.convention.amount_granted
+            extra_context["budget_report"] = report
+            extra_context["budget_share"] = report.totals.funder_share(granted)
+            extra_context["budget_share_with_in_kind"] = report.totals.funder_share_with_in_kind(granted)
+            extra_context["has_review_permission"] = self.has_change_permission(request, budget)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        cached = getattr(request, "_budget_object", None)
+        if cached is not None and str(cached.pk) == str(object_id):
+            return cached
+        obj = super().get_object(request, object_id, from_field)
+        request._budget_object = obj
+        return obj
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1  # a member's open page must not overwrite what staff just changed
+        super().save_model(request, obj, form, change)
+
+    def _totals(self, obj):
+        return totals_from_annotations(obj, prefix="sum_")
+
+    @admin.display(description=_("Convention"), ordering="convention__reference")
+    def reference(self, obj):
+        return obj.convention.reference
+
+    @admin.display(description=_("Association"), ordering="convention__beneficiary__name")
+    def beneficiary(self, obj):
+        return obj.convention.beneficiary.short_name
+
+    @admin.display(description=_("Exercice"), ordering="convention__fiscal_year")
+    def fiscal_year(self, obj):
+        return str(obj.convention.fiscal_year)
+
+    @admin.display(description=_("Charges"), ordering="sum_charges")
+    def charges(self, obj):
+        return format_euros(obj.sum_charges)
+
+    @admin.display(description=_("Produits"), ordering="sum_products")
+    def products(self, obj):
+        return format_euros(obj.sum_products)
+
+    @admin.display(description=_("Écart"))
+    def gap(self, obj):
+        totals = self._totals(obj)
+        if totals.is_balanced:
+            return format_html('<span class="budget-ok">{}</span>', _("équilibré"))
+        return format_html('<strong class="budget-warning">{}</strong>', format_euros(totals.gap))
+
+
+admin.site.register(Budget, BudgetAdmin)

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, CharField, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -34,6 +34,38 @@ class FundingStatus(models.TextChoices):
     OBTAINED = "obtained", _("Obtenu")
 
 
+#: States in which the association may change its budget; otherwise staff must return it first.
+EDITABLE_STATUSES = frozenset({BudgetStatus.DRAFT, BudgetStatus.RETURNED})
+
+
+class BudgetQuerySet(models.QuerySet):
+    def for_list(self):
+        """Bundle what the staff list of budgets shows."""
+        return self.select_related("convention__beneficiary", "convention__funder")
+
+
+def chapter_expression() -> Case:
+    """Return a database expression giving each line's chapter code (from the chart)."""
+    return Case(
+        *[When(code__in=[acc.code for acc in ch.accounts], then=Value(ch.code)) for ch in chart.CHAPTERS],
+        output_field=CharField(),
+    )
+
+
+def chart_rank_expression() -> Case:
+    """Return a database expression giving each line's account position in the printed form."""
+    return Case(
+        *[When(code=code, then=Value(rank)) for code, rank in chart.account_order().items()],
+        output_field=IntegerField(),
+    )
+
+
+class BudgetLineQuerySet(models.QuerySet):
+    def in_chart_order(self):
+        """Order lines as the Cerfa form prints them: by account, then as entered."""
+        return self.alias(chart_rank=chart_rank_expression()).order_by("chart_rank", "position", "pk")
+
+
 class Budget(models.Model):
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="budgets", verbose_name=_("convention")
@@ -58,6 +90,7 @@ class Budget(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
+    objects = BudgetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("budget")
@@ -72,6 +105,15 @@ class Budget(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.convention.reference}"
+
+    @property
+    def is_editable(self) -> bool:
+        """Return True while the association may change the budget (draft or returned)."""
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_actual(self) -> bool:
+        return self.kind == BudgetKind.ACTUAL
 
 
 class BudgetLine(models.Model):
@@ -93,6 +135,7 @@ class BudgetLine(models.Model):
     position = models.PositiveIntegerField(_("ordre"), default=0)
 
     history = HistoricalRecords()
+    objects = BudgetLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ligne budgétaire")

@@ -1,15 +1,18 @@
-"""Budget rules in one place: totals, balance, the funder's share (DOMAIN.md §4–5).
+"""Budget rules in one place (DOMAIN.md §4–5): totals, balance, chapter subtotals, co-funders,
+the granting funder's line, the funder's share, and the forecast → actual variances.
 
 Every total is computed here, from the lines, in the database; nothing else adds up a budget.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import models
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
-from conventions.money import ZERO, ratio
+from conventions.money import HUNDRED, ZERO, format_euros, ratio
 
 from . import chart
 
@@ -24,6 +27,15 @@ BLOCKS = {
 def block_filters() -> dict[str, Q]:
     """Return, for each block of the form, the filter selecting its lines."""
     return {name: Q(code__in=chart.codes(side=side, in_kind=in_kind)) for name, (side, in_kind) in BLOCKS.items()}
+
+
+def block_annotations(path: str = "lines__", prefix: str = "sum_") -> dict:
+    """Return annotations summing each block of a budget's lines, for a list of budgets."""
+    return {
+        prefix + name: Sum(f"{path}amount", filter=Q(**{f"{path}code__in": chart.codes(side=side, in_kind=in_kind)}),
+                           default=ZERO)
+        for name, (side, in_kind) in BLOCKS.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -147,3 +159,321 @@ def granting_funder_amount(budget) -> Decimal | None:
     lines = budget.lines.filter(is_granting_funder=True)
     result = lines.aggregate(total=Sum("amount"), count=models.Count("pk"))
     return result["total"] if result["count"] else None
+
+# --- Balance ---------------------------------------------------------------------------------
+
+
+def balance_message(totals: BudgetTotals) -> str | None:
+    """Return why a budget is not balanced, with the gap in euros, or None when it is."""
+    if totals.is_balanced:
+        return None
+    parts = []
+    if totals.gap > 0:
+        parts.append(_("les charges dépassent les produits de %(gap)s") % {"gap": format_euros(totals.gap)})
+    elif totals.gap < 0:
+        parts.append(_("les produits dépassent les charges de %(gap)s") % {"gap": format_euros(-totals.gap)})
+    if totals.in_kind_gap > 0:
+        parts.append(_("les emplois des contributions en nature (86) dépassent les ressources (87) de %(gap)s")
+                     % {"gap": format_euros(totals.in_kind_gap)})
+    elif totals.in_kind_gap < 0:
+        parts.append(_("les ressources des contributions en nature (87) dépassent les emplois (86) de %(gap)s")
+                     % {"gap": format_euros(-totals.in_kind_gap)})
+    return _("Le budget n'est pas équilibré : %(reasons)s.") % {"reasons": " ; ".join(str(p) for p in parts)}
+
+
+# --- Chapters --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChapterSubtotal:
+    """The sum of one chapter's lines (for example « 64 Charges de personnel »)."""
+
+    chapter: chart.Chapter
+    amount: Decimal
+
+    @property
+    def code(self) -> str:
+        return self.chapter.code
+
+    @property
+    def label(self) -> str:
+        return self.chapter.label
+
+
+def chapter_subtotals(budget) -> list[ChapterSubtotal]:
+    """Return every chapter of the chart with the sum of its lines, in one query."""
+    from .models import chapter_expression
+
+    rows = (
+        budget.lines.order_by().annotate(chapter=chapter_expression())
+        .values("chapter").annotate(total=Sum("amount", default=ZERO))
+    )
+    sums = {row["chapter"]: row["total"] for row in rows}
+    return [ChapterSubtotal(chapter, sums.get(chapter.code, ZERO)) for chapter in chart.CHAPTERS]
+
+
+# --- Co-funders (chapter 74) and the granting funder's line -----------------------------------
+
+
+@dataclass(frozen=True)
+class Cofunder:
+    """A funder named on a line of chapter 74, with its amount and whether it is obtained."""
+
+    code: str
+    label: str
+    amount: Decimal
+    funding_status: str
+    is_granting_funder: bool
+
+    @property
+    def is_public(self) -> bool:
+        return self.code in chart.PUBLIC_FUNDER_CODES
+
+    @property
+    def nature(self) -> str:
+        return _("public") if self.is_public else _("privé")
+
+    @property
+    def category(self) -> str:
+        return chart.ACCOUNTS[self.code].label
+
+    @property
+    def funding_status_label(self) -> str:
+        from .models import FundingStatus
+
+        return FundingStatus(self.funding_status).label if self.funding_status else _("non précisé")
+
+
+def cofunders(budget) -> list[Cofunder]:
+    """Return the funders of chapter 74 in the form's order, in one query."""
+    codes = [acc.code for acc in chart.ACCOUNTS.values() if acc.is_cofunder_line]
+    lines = budget.lines.filter(code__in=codes).in_chart_order().values_list(
+        "code", "label", "amount", "funding_status", "is_granting_funder"
+    )
+    return [Cofunder(*line) for line in lines]
+
+
+def granting_funder_warning(funders: list[Cofunder], amount_granted: Decimal) -> str | None:
+    """Return a warning when the granting funder's line does not equal the amount granted."""
+    granting = [f for f in funders if f.is_granting_funder]
+    if not granting:
+        return _("Aucune ligne du chapitre 74 n'est marquée comme celle de la collectivité attribuante "
+                 "(subvention attribuée : %(granted)s).") % {"granted": format_euros(amount_granted)}
+    if len(granting) > 1:
+        return _("Plusieurs lignes du chapitre 74 sont marquées comme celle de la collectivité attribuante : "
+                 "une seule doit l'être.")
+    line = granting[0]
+    if line.amount != amount_granted:
+        return _("La ligne de la collectivité attribuante (« %(label)s ») indique %(amount)s, "
+                 "alors que la subvention attribuée est de %(granted)s.") % {
+            "label": line.label, "amount": format_euros(line.amount), "granted": format_euros(amount_granted)}
+    return None
+
+
+def declared_totals_warnings(budget, totals: BudgetTotals) -> list[str]:
+    """Compare the totals printed on a taken-over document with the computed ones (DOMAIN.md §10)."""
+    warnings = []
+    checks = [
+        (budget.declared_total_charges, totals.charges, _("charges")),
+        (budget.declared_total_products, totals.products, _("produits")),
+    ]
+    for declared, computed, name in checks:
+        if declared is not None and declared != computed:
+            warnings.append(_("Le total des %(name)s imprimé (%(declared)s) diffère du total calculé "
+                              "(%(computed)s) de %(gap)s.") % {
+                "name": name, "declared": format_euros(declared), "computed": format_euros(computed),
+                "gap": format_euros(abs(computed - declared))})
+    return warnings
+
+
+@dataclass(frozen=True)
+class BudgetReport:
+    """What staff and members see beside a budget: totals, chapters, co-funders, warnings."""
+
+    totals: BudgetTotals
+    chapters: list[ChapterSubtotal]
+    cofunders: list[Cofunder]
+    warnings: list[str]
+
+    @classmethod
+    def empty(cls) -> "BudgetReport":
+        """Return the report of a budget not started yet: every total zero, nothing to warn of."""
+        return cls(BudgetTotals(), [ChapterSubtotal(chapter, ZERO) for chapter in chart.CHAPTERS], [], [])
+
+    @property
+    def balance_message(self) -> str | None:
+        return balance_message(self.totals)
+
+    @property
+    def chapter_amounts(self) -> dict[str, Decimal]:
+        return {c.code: c.amount for c in self.chapters}
+
+    @property
+    def charges_chapters(self) -> list[ChapterSubtotal]:
+        return [c for c in self.chapters if c.chapter.side == chart.CHARGES]
+
+    @property
+    def products_chapters(self) -> list[ChapterSubtotal]:
+        return [c for c in self.chapters if c.chapter.side == chart.PRODUCTS]
+
+
+def budget_report(budget) -> BudgetReport:
+    """Return a budget's totals, chapter subtotals, co-funders and warnings, in three queries."""
+    totals = budget_totals(budget)
+    funders = cofunders(budget)
+    warnings = [message for message in [balance_message(totals)] if message]
+    granting = granting_funder_warning(funders, budget.convention.amount_granted)
+    if granting:
+        warnings.append(granting)
+    warnings += declared_totals_warnings(budget, totals)
+    return BudgetReport(totals, chapter_subtotals(budget), funders, warnings)
+
+
+# --- Forecast → actual variances (Cerfa 15059) -------------------------------------------------
+
+DEFAULT_VARIANCE_THRESHOLD = Decimal("15")
+
+
+def variance_threshold(convention) -> Decimal:
+    """Return the variance (in %) above which a line of the actual budget must be explained."""
+    value = convention.funder.variance_threshold_percent
+    return DEFAULT_VARIANCE_THRESHOLD if value is None else value
+
+
+def needs_explanation(forecast: Decimal, actual: Decimal, threshold: Decimal) -> bool:
+    """Return True when the gap between forecast and actual exceeds ``threshold`` % of the forecast.
+
+    A line that was not forecast (zero) but was spent or received always needs an explanation.
+    """
+    difference = actual - forecast
+    if not difference:
+        return False
+    if not forecast:
+        return True
+    return abs(difference) * HUNDRED > threshold * forecast
+
+
+@dataclass(frozen=True)
+class Variance:
+    forecast: Decimal
+    actual: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        """Return actual minus forecast, in euros."""
+        return self.actual - self.forecast
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Return the difference as a ratio of the forecast (None when nothing was forecast)."""
+        return ratio(self.difference, self.forecast)
+
+
+@dataclass(frozen=True)
+class LineVariance(Variance):
+    code: str
+    label: str
+    explanation: str
+    needs_explanation: bool
+
+    @property
+    def account(self) -> chart.Account:
+        return chart.ACCOUNTS[self.code]
+
+    @property
+    def missing_explanation(self) -> bool:
+        return self.needs_explanation and not self.explanation.strip()
+
+
+@dataclass(frozen=True)
+class ChapterVariance(Variance):
+    chapter: chart.Chapter
+
+
+@dataclass(frozen=True)
+class BudgetVariances:
+    threshold: Decimal
+    lines: list[LineVariance]
+    chapters: list[ChapterVariance]
+    forecast_totals: BudgetTotals
+    actual_totals: BudgetTotals
+
+    @property
+    def missing_explanations(self) -> list[LineVariance]:
+        return [line for line in self.lines if line.missing_explanation]
+
+    def line(self, code: str, label: str) -> LineVariance | None:
+        return self._by_key.get((code, label))
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], LineVariance]:
+        return {(v.code, v.label): v for v in self.lines}
+
+    @property
+    def groups(self) -> list[tuple[ChapterVariance, list[LineVariance]]]:
+        """Return each chapter that has lines, with its lines, in the form's order."""
+        return [
+            (chapter, [v for v in self.lines if v.account.chapter.code == chapter.chapter.code])
+            for chapter in self.chapters
+            if any(v.account.chapter.code == chapter.chapter.code for v in self.lines)
+        ]
+
+    @property
+    def eligible_expenses(self) -> Variance:
+        """Return the eligible expenses (charges excluding in-kind), forecast and actual (art. 4.2)."""
+        return self.block("charges")
+
+    def block(self, name: str) -> Variance:
+        """Return the variance of one block of the form (``charges``, ``products``…)."""
+        return Variance(getattr(self.forecast_totals, name), getattr(self.actual_totals, name))
+
+
+def budget_variances(convention) -> BudgetVariances:
+    """Compare an agreement's actual budget with its forecast, line by line and chapter by chapter.
+
+    Lines are matched on their account and label; a line missing on one side counts as zero.
+    Three queries, whatever the number of lines.
+    """
+    from .models import BudgetKind, BudgetLine, chapter_expression
+
+    threshold = variance_threshold(convention)
+    lines = (
+        BudgetLine.objects.filter(budget__convention=convention).in_chart_order()
+        .values_list("budget__kind", "code", "label", "amount", "explanation")
+    )
+    amounts: dict[tuple[str, str], dict[str, Decimal]] = {}
+    explanations: dict[tuple[str, str], str] = {}
+    for kind, code, label, amount, explanation in lines:
+        amounts.setdefault((code, label), {})[kind] = amount
+        if kind == BudgetKind.ACTUAL:
+            explanations[(code, label)] = explanation
+    line_variances = []
+    for (code, label), by_kind in amounts.items():
+        forecast, actual = by_kind.get(BudgetKind.FORECAST, ZERO), by_kind.get(BudgetKind.ACTUAL, ZERO)
+        line_variances.append(LineVariance(
+            forecast, actual, code, label, explanations.get((code, label), ""),
+            needs_explanation(forecast, actual, threshold),
+        ))
+    line_variances.sort(key=lambda v: chart.account_order()[v.code])  # stable: keeps the entry order
+
+    by_chapter = (
+        BudgetLine.objects.filter(budget__convention=convention).order_by()
+        .annotate(chapter=chapter_expression()).values("budget__kind", "chapter")
+        .annotate(total=Sum("amount", default=ZERO))
+    )
+    chapter_sums = {(row["budget__kind"], row["chapter"]): row["total"] for row in by_chapter}
+    chapters = [
+        ChapterVariance(chapter_sums.get((BudgetKind.FORECAST, ch.code), ZERO),
+                        chapter_sums.get((BudgetKind.ACTUAL, ch.code), ZERO), ch)
+        for ch in chart.CHAPTERS
+    ]
+
+    by_kind = (
+        BudgetLine.objects.filter(budget__convention=convention).order_by().values("budget__kind")
+        .annotate(**{name: Sum("amount", filter=condition, default=ZERO) for name, condition in block_filters().items()})
+    )
+    totals = {row.pop("budget__kind"): BudgetTotals(**row) for row in by_kind}
+    return BudgetVariances(
+        threshold, line_variances, chapters,
+        totals.get(BudgetKind.FORECAST, BudgetTotals()), totals.get(BudgetKind.ACTUAL, BudgetTotals()),
+    )

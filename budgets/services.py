@@ -1,13 +1,30 @@
-"""Writes on budgets: every change to lines goes through here."""
+"""Writes on budgets: every change to lines and every step of a budget's review goes through here.
+
+A budget is drafted by the association (draft, or returned for correction), submitted, then
+validated or returned by the instructing agent. Each step checks its guard, raises a
+``ValidationError`` with a French message when refused, and leaves an audit record (the
+budget's history, with who and why).
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .models import Budget, BudgetKind, BudgetLine, BudgetScope
+from conventions.money import format_euros, format_percent
+from conventions.notifications import association_recipients, notify
+
+from . import chart, rules
+from .imports import import_lines
+from .models import Budget, BudgetKind, BudgetLine, BudgetScope, BudgetStatus, FundingStatus
+
+#: Fields a line carries besides its natural key (account code, label).
+LINE_VALUE_FIELDS = ["amount", "funding_status", "is_granting_funder", "explanation", "position"]
+REVIEW_PERMISSION = "budgets.change_budget"
 
 
 @dataclass(frozen=True)
@@ -27,7 +44,7 @@ def budget_get_or_create(*, convention, kind: str = BudgetKind.FORECAST, scope: 
 
 @transaction.atomic
 def budget_replace_lines(*, budget: Budget, lines: Iterable[LineInput]) -> list[BudgetLine]:
-    """Replace every line of ``budget`` by ``lines``, keeping their order."""
+    """Replace every line of ``budget`` by ``lines``, keeping their order (data taken over)."""
     budget.lines.all().delete()
     objs = []
     for index, line in enumerate(lines, start=1):
@@ -41,3 +58,225 @@ def budget_replace_lines(*, budget: Budget, lines: Iterable[LineInput]) -> list[
         obj.full_clean(exclude=["budget"])
         objs.append(obj)
     return bulk_create_with_history(objs, BudgetLine)
+
+
+# --- Guards ----------------------------------------------------------------------------------
+
+
+def _locked(budget: Budget) -> Budget:
+    """Return ``budget`` reloaded and locked for the rest of the transaction."""
+    return Budget.objects.select_for_update().select_related("convention__funder").get(pk=budget.pk)
+
+
+def _require_editable(budget: Budget) -> None:
+    if not budget.is_editable:
+        raise ValidationError(
+            _("Ce budget est %(status)s : il ne peut plus être modifié tant que le service instructeur "
+              "ne l'a pas renvoyé pour correction.") % {"status": budget.get_status_display().lower()},
+            code="locked",
+        )
+
+
+def _require_version(budget: Budget, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != budget.version:
+        raise ValidationError(
+            _("Ce budget a été modifié par quelqu'un d'autre depuis l'ouverture de la page. "
+              "Rechargez la page, puis refaites vos changements."),
+            code="stale",
+        )
+
+
+def _require_reviewer(user) -> None:
+    if user is None or not user.has_perm(REVIEW_PERMISSION):
+        raise ValidationError(_("Seul le service instructeur peut valider ou renvoyer un budget."), code="forbidden")
+
+
+def _record(budget: Budget, *, user, reason: str, **changes) -> Budget:
+    """Save ``changes`` on the budget with a new version and an audit record (who and why)."""
+    for name, value in changes.items():
+        setattr(budget, name, value)
+    budget.version += 1
+    budget._history_user = user
+    budget._change_reason = reason
+    budget.save(update_fields=[*changes, "version", "updated_at"])
+    return budget
+
+
+# --- Lines -----------------------------------------------------------------------------------
+
+
+def _checked_lines(lines: Iterable[LineInput]) -> list[BudgetLine]:
+    """Return unsaved lines built from ``lines``, or raise every problem found, in French."""
+    built, errors, seen = [], [], {}
+    for position, line in enumerate(lines, start=1):
+        account = chart.ACCOUNTS.get(line.code)
+        if account is None:
+            errors.append(_("Le compte « %(code)s » n'existe pas dans le plan du Cerfa.") % {"code": line.code})
+            continue
+        label = (line.label or "").strip() or account.label
+        key = (line.code, label)
+        if key in seen:
+            errors.append(_("La ligne « %(code)s %(label)s » figure deux fois.") % {"code": line.code, "label": label})
+            continue
+        seen[key] = position
+        amount = Decimal(line.amount)
+        if amount < 0:
+            errors.append(_("Le montant de la ligne « %(code)s %(label)s » ne peut pas être négatif.")
+                          % {"code": line.code, "label": label})
+            continue
+        if line.funding_status and line.funding_status not in FundingStatus.values:
+            errors.append(_("État de financement inconnu pour la ligne « %(label)s ».") % {"label": label})
+            continue
+        built.append(BudgetLine(
+            code=line.code, label=label[:255], amount=amount,
+            funding_status=line.funding_status if account.is_cofunder_line else "",
+            is_granting_funder=bool(line.is_granting_funder) and account.is_cofunder_line,
+            explanation=(line.explanation or "").strip(), position=position,
+        ))
+    if errors:
+        raise ValidationError(errors, code="invalid_lines")
+    return built
+
+
+def _sync_lines(*, budget: Budget, lines: list[BudgetLine], user) -> None:
+    """Make the budget's lines equal ``lines``, matching them on (account, label).
+
+    Unchanged lines are left alone, so the history shows only what really changed.
+    """
+    existing = {(line.code, line.label): line for line in budget.lines.all()}
+    to_create, to_update = [], []
+    for line in lines:
+        current = existing.pop((line.code, line.label), None)
+        if current is None:
+            line.budget = budget
+            to_create.append(line)
+        elif any(getattr(current, name) != getattr(line, name) for name in LINE_VALUE_FIELDS):
+            for name in LINE_VALUE_FIELDS:
+                setattr(current, name, getattr(line, name))
+            to_update.append(current)
+    if existing:
+        BudgetLine.objects.filter(pk__in=[line.pk for line in existing.values()]).delete()
+    if to_update:
+        bulk_update_with_history(to_update, BudgetLine, LINE_VALUE_FIELDS, default_user=user)
+    if to_create:
+        bulk_create_with_history(to_create, BudgetLine, default_user=user)
+
+
+@transaction.atomic
+def budget_save_lines(*, budget: Budget, lines: Iterable[LineInput], user, expected_version: int | None = None) -> Budget:
+    """Save the lines of a budget as a draft; allowed while it is a draft or returned.
+
+    ``expected_version``, when given, refuses the save if someone changed the budget since the
+    page was opened. Nothing is saved if any line is refused.
+    """
+    budget = _locked(budget)
+    _require_editable(budget)
+    _require_version(budget, expected_version)
+    _sync_lines(budget=budget, lines=_checked_lines(lines), user=user)
+    return _record(budget, user=user, reason=_("Enregistrement du brouillon"))
+
+
+@transaction.atomic
+def budget_create_actual(*, convention, user) -> Budget:
+    """Create the actual budget (compte rendu financier) mirroring the forecast, amounts to fill."""
+    if Budget.objects.filter(convention=convention, kind=BudgetKind.ACTUAL).exists():
+        raise ValidationError(_("Le compte rendu financier de cette convention existe déjà."), code="exists")
+    if not convention.is_signed:
+        raise ValidationError(
+            _("Le compte rendu financier ne peut être établi qu'une fois la convention signée."), code="not_signed"
+        )
+    forecast = Budget.objects.filter(convention=convention, kind=BudgetKind.FORECAST).first()
+    if forecast is None or not forecast.lines.exists():
+        raise ValidationError(_("Le budget prévisionnel est vide : il n'y a rien à reprendre."), code="no_forecast")
+    actual = Budget(convention=convention, kind=BudgetKind.ACTUAL, scope=forecast.scope)
+    actual._history_user = user
+    actual._change_reason = _("Création du compte rendu financier à partir du budget prévisionnel")
+    actual.save()
+    lines = [
+        BudgetLine(budget=actual, code=line.code, label=line.label, amount=Decimal("0.00"),
+                   funding_status=line.funding_status, is_granting_funder=line.is_granting_funder,
+                   position=line.position)
+        for line in forecast.lines.in_chart_order()
+    ]
+    bulk_create_with_history(lines, BudgetLine, default_user=user)
+    return actual
+
+
+# --- Review ----------------------------------------------------------------------------------
+
+
+def submission_problems(budget: Budget) -> list[str]:
+    """Return why ``budget`` cannot be submitted (empty, unbalanced, variances unexplained)."""
+    totals = rules.budget_totals(budget)
+    if not totals.total_charges and not totals.total_products:
+        return [_("Le budget est vide : saisissez au moins une ligne de charges et une ligne de produits.")]
+    problems = [message for message in [rules.balance_message(totals)] if message]
+    if budget.kind == BudgetKind.ACTUAL:
+        variances = rules.budget_variances(budget.convention)
+        for line in variances.missing_explanations:
+            problems.append(
+                _("Expliquez l'écart de la ligne « %(code)s %(label)s » (%(difference)s, %(percent)s ; "
+                  "seuil : %(threshold)s %%).") % {
+                    "code": line.code, "label": line.label, "difference": format_euros(line.difference),
+                    "percent": format_percent(line.percent) if line.percent is not None else _("non prévue"),
+                    "threshold": variances.threshold.normalize(),
+                }
+            )
+    return problems
+
+
+@transaction.atomic
+def budget_submit(*, budget: Budget, user, expected_version: int | None = None) -> Budget:
+    """Submit the budget to the instructing agent; refused while unbalanced or unexplained."""
+    budget = _locked(budget)
+    _require_editable(budget)
+    _require_version(budget, expected_version)
+    problems = submission_problems(budget)
+    if problems:
+        raise ValidationError(problems, code="not_submittable")
+    return _record(budget, user=user, reason=_("Dépôt par l'association"), status=BudgetStatus.SUBMITTED)
+
+
+@transaction.atomic
+def budget_return(*, budget: Budget, user, comment: str) -> Budget:
+    """Return a submitted or validated budget to the association, saying what to correct."""
+    _require_reviewer(user)
+    budget = _locked(budget)
+    if budget.status not in (BudgetStatus.SUBMITTED, BudgetStatus.VALIDATED):
+        raise ValidationError(_("Seul un budget déposé ou validé peut être renvoyé à l'association."), code="state")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError(_("Indiquez à l'association ce qu'elle doit corriger."), code="comment_required")
+    budget = _record(budget, user=user, reason=comment, status=BudgetStatus.RETURNED, review_comment=comment)
+    returns = budget.history.filter(status=BudgetStatus.RETURNED).count()
+    notify(key=f"budget-returned:{budget.pk}:{returns}", convention=budget.convention,
+           recipients=association_recipients(budget.convention), template="budget_returned",
+           context={"budget": budget, "comment": comment})
+    return budget
+
+
+@transaction.atomic
+def budget_validate(*, budget: Budget, user) -> Budget:
+    """Validate a submitted budget; refused if it is no longer balanced."""
+    _require_reviewer(user)
+    budget = _locked(budget)
+    if budget.status != BudgetStatus.SUBMITTED:
+        raise ValidationError(_("Seul un budget déposé peut être validé."), code="state")
+    problems = submission_problems(budget)
+    if problems:
+        raise ValidationError(problems, code="not_valid")
+    return _record(budget, user=user, reason=_("Validation par le service instructeur"), status=BudgetStatus.VALIDATED)
+
+
+def budget_import(*, budget: Budget, uploaded_file, user):
+    """Import a spreadsheet (XLSX or CSV) into ``budget``: everything or nothing.
+
+    Returns an ``ImportSummary``; raises ``ValidationError`` (``BudgetImportError`` for errors
+    per row and column) with French messages when the file or one of its rows is refused.
+    """
+    with transaction.atomic():
+        budget = _locked(budget)
+        _require_editable(budget)
+        summary = import_lines(budget=budget, uploaded_file=uploaded_file, user=user)
+        _record(budget, user=user, reason=_("Import du fichier « %(name)s »") % {"name": summary.file_name})
+    return summary

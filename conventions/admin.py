@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Budget
 from budgets.rules import budget_totals, totals_from_annotations
+from indicators.admin import review_link
 from indicators.models import IndicatorReport
 
 from .admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
@@ -53,8 +55,8 @@ class BudgetInline(AgreementRowsInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["kind", "scope", "status", "totals"]
-    readonly_fields = ["kind", "scope", "status", "totals"]
+    fields = ["kind", "scope", "status", "totals", "compare"]
+    readonly_fields = ["kind", "scope", "status", "totals", "compare"]
     verbose_name_plural = _("Budgets (le détail des lignes s'ouvre par « Modifier »)")
 
     def has_add_permission(self, request, obj=None):
@@ -68,6 +70,11 @@ class BudgetInline(AgreementRowsInline):
             format_euros(totals.charges), format_euros(totals.products), format_euros(totals.gap),
         )
 
+    @admin.display(description=_("Comparaison"))
+    def compare(self, budget):
+        url = reverse("admin:budgets_budget_compare", args=[budget.convention_id])
+        return format_html('<a href="{}">{}</a>', url, _("Prévisionnel / réalisé côte à côte"))
+
 
 class IndicatorReportInline(AgreementRowsInline):
     model = IndicatorReport
@@ -75,11 +82,15 @@ class IndicatorReportInline(AgreementRowsInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["year", "period_label", "indicator_set", "status", "due_on"]
+    fields = ["year", "period_label", "indicator_set", "status", "due_on", "review"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("examen"))
+    def review(self, report):
+        return review_link(report)
 
 
 class AmendmentInline(AgreementRowsInline):

@@ -18,7 +18,17 @@ from beneficiaries.services import beneficiary_upsert, membership_grant, user_up
 from budgets.models import BudgetKind, BudgetStatus, FundingStatus
 from budgets.services import LineInput, budget_get_or_create, budget_replace_lines
 from indicators.models import ReportStatus, ValueType
-from indicators.services import DefinitionInput, indicator_report_record, indicator_set_upsert
+from indicators.rules import Figures
+from indicators.services import (
+    DefinitionInput,
+    indicator_report_open,
+    indicator_report_record,
+    indicator_report_return,
+    indicator_report_save,
+    indicator_report_submit,
+    indicator_report_validate,
+    indicator_set_upsert,
+)
 
 from .models import (
     Amendment,
@@ -141,6 +151,62 @@ ANNEX_V_DEFINITIONS = [
     ),
     DefinitionInput("emplois", "Emplois créés par les projets labellisés sur le territoire", unit="emplois", split_by_sex=True),
 ]
+
+COMMON_SET_NAME = "Indicateurs communs aux associations"
+COMMON_DEFINITIONS = [
+    DefinitionInput(
+        "personnes", "Personnes accueillies ou accompagnées", unit="personnes", split_by_sex=True,
+        help_text="Chaque personne n'est comptée qu'une fois dans l'année, quel que soit le nombre de ses venues.",
+        bands=[("moins18", "moins de 18 ans"), ("18-25", "de 18 à 25 ans"), ("26-64", "de 26 à 64 ans"),
+               ("65plus", "65 ans et plus")],
+        of_which=[("metropole", "dont habitants de la Métropole"), ("qpv", "dont habitants des quartiers prioritaires")],
+    ),
+    DefinitionInput("benevoles", "Bénévoles actifs", unit="bénévoles", split_by_sex=True),
+    DefinitionInput("salaries", "Salariés au 31 décembre", unit="salariés", split_by_sex=True),
+    DefinitionInput("actions", "Actions, ateliers ou séances réalisés", unit="actions"),
+    DefinitionInput("valorisation_benevolat", "Valorisation du bénévolat", value_type=ValueType.AMOUNT, unit="€",
+                    help_text="Heures de bénévolat multipliées par le taux horaire retenu dans le budget (compte 864)."),
+    DefinitionInput("satisfaction", "Part des participants satisfaits", value_type=ValueType.PERCENTAGE, unit="%",
+                    is_required=False, help_text="Selon votre questionnaire de fin d'activité, si vous en avez un."),
+    DefinitionInput("faits_marquants", "Faits marquants de l'année", value_type=ValueType.TEXT, is_required=False),
+]
+
+
+def _figures(**values) -> dict[str, Figures]:
+    """Return demo figures: ``code=total`` or ``code=(total, women, men, not_stated)``, or text."""
+    result = {}
+    for code, value in values.items():
+        code = code.replace("__", ".").replace("_to_", "-")
+        if isinstance(value, tuple):
+            result[code] = Figures(*(D(v) for v in value))
+        elif isinstance(value, str) and not value.replace(".", "").isdigit():
+            result[code] = Figures(text=value)
+        else:
+            result[code] = Figures(total=D(value))
+    return result
+
+
+#: Indicator reports of the fictional agreements: a draft in progress, one validated after a correction.
+DEMO_INDICATORS = {
+    "AMP-2025-ENV-JPH": {"draft": _figures(personnes=("420", "236", "180", "4"), benevoles=("31", "19", "12", "0"),
+                                           actions="96")},
+    "AMP-2024-ESS-MES": {
+        "first": _figures(
+            personnes=("180", "98", "82", "0"), personnes__moins18="0", personnes__18_to_25="62",
+            personnes__26_to_64="110", personnes__65plus="8", personnes__metropole="171", personnes__qpv="58",
+            benevoles=("14", "8", "6", "0"), salaries=("5", "3", "2", "0"), actions="210",
+            valorisation_benevolat="18500", satisfaction="87.5",
+            faits_marquants="Ouverture d'une permanence à Vitrolles ; 23 entreprises créées par les porteurs accompagnés."),
+        "return": "Le total des personnes accompagnées (180) ne correspond pas à votre rapport d'activité (176) : "
+                  "merci de vérifier la ventilation femmes / hommes.",
+        "second": _figures(
+            personnes=("176", "96", "80", "0"), personnes__moins18="0", personnes__18_to_25="60",
+            personnes__26_to_64="108", personnes__65plus="8", personnes__metropole="168", personnes__qpv="58",
+            benevoles=("14", "8", "6", "0"), salaries=("5", "3", "2", "0"), actions="210",
+            valorisation_benevolat="18500", satisfaction="87.5",
+            faits_marquants="Ouverture d'une permanence à Vitrolles ; 23 entreprises créées par les porteurs accompagnés."),
+    },
+}
 
 ANNEX_IV_DEFINITIONS = [
     DefinitionInput("adherents", "Nombre d'adhérents", unit="adhérents"),
@@ -289,6 +355,10 @@ def load_demo() -> list[DemoAccount]:
         email="subventions@metropole.invalid", finance_email="finances@metropole.invalid",
     )
     _load_seed_agreement(funder, users)
+    for year in (2024, 2025, 2026):
+        indicator_set_upsert(name=COMMON_SET_NAME, structure_type="Associations (jeu commun)", year=year,
+                             is_default=True, definitions=COMMON_DEFINITIONS,
+                             introduction="Ces indicateurs sont renseignés chaque année et joints à la demande de solde.")
     for entry in FICTIONAL:
         _load_fictional(funder, users, entry)
     return DEMO_ACCOUNTS
@@ -350,7 +420,7 @@ def _load_seed_agreement(funder, users):
     )
     indicator_report_record(convention=convention, indicator_set=annex_iv, year=2022, period_label="2019-2022",
                             values=ANNEX_IV_VALUES, status=ReportStatus.VALIDATED)
-    indicator_report_record(convention=convention, indicator_set=annex_v, year=2023, values={})
+    indicator_report_open(convention=convention, indicator_set=annex_v)
     return convention
 
 
@@ -383,6 +453,7 @@ def _load_fictional(funder, users, entry):
                   ("745", f"Commune de {beneficiary.city}", (spec["charges"] * D("0.10")).quantize(D("1")))]
         budget_replace_lines(budget=budget, lines=_balanced_lines(spec["charges"], spec["amount"], funder.name, others))
         _load_payments(convention, spec, users)
+        _load_indicators(convention, spec, users)
         if "amendment" in spec:
             subject, new_end, text = spec["amendment"]
             Amendment.objects.update_or_create(
@@ -395,6 +466,23 @@ def _load_fictional(funder, users, entry):
             convention.refresh_from_db()
             convention.recoveries.all().delete()
             recovery_issue_for_termination(convention=convention, user=users["agent"], pro_rata_temporis=True, reason=reason)
+
+
+def _load_indicators(convention, spec, users):
+    """Open the indicator report of an agreement that was notified; play its demo story once."""
+    if not {Status.ACTIVE, Status.CLOSED, Status.TERMINATED} & set(spec["path"]):
+        return
+    report = indicator_report_open(convention=convention)
+    story = DEMO_INDICATORS.get(convention.reference, {})
+    if report.status != ReportStatus.DRAFT or not story:
+        return
+    if "draft" in story:
+        indicator_report_save(report=report, figures=story["draft"], by=users["asso2"])
+    if "first" in story:
+        indicator_report_submit(report=report, figures=story["first"])
+        indicator_report_return(report=report, by=users["agent"], comment=story["return"])
+        indicator_report_submit(report=report, figures=story["second"])
+        indicator_report_validate(report=report, by=users["agent"])
 
 
 def _load_payments(convention, spec, users):

@@ -35,17 +35,12 @@ class Transition:
 
 def _forecast_budget_ready(convention: Convention) -> str | None:
     from budgets.models import BudgetKind
-    from budgets.rules import budget_totals
+    from budgets.rules import balance_message, budget_totals
 
     budget = convention.budgets.filter(kind=BudgetKind.FORECAST).first()
     if budget is None or not budget.lines.exists():
         return _("Le budget prévisionnel n'est pas encore saisi.")
-    totals = budget_totals(budget)
-    if not totals.is_balanced:
-        from .money import format_euros
-
-        return _("Le budget prévisionnel n'est pas équilibré (écart de %(gap)s).") % {"gap": format_euros(totals.gap)}
-    return None
+    return balance_message(budget_totals(budget))
 
 
 def _deliberation_recorded(convention: Convention) -> str | None:

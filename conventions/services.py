@@ -1,5 +1,6 @@
 """Writes on funders and agreements."""
 
+import contextlib
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -114,7 +115,9 @@ def convention_activate(*, convention: Convention, user, comment: str = "") -> C
 
     convention = _apply_transition(convention=convention, name="activate", user=user, comment=comment)
     documents_expect(convention=convention)
-    indicator_report_open(convention=convention)
+    # When no indicator set applies to this association's type and year, no report is owed.
+    with contextlib.suppress(ValidationError):
+        indicator_report_open(convention=convention)
     return convention
 
 

@@ -1,63 +1,131 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from conventions.admin_base import DomainAdmin, DomainTabularInline
 
+from . import admin_views
 from .models import IndicatorDefinition, IndicatorReport, IndicatorSet, IndicatorValue
+from .services import indicator_set_copy
 
 
 class IndicatorDefinitionInline(DomainTabularInline):
     model = IndicatorDefinition
     extra = 0
-    fields = ["position", "code", "label", "role", "parent", "value_type", "unit", "split_by_sex", "is_required"]
+    fields = ["position", "code", "label", "role", "parent", "value_type", "unit", "split_by_sex", "is_required",
+              "help_text"]
     raw_id_fields = ["parent"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "help_text":
+            field.widget.attrs.update(rows=2, cols=30)
+        return field
 
 
 @admin.register(IndicatorSet)
 class IndicatorSetAdmin(DomainAdmin):
-    list_display = ["name", "structure_type", "year"]
-    list_filter = ["year"]
+    list_display = ["name", "structure_type", "year", "is_default", "definition_count"]
+    list_filter = ["year", "is_default"]
     search_fields = ["name", "structure_type"]
     inlines = [IndicatorDefinitionInline]
+    actions = ["copy_to_next_year"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(definitions_count=Count("definitions"))
+
+    @admin.display(description=_("indicateurs"), ordering="definitions_count")
+    def definition_count(self, obj):
+        return obj.definitions_count
+
+    @admin.action(description=_("Copier vers l'année suivante"), permissions=["add"])
+    def copy_to_next_year(self, request, queryset):
+        copied = 0
+        for indicator_set in queryset:
+            try:
+                indicator_set_copy(indicator_set=indicator_set)
+                copied += 1
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+        if copied:
+            self.message_user(request, ngettext("%(count)d jeu copié vers l'année suivante.",
+                                                "%(count)d jeux copiés vers l'année suivante.", copied) % {"count": copied},
+                              messages.SUCCESS)
 
 
 @admin.register(IndicatorDefinition)
 class IndicatorDefinitionAdmin(DomainAdmin):
-    list_display = ["code", "label", "indicator_set", "role", "value_type", "split_by_sex"]
-    list_filter = ["indicator_set", "value_type", "split_by_sex"]
+    list_display = ["code", "label", "indicator_set", "role", "value_type", "split_by_sex", "is_required"]
+    list_filter = ["indicator_set", "value_type", "split_by_sex", "role"]
     search_fields = ["code", "label"]
     list_select_related = ["indicator_set"]
+    raw_id_fields = ["parent"]
 
 
 class IndicatorValueInline(DomainTabularInline):
+    """The figures as the association entered them: read here, reviewed on the review page."""
+
     model = IndicatorValue
     extra = 0
+    can_delete = False
     fields = ["definition", "total", "women", "men", "not_stated", "text"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("definition")
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name != "definition":
-            return super().formfield_for_foreignkey(db_field, request, **kwargs)
-        report = getattr(request, "_indicator_report", None)
-        if report is not None:
-            kwargs["queryset"] = IndicatorDefinition.objects.filter(indicator_set=report.indicator_set_id)
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        # Evaluate the choices once for the whole formset, not once per row.
-        field.choices = list(field.choices)
-        return field
+
+def review_link(report) -> str:
+    """Return a link to the staff review page of ``report`` (used here and on the agreement's page)."""
+    if report is None or report.pk is None:
+        return "—"
+    url = reverse("admin:indicators_indicatorreport_review", args=[report.pk])
+    return format_html('<a class="button" href="{}">{}</a>', url, _("Examiner"))
 
 
 @admin.register(IndicatorReport)
 class IndicatorReportAdmin(DomainAdmin):
-    list_display = ["convention", "year", "period_label", "status", "due_on"]
+    list_display = ["convention", "year", "period_label", "status", "due_on", "submitted_at", "review"]
     list_filter = ["year", "status"]
     search_fields = ["convention__reference", "convention__beneficiary__name"]
     list_select_related = ["convention__beneficiary"]
     autocomplete_fields = ["convention"]
     inlines = [IndicatorValueInline]
+    readonly_fields = ["status", "submitted_at", "review_comment", "reviewed_by", "reviewed_at", "review"]
+    fields = ["convention", "indicator_set", "year", "period_label", "due_on", "status", "submitted_at",
+              "review_comment", "reviewed_by", "reviewed_at", "review"]
 
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        request._indicator_report = obj
-        return obj
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly += ["convention", "indicator_set", "year", "period_label"]
+        return readonly
+
+    @admin.display(description=_("examen"))
+    def review(self, obj):
+        return review_link(obj)
+
+    def get_urls(self):
+        urls = [
+            path("<path:object_id>/examen/", self.admin_site.admin_view(self.review_view),
+                 name="indicators_indicatorreport_review"),
+            path("export/", self.admin_site.admin_view(self.export_view), name="indicators_indicatorreport_export"),
+        ]
+        return urls + super().get_urls()
+
+    def review_view(self, request, object_id):
+        return admin_views.review(self, request, object_id)
+
+    def export_view(self, request):
+        return admin_views.export(self, request)

@@ -1,5 +1,12 @@
-"""Portal URLs of the indicators app, included under /portail/ by config/urls.py."""
+"""Portal URLs of the indicators app, included under /portail/indicateurs/ by config/urls.py."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "portal_indicators"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("conventions/<int:convention_pk>/", views.ReportListView.as_view(), name="report_list"),
+    path("conventions/<int:convention_pk>/<int:year>/", views.ReportFormView.as_view(), name="report_form"),
+]

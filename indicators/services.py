@@ -1,18 +1,33 @@
-"""Writes on indicator sets and reports."""
+"""Writes on indicator sets and reports: every change to a report goes through here."""
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from conventions.deadlines import justification_due_date
 
 from .models import (
+    REPORT_TRANSITIONS,
     IndicatorDefinition,
     IndicatorReport,
     IndicatorSet,
+    IndicatorSubmission,
     IndicatorValue,
+    ReportStatus,
     Role,
+    SubmissionOutcome,
+    SubmittedValue,
     ValueType,
 )
+from .rules import Figures, report_errors
+
+VALUE_FIELDS = [f.name for f in fields(Figures)]
 
 
 @dataclass(frozen=True)
@@ -23,16 +38,18 @@ class DefinitionInput:
     unit: str = ""
     split_by_sex: bool = False
     help_text: str = ""
+    is_required: bool = True
     bands: list[tuple[str, str]] = field(default_factory=list)
     of_which: list[tuple[str, str]] = field(default_factory=list)
 
 
 @transaction.atomic
 def indicator_set_upsert(*, name: str, structure_type: str, year: int, introduction: str = "",
-                         definitions: list[DefinitionInput]) -> IndicatorSet:
+                         is_default: bool = False, definitions: list[DefinitionInput]) -> IndicatorSet:
     """Create or update a set and its definitions, each with its bands and « dont » parts."""
     indicator_set, _created = IndicatorSet.objects.update_or_create(
-        name=name, structure_type=structure_type, year=year, defaults={"introduction": introduction}
+        name=name, structure_type=structure_type, year=year,
+        defaults={"introduction": introduction, "is_default": is_default},
     )
     position = 0
     for definition in definitions:
@@ -42,7 +59,7 @@ def indicator_set_upsert(*, name: str, structure_type: str, year: int, introduct
             defaults={
                 "label": definition.label, "value_type": definition.value_type, "unit": definition.unit,
                 "split_by_sex": definition.split_by_sex, "help_text": definition.help_text,
-                "role": Role.MAIN, "parent": None, "position": position,
+                "is_required": definition.is_required, "role": Role.MAIN, "parent": None, "position": position,
             },
         )
         for role, children in ((Role.BAND, definition.bands), (Role.OF_WHICH, definition.of_which)):
@@ -53,23 +70,215 @@ def indicator_set_upsert(*, name: str, structure_type: str, year: int, introduct
                     defaults={
                         "label": label, "value_type": definition.value_type, "unit": definition.unit,
                         "split_by_sex": False, "role": role, "parent": parent, "position": position,
-                        "is_required": role == Role.BAND,
+                        "is_required": role == Role.BAND and definition.is_required, "help_text": "",
                     },
                 )
     return indicator_set
 
 
 @transaction.atomic
+def indicator_set_copy(*, indicator_set: IndicatorSet, year: int | None = None) -> IndicatorSet:
+    """Copy a set and all its definitions to ``year`` (by default the next year)."""
+    year = year or indicator_set.year + 1
+    if IndicatorSet.objects.filter(name=indicator_set.name, structure_type=indicator_set.structure_type, year=year).exists():
+        raise ValidationError(_("Le jeu « %(name)s » existe déjà pour %(year)s.") % {"name": indicator_set.name, "year": year})
+    is_default = indicator_set.is_default and not IndicatorSet.objects.filter(year=year, is_default=True).exists()
+    copy = IndicatorSet.objects.create(
+        name=indicator_set.name, structure_type=indicator_set.structure_type, year=year,
+        introduction=indicator_set.introduction, is_default=is_default,
+    )
+    copied = {}
+    definitions = list(indicator_set.definitions.order_by("parent_id", "position", "pk"))
+    for definition in sorted(definitions, key=lambda d: d.parent_id is not None):
+        old_pk, old_parent = definition.pk, definition.parent_id
+        definition.pk = None
+        definition.indicator_set = copy
+        definition.parent = copied.get(old_parent)
+        definition.save()
+        copied[old_pk] = definition
+    return copy
+
+
+def _resolve_set(convention, year: int) -> IndicatorSet:
+    """Return the set a new report uses: the association's structure type, else the default set."""
+    last = (
+        IndicatorReport.objects.of_beneficiary(convention.beneficiary_id)
+        .select_related("indicator_set").order_by("-year", "period_label").first()
+    )
+    candidates = (
+        IndicatorSet.objects.filter(structure_type=last.indicator_set.structure_type)
+        if last else IndicatorSet.objects.filter(is_default=True)
+    )
+    found = candidates.filter(year__lte=year).order_by("-year").first() or candidates.order_by("year").first()
+    if found is None:
+        raise ValidationError(_(
+            "Aucun jeu d'indicateurs ne s'applique à cette convention pour %(year)s : "
+            "créez-en un (ou marquez-en un « par défaut ») dans l'administration."
+        ) % {"year": year})
+    return found
+
+
+@transaction.atomic
+def indicator_report_open(*, convention, year: int | None = None,
+                          indicator_set: IndicatorSet | None = None) -> IndicatorReport:
+    """Open the yearly report of ``convention`` (idempotent), due with the justification documents.
+
+    Called when the agreement becomes active. The set is ``indicator_set`` if given, else the
+    one of the association's structure type for the year, else the default set of the year.
+    """
+    year = year or convention.fiscal_year
+    existing = IndicatorReport.objects.filter(convention=convention, year=year, period_label="").first()
+    if existing is not None:
+        return existing
+    report = IndicatorReport.objects.create(
+        convention=convention, year=year, indicator_set=indicator_set or _resolve_set(convention, year),
+        due_on=justification_due_date(convention), status=ReportStatus.DRAFT,
+    )
+    bulk_create_with_history(
+        [IndicatorValue(report=report, definition=d) for d in report.indicator_set.definitions.all()], IndicatorValue,
+    )
+    return report
+
+
+def _locked(report: IndicatorReport) -> IndicatorReport:
+    """Return ``report`` re-read under a row lock, so that two requests cannot both move it."""
+    return IndicatorReport.objects.select_for_update().select_related("indicator_set").get(pk=report.pk)
+
+
+def _refusal(report: IndicatorReport, to: str) -> str:
+    """Return, in French, why ``report`` cannot move to ``to``."""
+    if to in (ReportStatus.VALIDATED, ReportStatus.RETURNED):
+        return _("Seul un rapport transmis peut être validé ou renvoyé ; celui-ci est « %(status)s ».") % {
+            "status": report.get_status_display()}
+    if report.status == ReportStatus.VALIDATED:
+        return _("Ce rapport a été validé : il ne peut plus être modifié.")
+    return _("Ce rapport a déjà été transmis : il ne peut plus être modifié, sauf s'il vous est renvoyé pour correction.")
+
+
+def _move(report: IndicatorReport, to: str, reason: str, by=None) -> None:
+    """Move ``report`` to ``to`` if its pipeline allows it, else refuse saying why; the audit row
+    (django-simple-history) records who and why."""
+    if to not in REPORT_TRANSITIONS[report.status]:
+        raise ValidationError(_refusal(report, to))
+    report.status = to
+    report._change_reason = reason
+    if by is not None:
+        report._history_user = by
+
+
+def _refuse_unless_editable(report: IndicatorReport) -> None:
+    if not report.is_editable:
+        raise ValidationError(_refusal(report, ReportStatus.SUBMITTED))
+
+
+def _check(report: IndicatorReport, figures: Mapping[str, Figures], *, submitting: bool) -> list[IndicatorDefinition]:
+    definitions = list(report.indicator_set.definitions.all())
+    errors = report_errors(definitions, figures, submitting=submitting)
+    if errors:
+        raise ValidationError(errors)
+    return definitions
+
+
+def _store(report: IndicatorReport, definitions: list[IndicatorDefinition], figures: Mapping[str, Figures]) -> None:
+    """Write ``figures`` into the report's values, one row per definition."""
+    rows = {v.definition_id: v for v in report.values.all()}
+    created, updated = [], []
+    for definition in definitions:
+        entry = figures.get(definition.code, Figures())
+        row = rows.get(definition.pk) or IndicatorValue(report=report, definition=definition)
+        for name in VALUE_FIELDS:
+            setattr(row, name, getattr(entry, name) if name in definition.parts else Figures().get(name))
+        (updated if row.pk else created).append(row)
+    if created:
+        bulk_create_with_history(created, IndicatorValue)
+    if updated:
+        bulk_update_with_history(updated, IndicatorValue, VALUE_FIELDS)
+
+
+@transaction.atomic
+def indicator_report_save(*, report: IndicatorReport, figures: Mapping[str, Figures], by=None) -> IndicatorReport:
+    """Save the association's draft figures (keyed by definition code), checked but possibly incomplete."""
+    report = _locked(report)
+    _refuse_unless_editable(report)
+    definitions = _check(report, figures, submitting=False)
+    _store(report, definitions, figures)
+    return report
+
+
+@transaction.atomic
+def indicator_report_submit(*, report: IndicatorReport, by=None,
+                            figures: Mapping[str, Figures] | None = None) -> IndicatorSubmission:
+    """Submit the report to the funder, with ``figures`` if given (else those saved), and freeze a copy.
+
+    Every submission is kept with its figures: a report returned and submitted again has two.
+    """
+    report = _locked(report)
+    _refuse_unless_editable(report)
+    if figures is None:
+        figures = {v.definition.code: Figures.of(v) for v in report.values.select_related("definition")}
+    definitions = _check(report, figures, submitting=True)
+    _store(report, definitions, figures)
+    now = timezone.now()
+    _move(report, ReportStatus.SUBMITTED, str(ReportStatus.SUBMITTED.label), by)
+    report.submitted_at = now
+    report.save()
+    submission = IndicatorSubmission.objects.create(
+        report=report, number=report.submissions.count() + 1, submitted_at=now, submitted_by=by,
+    )
+    bulk_create_with_history(
+        [SubmittedValue(submission=submission, definition=d, **{n: getattr(figures.get(d.code, Figures()), n)
+                                                                for n in VALUE_FIELDS})
+         for d in definitions],
+        SubmittedValue,
+    )
+    return submission
+
+
+def _review(report: IndicatorReport, *, to: str, by, comment: str, outcome: str) -> IndicatorReport:
+    if not (by and by.has_perm("indicators.change_indicatorreport")):
+        raise ValidationError(_("Seul un agent habilité peut valider ou renvoyer un rapport d'indicateurs."))
+    report = _locked(report)
+    _move(report, to, str(ReportStatus(to).label), by)  # the comment is kept on the report; the reason stays short
+    now = timezone.now()
+    report.review_comment, report.reviewed_by, report.reviewed_at = comment, by, now
+    report.save()
+    submission = report.submissions.order_by("-number").first()
+    submission.outcome, submission.review_comment = outcome, comment
+    submission.reviewed_by, submission.reviewed_at = by, now
+    submission.save()
+    return report
+
+
+@transaction.atomic
+def indicator_report_validate(*, report: IndicatorReport, by, comment: str = "") -> IndicatorReport:
+    """Accept the submitted figures."""
+    return _review(report, to=ReportStatus.VALIDATED, by=by, comment=comment.strip(), outcome=SubmissionOutcome.VALIDATED)
+
+
+@transaction.atomic
+def indicator_report_return(*, report: IndicatorReport, by, comment: str) -> IndicatorReport:
+    """Send the report back to the association for correction, saying what to correct."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Indiquez à l'association ce qu'elle doit corriger.")})
+    return _review(report, to=ReportStatus.RETURNED, by=by, comment=comment, outcome=SubmissionOutcome.RETURNED)
+
+
+@transaction.atomic
 def indicator_report_record(*, convention, indicator_set: IndicatorSet, year: int, values: dict[str, Decimal | str],
-                            period_label: str = "", status: str = "draft") -> IndicatorReport:
-    """Create or update a report with ``values`` keyed by definition code."""
+                            period_label: str = "", status: str = ReportStatus.DRAFT) -> IndicatorReport:
+    """Record figures reported outside the software (a previous period's), keyed by definition code.
+
+    Taken as they were printed: no pipeline, but the same checks as a draft.
+    """
     report, _created = IndicatorReport.objects.update_or_create(
         convention=convention, year=year, period_label=period_label,
         defaults={"indicator_set": indicator_set, "status": status},
     )
     definitions = {d.code: d for d in indicator_set.definitions.all()}
-    for code, value in values.items():
-        definition = definitions[code]
-        fields = {"text": value} if definition.value_type == ValueType.TEXT else {"total": Decimal(value)}
-        IndicatorValue.objects.update_or_create(report=report, definition=definition, defaults=fields)
+    figures = {
+        code: Figures(text=value) if definitions[code].value_type == ValueType.TEXT else Figures(total=Decimal(value))
+        for code, value in values.items()
+    }
+    _store(report, _check(report, figures, submitting=False), figures)
     return report

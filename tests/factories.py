@@ -184,3 +184,32 @@ class PaymentRequestFactory(factory.django.DjangoModelFactory):
     certified_on = date(2025, 4, 1)
     payment_order_number = factory.Sequence(lambda n: f"M-2025-{n:06d}")
     paid_on = date(2025, 4, 15)
+
+def indicator_set_for_tests(year: int = 2025, structure_type: str = "Structures d'appui", **kwargs):
+    """Return a set with every kind of indicator: split with bands and a « dont » part, amount, percentage, text."""
+    from indicators.models import ValueType
+    from indicators.services import DefinitionInput, indicator_set_upsert
+
+    return indicator_set_upsert(
+        name=kwargs.pop("name", "Jeu de test"), structure_type=structure_type, year=year, definitions=[
+            DefinitionInput("personnes", "Personnes accompagnées", unit="personnes", split_by_sex=True,
+                            bands=[("jeunes", "moins de 26 ans"), ("adultes", "26 ans et plus")],
+                            of_which=[("metropole", "dont habitants de la Métropole")]),
+            DefinitionInput("fonds", "Fonds levés", value_type=ValueType.AMOUNT, unit="€"),
+            DefinitionInput("taux", "Taux de satisfaction", value_type=ValueType.PERCENTAGE, unit="%", is_required=False),
+            DefinitionInput("bilan", "Bilan de l'année", value_type=ValueType.TEXT, is_required=False),
+        ], **kwargs,
+    )
+
+BALANCED_LINES = [  # charges 10 000 € = produits 10 000 €; 86 = 87 = 500 €
+    ("641", "Salaires", "6000"), ("613", "Loyer", "4000"), ("864", "Bénévolat", "500"),
+    ("744", "Métropole Aix-Marseille-Provence", "10000"), ("870", "Bénévoles", "500"),
+]
+
+
+def add_balanced_lines(budget, lines=BALANCED_LINES):
+    """Give ``budget`` a small balanced set of lines whose granting funder line is 10 000 €."""
+    for code, label, amount in lines:
+        BudgetLineFactory(budget=budget, code=code, label=label, amount=Decimal(amount),
+                          is_granting_funder=code == "744", funding_status="obtained" if code == "744" else "")
+    return budget

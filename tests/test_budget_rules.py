@@ -2,12 +2,25 @@
 
 from decimal import Decimal
 
-from budgets.models import BudgetKind
-from budgets.rules import budget_totals, totals_from_annotations
+import pytest
+
+from budgets import chart
+from budgets.models import BudgetKind, FundingStatus
+from budgets.rules import (
+    balance_message,
+    budget_report,
+    budget_totals,
+    budget_variances,
+    chapter_subtotals,
+    cofunders,
+    granting_funder_warning,
+    needs_explanation,
+    totals_from_annotations,
+)
 from conventions.models import Convention
 from conventions.money import format_percent
 
-from .factories import BudgetFactory, BudgetLineFactory
+from .factories import BudgetFactory, BudgetLineFactory, ConventionFactory, FunderFactory
 
 
 def test_seed_budget_totals_are_computed_not_printed(seed_convention):
@@ -49,3 +62,152 @@ def test_an_empty_budget_has_zero_totals_and_no_share(db):
     totals = budget_totals(BudgetFactory())
     assert totals.charges == 0
     assert totals.funder_share(Decimal("1000")) is None
+
+
+# --- Chapters, co-funders, warnings ------------------------------------------------------------
+
+
+
+def test_seed_chapter_subtotals_follow_the_printed_annex_in_one_query(seed_convention, django_assert_num_queries):
+    budget = seed_convention.budgets.get(kind=BudgetKind.FORECAST)
+    with django_assert_num_queries(1):
+        chapters = {c.code: c.amount for c in chapter_subtotals(budget)}
+    assert list(chapters) == [ch.code for ch in chart.CHAPTERS]
+    assert chapters["62"] == Decimal("85110") + Decimal("34454") + Decimal("62557") + Decimal("5863") + Decimal("8040")
+    assert chapters["64"] == Decimal("686416")
+    assert chapters["74"] == Decimal("519993")
+    assert chapters["65"] == 0
+
+
+def test_seed_cofunders_come_from_chapter_74_with_their_nature(seed_convention, django_assert_num_queries):
+    budget = seed_convention.budgets.get(kind=BudgetKind.FORECAST)
+    with django_assert_num_queries(1):
+        funders = cofunders(budget)
+    assert [(f.code, f.label, f.amount) for f in funders] == [
+        ("741", "DGA", Decimal("40000")),
+        ("742", "Région Sud (dont transfert État-Région : 161 609 €)", Decimal("368993")),
+        ("744", "Métropole Aix-Marseille-Provence", Decimal("66000")),
+        ("745", "CASA", Decimal("25000")),
+        ("745", "PM", Decimal("20000")),
+    ]
+    assert all(f.is_public and f.nature == "public" for f in funders)
+    assert [f.label for f in funders if f.is_granting_funder] == ["Métropole Aix-Marseille-Provence"]
+    assert funders[0].funding_status_label == "Demandé"
+
+
+def test_private_aid_is_a_private_cofunder(db):
+    budget = BudgetFactory()
+    BudgetLineFactory(budget=budget, code="740", label="Fondation X", amount=Decimal("5000"),
+                      funding_status=FundingStatus.OBTAINED)
+    [funder] = cofunders(budget)
+    assert not funder.is_public and funder.nature == "privé" and funder.funding_status_label == "Obtenu"
+
+
+def test_the_gap_is_given_in_euros_in_french(seed_convention):
+    totals = budget_totals(seed_convention.budgets.get(kind=BudgetKind.FORECAST))
+    assert balance_message(totals) == "Le budget n'est pas équilibré : les charges dépassent les produits de 793\u00a0€."
+
+
+def test_produits_above_charges_and_in_kind_gap_are_both_reported(db):
+    budget = BudgetFactory()
+    BudgetLineFactory(budget=budget, code="641", amount=Decimal("1000"))
+    BudgetLineFactory(budget=budget, code="756", amount=Decimal("1250.50"))
+    BudgetLineFactory(budget=budget, code="864", amount=Decimal("100"))
+    message = balance_message(budget_totals(budget))
+    assert "les produits dépassent les charges de 250,50\u00a0€" in message
+    assert "les emplois des contributions en nature (86) dépassent les ressources (87) de 100\u00a0€" in message
+
+
+def test_granting_funder_line_must_equal_the_amount_granted(seed_convention):
+    budget = seed_convention.budgets.get(kind=BudgetKind.FORECAST)
+    assert granting_funder_warning(cofunders(budget), Decimal("66000")) is None
+    assert granting_funder_warning(cofunders(budget), Decimal("60000")) == (
+        "La ligne de la collectivité attribuante (« Métropole Aix-Marseille-Provence ») indique 66\u202f000\u00a0€, "
+        "alors que la subvention attribuée est de 60\u202f000\u00a0€.")
+    assert "Aucune ligne du chapitre 74" in granting_funder_warning([], Decimal("66000"))
+
+
+def test_seed_report_warns_of_the_gap_and_of_the_printed_totals(seed_convention, django_assert_num_queries):
+    budget = seed_convention.budgets.select_related("convention").get(kind=BudgetKind.FORECAST)
+    with django_assert_num_queries(3):
+        report = budget_report(budget)
+    assert report.warnings == [
+        "Le budget n'est pas équilibré : les charges dépassent les produits de 793\u00a0€.",
+        "Le total des charges imprimé (953\u202f530\u00a0€) diffère du total calculé (954\u202f123\u00a0€) de 593\u00a0€.",
+        "Le total des produits imprimé (953\u202f530\u00a0€) diffère du total calculé (953\u202f330\u00a0€) de 200\u00a0€.",
+    ]
+
+
+# --- Variances (Cerfa 15059) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "forecast, actual, threshold, expected",
+    [
+        ("1000", "1150", "15", False),  # exactly 15 %: not above the threshold
+        ("1000", "1150.01", "15", True),
+        ("1000", "849.99", "15", True),
+        ("1000", "850", "15", False),
+        ("0", "10", "15", True),  # not forecast at all
+        ("0", "0", "15", False),
+        ("1000", "1100", "5", True),
+    ],
+)
+def test_a_line_needs_an_explanation_above_the_threshold(forecast, actual, threshold, expected):
+    assert needs_explanation(Decimal(forecast), Decimal(actual), Decimal(threshold)) is expected
+
+
+def _known_example():
+    """A forecast and an actual budget whose variances are worked out by hand."""
+    convention = ConventionFactory(funder=FunderFactory(variance_threshold_percent=Decimal("15")))
+    forecast = BudgetFactory(convention=convention, kind=BudgetKind.FORECAST)
+    actual = BudgetFactory(convention=convention, kind=BudgetKind.ACTUAL)
+    for budget, amounts in ((forecast, ("10000", "4000", "500", "8000", "6500")),
+                            (actual, ("12500", "3800", None, "8000", "8300"))):
+        for (code, label), amount in zip(
+            [("641", "Salaires"), ("613", "Loyer"), ("623", "Affiches"), ("744", "Métropole"), ("756", "Cotisations")],
+            amounts, strict=True,
+        ):
+            if amount is not None:
+                BudgetLineFactory(budget=budget, code=code, label=label, amount=Decimal(amount),
+                                  explanation="Embauche" if budget is actual and code == "641" else "")
+    BudgetLineFactory(budget=actual, code="625", label="Déplacements", amount=Decimal("300"))
+    return convention
+
+
+def test_variances_per_line_and_per_chapter_on_a_known_example(db, django_assert_num_queries):
+    convention = _known_example()
+    with django_assert_num_queries(3):
+        variances = budget_variances(convention)
+    by_label = {v.label: v for v in variances.lines}
+    assert [v.code for v in variances.lines] == ["613", "623", "625", "641", "744", "756"]  # the form's order
+    salaries = by_label["Salaires"]
+    assert (salaries.difference, salaries.percent) == (Decimal("2500"), Decimal("0.25"))
+    assert salaries.needs_explanation and not salaries.missing_explanation
+    rent = by_label["Loyer"]
+    assert (rent.difference, rent.percent, rent.needs_explanation) == (Decimal("-200"), Decimal("-0.05"), False)
+    posters = by_label["Affiches"]  # forecast, not spent
+    assert (posters.actual, posters.percent, posters.missing_explanation) == (0, Decimal("-1"), True)
+    travel = by_label["Déplacements"]  # spent, not forecast
+    assert (travel.forecast, travel.percent, travel.missing_explanation) == (0, None, True)
+    assert by_label["Métropole"].difference == 0
+    assert [v.label for v in variances.missing_explanations] == ["Affiches", "Déplacements", "Cotisations"]
+
+    chapters = {c.chapter.code: c for c in variances.chapters}
+    assert (chapters["62"].forecast, chapters["62"].actual, chapters["62"].difference) == (
+        Decimal("500"), Decimal("300"), Decimal("-200"))
+    assert chapters["62"].percent == Decimal("-0.4")
+    assert (chapters["64"].difference, chapters["64"].percent) == (Decimal("2500"), Decimal("0.25"))
+    assert variances.block("charges").forecast == Decimal("14500")
+    assert variances.block("charges").actual == Decimal("16600")
+    assert variances.eligible_expenses.actual == Decimal("16600")
+    assert [chapter.chapter.code for chapter, _lines in variances.groups] == ["61", "62", "64", "74", "75"]
+
+
+def test_the_threshold_is_the_funders(db):
+    convention = _known_example()
+    convention.funder.variance_threshold_percent = Decimal("30")
+    convention.funder.save()
+    variances = budget_variances(convention)
+    assert variances.threshold == Decimal("30")
+    assert [v.label for v in variances.missing_explanations] == ["Affiches", "Déplacements"]

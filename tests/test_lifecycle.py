@@ -57,7 +57,7 @@ def test_submission_is_refused_while_the_budget_is_unbalanced(convention, agent)
     line = convention.budgets.get().lines.get(code="756")
     line.amount -= 793
     line.save()
-    with pytest.raises(ValidationError, match="n'est pas équilibré \\(écart de 793"):
+    with pytest.raises(ValidationError, match="les charges dépassent les produits de 793"):
         convention_submit(convention=convention, user=agent)
     convention.refresh_from_db()
     assert convention.status == Status.DRAFT and not convention.status_changes.exists()

@@ -273,6 +273,6 @@ def test_payment_request_pdf_holds_what_finance_needs(client, finance, active, m
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     b = active.beneficiary
     for expected in [b.name, b.siret, b.rna, active.reference, "52 800 €", "66 000 €", "13 200 €", "EJ-1", "M-1",
-                     "Camille DURAND", "certifie la réalité", "CADRE RÉSERVÉ AUX FINANCES"]:
+                     "Camille DURAND", "certifie la réalité", "CADRE RÉSERVÉ AUX FINANCES", "exercice 2025"]:
         assert expected in text.replace("\u202f", " ").replace("\u00a0", " "), expected
     assert len(PdfReader(io.BytesIO(response.content)).pages) == 1

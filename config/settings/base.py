@@ -105,8 +105,9 @@ LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-# Amounts are grouped by conventions.money (narrow no-break spaces); years and ids are never grouped.
-USE_THOUSAND_SEPARATOR = False
+# French input « 1 234,56 » is parsed only with the separator on; templates print years with
+# |unlocalize and amounts through conventions.money.
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

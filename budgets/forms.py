@@ -1,0 +1,251 @@
+"""Portal forms: the Cerfa budget as rows grouped by chapter, amounts typed the French way.
+
+The rows of a page are built on the server from the saved lines and the chart (``budget_rows``),
+the same way for the page and for its submission, so that nothing a member posts can point at
+a line of another budget: lines are matched on (account, label) inside the member's budget.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import chart
+from .amounts import AmountError, parse_amount
+from .models import FundingStatus
+from .rules import BudgetVariances
+from .services import LineInput
+
+EXTRA_ROWS = {"74": 2}  # co-funders: room for two more; one spare row in every other chapter
+
+
+class AmountField(forms.CharField):
+    """An amount in euros typed as « 1 234,56 », « 1234.56 » or « 1 234,56 € »."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "amount"})
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        try:
+            return parse_amount(text)
+        except AmountError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+
+
+@dataclass
+class RowSpec:
+    """One row of the page: its chapter, its account (fixed or to choose), its forecast."""
+
+    chapter: chart.Chapter
+    code: str | None  # None: a spare row where the member chooses the account
+    label: str = ""
+    label_locked: bool = False
+    forecast: Decimal | None = None
+    needs_explanation: bool = False
+    values: dict = field(default_factory=dict)
+    line: object = None  # the saved line shown by this row, for the read-only page
+
+    @property
+    def account(self) -> chart.Account | None:
+        return chart.ACCOUNTS.get(self.code) if self.code else None
+
+    @property
+    def is_spare(self) -> bool:
+        """Return True for a row left empty to add a line (its label to write)."""
+        return self.line is None and not self.label
+
+    @property
+    def is_cofunder(self) -> bool:
+        return self.chapter.code == chart.COFUNDER_CHAPTER
+
+
+class LineForm(forms.Form):
+    code = forms.ChoiceField(label=gettext_lazy("Compte"), choices=(), required=False)
+    label = forms.CharField(label=gettext_lazy("Libellé"), max_length=255, required=False)
+    amount = AmountField(label=gettext_lazy("Montant"), required=False)
+    funding_status = forms.ChoiceField(
+        label=gettext_lazy("Demandé ou obtenu"), required=False,
+        choices=[("", "—"), *FundingStatus.choices],
+    )
+    is_granting_funder = forms.BooleanField(label=gettext_lazy("Subvention de la présente convention"), required=False)
+    explanation = forms.CharField(
+        label=gettext_lazy("Explication de l'écart"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, spec: RowSpec, is_actual: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        accounts = [spec.account] if spec.code else list(spec.chapter.accounts)
+        self.fields["code"].choices = [(a.code, f"{a.code} – {a.label}") for a in accounts]
+        if spec.code:
+            self.fields["code"].widget = forms.HiddenInput()
+            self.fields["code"].initial = spec.code
+        what = f"{spec.code} {spec.label}".strip() if spec.code else _("autre ligne du chapitre %(chapter)s") % {
+            "chapter": spec.chapter.code}
+        self.row_name = what
+        self.fields["amount"].widget.attrs.update({
+            "data-side": spec.chapter.side, "data-chapter": spec.chapter.code,
+            "data-in-kind": "1" if spec.chapter.in_kind else "0",
+        })
+        if spec.label_locked:
+            self.fields["label"].widget = forms.HiddenInput()
+        if not spec.is_cofunder:
+            del self.fields["funding_status"], self.fields["is_granting_funder"]
+        if not is_actual:
+            del self.fields["explanation"]
+        self.is_actual = is_actual
+
+    def clean(self):
+        data = super().clean()
+        if self.spec.label_locked:
+            data["label"] = self.spec.label
+        if self.spec.code:
+            data["code"] = self.spec.code
+        if data.get("amount") is not None and not data.get("code"):
+            self.add_error("code", _("Choisissez le compte de cette ligne."))
+        if self.is_actual and self.spec.label_locked and data.get("amount") is None and "amount" not in self.errors:
+            data["amount"] = Decimal("0.00")  # a forecast line left empty was not spent
+        return data
+
+    def line_input(self) -> LineInput | None:
+        data = self.cleaned_data
+        if data.get("amount") is None:
+            return None
+        account = chart.ACCOUNTS[data["code"]]
+        return LineInput(
+            code=data["code"], amount=data["amount"], label=(data.get("label") or "").strip() or account.label,
+            funding_status=data.get("funding_status", ""), is_granting_funder=data.get("is_granting_funder", False),
+            explanation=data.get("explanation", ""),
+        )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, rows: list[RowSpec], is_actual: bool, **kwargs):
+        self.rows = rows
+        self.is_actual = is_actual
+        kwargs.setdefault("initial", [_initial(row) for row in rows])
+        super().__init__(*args, **kwargs)
+
+    def total_form_count(self):
+        return len(self.rows)
+
+    def get_form_kwargs(self, index):
+        return {"spec": self.rows[index], "is_actual": self.is_actual}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = {}
+        for form in self.forms:
+            line = form.line_input()
+            if line is None:
+                continue
+            key = (line.code, line.label)
+            if key in seen:
+                form.add_error("label", _("La ligne « %(code)s %(label)s » figure déjà plus haut : donnez-lui un "
+                                          "autre libellé.") % {"code": line.code, "label": line.label})
+            seen[key] = form
+        granting = [f for f in self.forms if f.cleaned_data.get("is_granting_funder") and f.line_input()]
+        if len(granting) > 1:
+            for form in granting[1:]:
+                form.add_error("is_granting_funder", _("Une seule ligne peut être celle de la présente convention."))
+
+    def line_inputs(self) -> list[LineInput]:
+        return [line for line in (form.line_input() for form in self.forms) if line is not None]
+
+    def groups(self) -> list[tuple[chart.Chapter, list[LineForm]]]:
+        """Return (chapter, forms) pairs in the chart's order, for the template."""
+        groups: list[tuple[chart.Chapter, list[LineForm]]] = []
+        for form in self.forms:
+            if not groups or groups[-1][0] != form.spec.chapter:
+                groups.append((form.spec.chapter, []))
+            groups[-1][1].append(form)
+        return groups
+
+    def used_groups(self):
+        """Return the chapters that have lines (the actual budget shows them first)."""
+        return [(chapter, forms) for chapter, forms in self.groups() if any(f.spec.line for f in forms)]
+
+    def unused_groups(self):
+        """Return the chapters without any line, where an unforeseen line can be added."""
+        return [(chapter, forms) for chapter, forms in self.groups() if not any(f.spec.line for f in forms)]
+
+
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=0, max_num=5000, absolute_max=5000)
+
+
+def _initial(row: RowSpec) -> dict:
+    return {"code": row.code, "label": row.label, **row.values}
+
+
+def budget_rows(*, lines, is_actual: bool, variances: BudgetVariances | None = None) -> list[RowSpec]:
+    """Return the page's rows: every saved line, an empty row per unused account, spare rows.
+
+    For the actual budget, every line of the forecast is a row (its label fixed), so that the
+    forecast and the variance stand beside each amount.
+    """
+    by_code: dict[str, list] = {}
+    for line in lines:
+        by_code.setdefault(line.code, []).append(line)
+    if is_actual and variances is not None:
+        saved = {(line.code, line.label) for line in lines}
+        for variance in variances.lines:
+            if (variance.code, variance.label) not in saved:
+                by_code.setdefault(variance.code, []).append(_Missing(variance.code, variance.label))
+    rows = []
+    for chapter in chart.CHAPTERS:
+        for account in chapter.accounts:
+            saved_lines = by_code.get(account.code, [])
+            for line in saved_lines:
+                variance = variances.line(line.code, line.label) if variances else None
+                rows.append(RowSpec(
+                    chapter, line.code, line.label,
+                    label_locked=is_actual and variance is not None and bool(variance.forecast),
+                    forecast=variance.forecast if variance else None,
+                    needs_explanation=bool(variance and variance.needs_explanation), values=_values(line),
+                    line=line,
+                ))
+            if not saved_lines and not is_actual:
+                rows.append(RowSpec(chapter, account.code, account.label))
+        single = chapter.accounts[0].code if len(chapter.accounts) == 1 else None
+        rows.extend(RowSpec(chapter, single, "") for _ in range(EXTRA_ROWS.get(chapter.code, 1)))
+    return rows
+
+
+@dataclass
+class _Missing:
+    """A forecast line not (or no longer) in the actual budget: shown with an empty amount."""
+
+    code: str
+    label: str
+    amount: Decimal | None = None
+    funding_status: str = ""
+    is_granting_funder: bool = False
+    explanation: str = ""
+
+
+def _values(line) -> dict:
+    amount = line.amount
+    return {
+        "amount": "" if amount is None else _format_amount(amount),
+        "funding_status": line.funding_status, "is_granting_funder": line.is_granting_funder,
+        "explanation": line.explanation,
+    }
+
+
+def _format_amount(amount: Decimal) -> str:
+    """Show a saved amount the way a member types it: « 1 234,56 » (read back by ``parse_amount``)."""
+    return f"{amount:,.2f}".replace(",", " ").replace(".", ",")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Fichier du budget (.xlsx ou .csv)"),
+        help_text=gettext_lazy("Le fichier remplace toutes les lignes du budget. Si une seule ligne est refusée, "
+                               "rien n'est enregistré et la liste des erreurs s'affiche."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )

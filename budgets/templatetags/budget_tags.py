@@ -1,0 +1,63 @@
+"""Template filters for budget pages: chapter subtotals and signed variances, the French way."""
+
+from django import template
+
+from conventions.money import format_euros, format_percent
+
+register = template.Library()
+
+
+@register.filter
+def chapter_total(report, code):
+    """Return the subtotal of chapter ``code`` from a ``BudgetReport``."""
+    return report.chapter_amounts.get(code)
+
+
+@register.filter
+def signed_euros(amount):
+    """Render a variance in euros with its sign: ``+1 200 €``, ``−300 €``, ``0 €``."""
+    if amount is None:
+        return "—"
+    text = format_euros(abs(amount))
+    return ("+" + text) if amount > 0 else ("\u2212" + text) if amount < 0 else text
+
+
+@register.filter
+def signed_percent(share):
+    """Render a variance ratio with its sign: ``+25,00 %``; ``—`` when nothing was forecast."""
+    if share is None:
+        return "—"
+    text = format_percent(abs(share))
+    return ("+" + text) if share > 0 else ("\u2212" + text) if share < 0 else text
+
+
+@register.filter
+def field_of(form, name):
+    """Return the bound field ``name`` of ``form`` (for rows built from a list of names)."""
+    return form[name]
+
+
+@register.filter
+def variance_of(variances, form):
+    """Return the forecast → actual variance of the line a form row shows, if any."""
+    if variances is None or not form.spec.code or not form.spec.label:
+        return None
+    return variances.line(form.spec.code, form.spec.label)
+
+
+@register.filter
+def invalid(field, error_id):
+    """Render a field marked invalid and described by its error message."""
+    return field.as_widget(attrs={"aria-invalid": "true", "aria-describedby": error_id})
+
+
+@register.filter
+def placeholder(field, text):
+    return field.as_widget(attrs={"placeholder": text})
+
+
+@register.filter
+def funding_label(value):
+    from budgets.models import FundingStatus
+
+    return FundingStatus(value).label if value in FundingStatus.values else ""

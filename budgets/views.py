@@ -1,0 +1,210 @@
+"""Portal pages of the budgets: the association fills, imports and submits its budgets.
+
+Every view loads the agreement through ``MemberConventionMixin`` (another association's
+agreement answers 404) and the budget through that agreement only. Writes go through
+``budgets.services``; the pages follow post / redirect / get, so « Recalculer » works
+without JavaScript: it saves the draft and shows the totals computed by ``budgets.rules``.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from beneficiaries.portal import MemberConventionMixin
+
+from . import exports
+from .forms import ImportForm, LineFormSet, budget_rows
+from .models import Budget, BudgetKind
+from .rules import BudgetReport, budget_report, budget_variances
+from .services import (
+    budget_create_actual,
+    budget_get_or_create,
+    budget_import,
+    budget_save_lines,
+    budget_submit,
+    submission_problems,
+)
+
+URL_NAMES = {BudgetKind.FORECAST: "portal_budgets:forecast", BudgetKind.ACTUAL: "portal_budgets:actual"}
+ACTIONS = {"recalculate", "save", "submit"}
+REFUSED_FLAG = "depot"
+
+
+class BudgetMixin(MemberConventionMixin):
+    kind = BudgetKind.FORECAST
+
+    def get_budget(self) -> Budget | None:
+        return Budget.objects.filter(convention=self.convention, kind=self.kind).first()
+
+    def form_url(self, anchor: str = "") -> str:
+        return reverse(URL_NAMES[self.kind], args=[self.convention.pk]) + anchor
+
+
+class OverviewView(BudgetMixin, TemplateView):
+    """Show the agreement's two budgets, their state and what to do next."""
+
+    template_name = "budgets/budget_portal_overview.html"
+
+    def get_context_data(self, **kwargs):
+        budgets = {b.kind: b for b in Budget.objects.filter(convention=self.convention)}
+        return super().get_context_data(
+            forecast=budgets.get(BudgetKind.FORECAST), actual=budgets.get(BudgetKind.ACTUAL), **kwargs
+        )
+
+
+class BudgetFormView(BudgetMixin, TemplateView):
+    """The Cerfa form of one budget: grouped by chapter, totals, save, recalculate, submit."""
+
+    template_name = "budgets/budget_portal_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.kind = kwargs.get("kind", self.kind)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        budget = self.get_budget()
+        if self.kind == BudgetKind.ACTUAL and budget is None:
+            return self.render_to_response(self.get_context_data(budget=None, needs_creation=True))
+        return self.render_to_response(self.page_context(budget, show_problems=REFUSED_FLAG in request.GET))
+
+    def post(self, request, *args, **kwargs):
+        budget = self.get_budget()
+        if budget is None:
+            if self.kind == BudgetKind.ACTUAL:
+                raise Http404
+            budget = budget_get_or_create(convention=self.convention, kind=BudgetKind.FORECAST)
+        action = request.POST.get("action")
+        if action not in ACTIONS:
+            action = "save"
+        formset = self.formset(budget, data=request.POST)
+        if not formset.is_valid():
+            return self.render_to_response(self.page_context(budget, formset=formset, invalid=True))
+        try:
+            budget = budget_save_lines(budget=budget, lines=formset.line_inputs(), user=request.user,
+                                       expected_version=_int(request.POST.get("version")))
+        except ValidationError as exc:
+            return self.render_to_response(self.page_context(budget, formset=formset, errors=exc.messages))
+        if action == "submit":
+            try:
+                budget_submit(budget=budget, user=request.user)
+            except ValidationError:
+                messages.warning(request, _("Le brouillon est enregistré, mais le budget ne peut pas encore être "
+                                            "déposé : voyez les points à corriger."))
+                return redirect(self.form_url(f"?{REFUSED_FLAG}=refuse#erreurs"))
+            messages.success(request, _("Le budget est déposé. Le service instructeur va l'examiner ; il reste "
+                                        "consultable ici."))
+            return redirect(self.form_url())
+        if action == "recalculate":
+            messages.info(request, _("Brouillon enregistré, totaux recalculés."))
+            return redirect(self.form_url("#totaux"))
+        messages.success(request, _("Brouillon enregistré."))
+        return redirect(self.form_url())
+
+    def formset(self, budget, data=None, variances=None):
+        is_actual = self.kind == BudgetKind.ACTUAL
+        if is_actual and variances is None:
+            variances = budget_variances(self.convention)
+        lines = list(budget.lines.in_chart_order()) if budget else []
+        rows = budget_rows(lines=lines, is_actual=is_actual, variances=variances)
+        return LineFormSet(data, rows=rows, is_actual=is_actual, prefix="l")
+
+    def page_context(self, budget, *, formset=None, invalid=False, errors=(), show_problems=False):
+        is_actual = self.kind == BudgetKind.ACTUAL
+        variances = budget_variances(self.convention) if is_actual else None
+        report = budget_report(budget) if budget else BudgetReport.empty()
+        editable = budget is None or budget.is_editable
+        problems = list(errors)
+        if show_problems and budget is not None and editable:
+            problems += submission_problems(budget)
+        if formset is None:
+            formset = self.formset(budget, variances=variances)
+            if show_problems and is_actual:
+                for form in formset.forms:
+                    if form.spec.needs_explanation and not (form.initial.get("explanation") or "").strip():
+                        form.explanation_error = _("Expliquez cet écart : il dépasse le seuil de %(threshold)s %%.") % {
+                            "threshold": variances.threshold.normalize()}
+        return self.get_context_data(
+            budget=budget, formset=formset, report=report, variances=variances, editable=editable,
+            is_actual=is_actual, problems=problems, invalid=invalid,
+            share=report.totals.funder_share(self.convention.amount_granted),
+        )
+
+
+class CreateActualView(BudgetMixin, View):
+    """Create the actual budget from the forecast (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            budget_create_actual(convention=self.convention, user=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Le compte rendu financier est créé avec les lignes du budget prévisionnel : "
+                                        "saisissez les montants réalisés."))
+        return redirect(reverse("portal_budgets:actual", args=[self.convention.pk]))
+
+
+class ImportView(BudgetMixin, TemplateView):
+    """Import a filled template (XLSX or CSV) into the budget; everything or nothing."""
+
+    template_name = "budgets/budget_portal_import.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.kind = kwargs.get("kind", self.kind)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", ImportForm())
+        kwargs["kind"] = self.kind
+        return super().get_context_data(budget=self.get_budget(), form_url=self.form_url(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        budget = self.get_budget()
+        if budget is None:
+            if self.kind == BudgetKind.ACTUAL:
+                raise Http404
+            budget = budget_get_or_create(convention=self.convention, kind=BudgetKind.FORECAST)
+        try:
+            summary = budget_import(budget=budget, uploaded_file=form.cleaned_data["file"], user=request.user)
+        except ValidationError as exc:
+            row_errors = getattr(exc, "row_errors", [])
+            return self.render_to_response(self.get_context_data(
+                form=form, row_errors=row_errors, errors=[] if row_errors else exc.messages))
+        messages.success(request, _("Import réussi : %(lines)s lignes enregistrées en brouillon. Vérifiez les totaux, "
+                                    "puis déposez le budget.") % {"lines": summary.lines})
+        return redirect(self.form_url("#totaux"))
+
+
+class TemplateDownloadView(MemberConventionMixin, View):
+    def get(self, request, *args, **kwargs):
+        return exports.download(exports.budget_template(exports.checked_format(kwargs["fmt"])))
+
+
+class ExportView(BudgetMixin, View):
+    def get(self, request, *args, **kwargs):
+        self.kind = kwargs["kind"]
+        budget = self.get_budget()
+        if budget is None:
+            raise Http404
+        return exports.download(exports.export_budget(budget, exports.checked_format(kwargs["fmt"])))
+
+
+
+
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
