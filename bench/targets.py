@@ -144,7 +144,7 @@ def portal_pages(client, member_conventions) -> tuple[list[Page], list[tuple[str
                 if status == 200:
                     found = url
                     break
-                last = f"{url} → {status}"
+                last = f"{url} → {status}" + (" (POST seulement)" if status == 405 else "")
                 if attempts >= MAX_ATTEMPTS:
                     break
             if found or attempts >= MAX_ATTEMPTS:
