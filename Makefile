@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint check clean
+.PHONY: run test install lint check clean browser-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 ou plus récent est nécessaire." if sys.version_info < (3, 11) else 0)'
@@ -27,6 +27,15 @@ run: install .env
 test: install
 	$(PY) -m pytest -q
 
+# Browser tests (tests/browser/): axe-core from npm, installed once into tests/browser/node_modules
+# from the committed package-lock.json. Chromium comes from Debian (see .ci/run), never from npm.
+BROWSER_DIR := tests/browser
+browser-deps: $(BROWSER_DIR)/node_modules/axe-core/axe.min.js
+
+$(BROWSER_DIR)/node_modules/axe-core/axe.min.js: $(BROWSER_DIR)/package-lock.json
+	npm ci --prefix $(BROWSER_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 lint: install
 	$(VENV)/bin/ruff check .
 
@@ -35,4 +44,4 @@ check: install
 	$(PY) manage.py check
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .test-media
+	rm -rf $(VENV) db.sqlite3 .test-media $(BROWSER_DIR)/node_modules

@@ -1,9 +1,20 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from conventions.admin_base import DomainAdmin, DomainTabularInline
 
-from .models import Beneficiary, Membership
+from .forms import InvitationForm
+from .models import Beneficiary, Invitation, Membership
+from .services import invitation_create
 
 
 class MembershipInline(DomainTabularInline):
@@ -18,13 +29,82 @@ class BeneficiaryAdmin(DomainAdmin):
     list_display = ["name", "acronym", "siret", "rna", "city"]
     search_fields = ["name", "acronym", "siret", "rna"]
     inlines = [MembershipInline]
+    readonly_fields = ["invitations"]
+    change_form_template = "admin/beneficiaries/beneficiary/change_form.html"
     fieldsets = [
         (_("Identité"), {"fields": ["name", "acronym", "legal_form", "siret", "rna"]}),
         (_("Coordonnées"), {"fields": ["address", "postal_code", "city", "email", "phone"]}),
         (_("Représentant légal"), {"fields": ["representative_civility", "representative_title", "representative_name"]}),
         (_("Gestion"), {"fields": ["fiscal_year_end_month"]}),
         (_("Coordonnées bancaires"), {"fields": ["iban", "bic", "bank_name"]}),
+        (_("Invitations au portail"), {"fields": ["invitations"]}),
     ]
+
+    @admin.display(description=_("Invitations envoyées"))
+    def invitations(self, beneficiary):
+        """List the invitations sent, newest first (the « Inviter un membre » button sends one)."""
+        rows = [
+            (invitation.email, invitation.get_role_display(), invitation.state_label(),
+             date_format(localtime(invitation.created_at), "j F Y"))
+            for invitation in beneficiary.invitations.all()
+        ] if beneficiary.pk else []
+        if not rows:
+            return _t("Aucune invitation. Le bouton « Inviter un membre », en haut de la page, en envoie une.")
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _t("Courriel"), _t("Rôle"), _t("État"), _t("Envoyée le"), body,
+        )
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/inviter/", self.admin_site.admin_view(self.invite_view),
+                 name="beneficiaries_beneficiary_invite"),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request, object_id):
+        """« Inviter un membre »: send a one-time link to set a password and join the association."""
+        if not request.user.has_perm("beneficiaries.add_invitation"):
+            raise PermissionDenied
+        beneficiary = get_object_or_404(Beneficiary, pk=object_id)
+        form = InvitationForm(request.POST or None, beneficiary=beneficiary)
+        if request.method == "POST" and form.is_valid():
+            invitation = invitation_create(
+                beneficiary=beneficiary, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                invited_by=request.user, site_url=request.build_absolute_uri("/"),
+            )
+            self.message_user(request, _t("Invitation envoyée à %(email)s, valable jusqu'au %(date)s.") % {
+                "email": invitation.email, "date": date_format(localtime(invitation.expires_at), "j F Y à H:i"),
+            }, messages.SUCCESS)
+            return redirect(reverse("admin:beneficiaries_beneficiary_change", args=[beneficiary.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _t("Inviter un membre de « %(name)s »") % {"name": beneficiary.name},
+            "opts": self.model._meta, "original": beneficiary, "form": form,
+            "valid_days": settings.INVITATION_VALID_DAYS,
+        }
+        return TemplateResponse(request, "admin/beneficiaries/beneficiary/invite.html", context)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(DomainAdmin):
+    """Invitations are sent from the association's page; here they are only listed."""
+
+    list_display = ["email", "beneficiary", "role", "state", "created_at", "expires_at", "used_at", "invited_by"]
+    list_filter = ["role"]
+    search_fields = ["email", "beneficiary__name", "beneficiary__acronym"]
+    list_select_related = ["beneficiary", "invited_by"]
+    readonly_fields = ["email", "beneficiary", "role", "state", "invited_by", "created_at", "expires_at",
+                       "used_at", "accepted_by"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("état"))
+    def state(self, invitation):
+        return invitation.state_label()
 
 
 @admin.register(Membership)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -133,4 +134,60 @@ class Membership(models.Model):
         return f"{self.user} — {self.beneficiary.short_name} ({self.get_role_display()})"
 
 
-__all__ = ["Beneficiary", "Membership", "Civility", "MemberRole"]
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None):
+        """Return the invitations that can still be accepted."""
+        return self.filter(used_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class Invitation(models.Model):
+    """A one-time link, sent by email, that lets a person join an association on the portal.
+
+    Only the SHA-256 of the token is stored: the link itself exists only in the email.
+    """
+
+    email = models.EmailField(_("courriel"))
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("association"),
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=MemberRole.choices, default=MemberRole.STAFF)
+    token_hash = models.CharField(_("empreinte du jeton"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("invité par"),
+    )
+    created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    used_at = models.DateTimeField(_("utilisée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("acceptée par"),
+    )
+
+    history = HistoricalRecords()
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.beneficiary.short_name}"
+
+    @property
+    def is_used(self) -> bool:
+        return self.used_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    def state_label(self) -> str:
+        if self.is_used:
+            return _("Acceptée")
+        if self.is_expired():
+            return _("Expirée")
+        return _("En attente")
+
+
+__all__ = ["Beneficiary", "Membership", "Civility", "MemberRole", "Invitation"]

@@ -1,8 +1,20 @@
-"""Writes on associations and their members."""
+"""Writes on associations, their members and the invitations that make members."""
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from .models import Beneficiary, MemberRole, Membership
+from .models import Beneficiary, Invitation, MemberRole, Membership
 
 
 def beneficiary_upsert(*, siret: str, **fields) -> Beneficiary:
@@ -31,3 +43,118 @@ def user_upsert(*, username: str, password: str, **fields):
     user.set_password(password)
     user.save()
     return user
+
+
+# Invitations ---------------------------------------------------------------------------------
+
+
+class InvitationError(Exception):
+    """An invitation link that cannot be used; ``message`` says why, in French."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def invitation_token_hash(token: str) -> str:
+    """Return the stored form of an invitation token (its SHA-256)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_find(*, token: str) -> Invitation | None:
+    """Return the invitation whose link carries ``token``, or None."""
+    if not token or len(token) > 100:
+        return None
+    return Invitation.objects.select_related("beneficiary").filter(token_hash=invitation_token_hash(token)).first()
+
+
+def invitation_check(invitation: Invitation | None) -> Invitation:
+    """Return ``invitation`` if it can still be accepted, else raise ``InvitationError``."""
+    if invitation is None:
+        raise InvitationError(
+            _("Ce lien d'invitation n'est pas valide. Vérifiez que vous avez copié l'adresse entière, "
+              "ou demandez une nouvelle invitation au service instructeur."), code="unknown")
+    if invitation.is_used:
+        raise InvitationError(
+            _("Ce lien d'invitation a déjà été utilisé. Connectez-vous avec le mot de passe choisi à ce "
+              "moment-là, ou utilisez « Mot de passe oublié »."), code="used")
+    if invitation.is_expired():
+        raise InvitationError(
+            _("Ce lien d'invitation a expiré le %(date)s. Demandez une nouvelle invitation au service "
+              "instructeur.") % {"date": date_format(timezone.localtime(invitation.expires_at), "j F Y à H:i")},
+            code="expired")
+    return invitation
+
+
+def invitation_existing_user(invitation: Invitation):
+    """Return the account that already uses the invitation's email, if any."""
+    return get_user_model().objects.filter(email__iexact=invitation.email).order_by("pk").first()
+
+
+@transaction.atomic
+def invitation_create(*, beneficiary: Beneficiary, email: str, role: str = MemberRole.STAFF,
+                      invited_by=None, site_url: str) -> Invitation:
+    """Invite ``email`` to join ``beneficiary`` on the portal and send the one-time link.
+
+    The link is valid ``INVITATION_VALID_DAYS`` days; an earlier pending invitation of the same
+    person to the same association stops being valid. The email leaves once the transaction
+    commits. The raw token is kept on the returned object (``invitation.token``) only.
+    """
+    email = email.strip().lower()
+    now = timezone.now()
+    for previous in Invitation.objects.pending(now).filter(beneficiary=beneficiary, email__iexact=email):
+        previous.expires_at = now
+        previous.save(update_fields=["expires_at"])
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email, beneficiary=beneficiary, role=role, token_hash=invitation_token_hash(token),
+        invited_by=invited_by, expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    invitation.token = token
+    link = site_url.rstrip("/") + reverse("portal:invitation_accept", kwargs={"token": token})
+    context = {"invitation": invitation, "link": link, "beneficiary": beneficiary,
+               "expires_at": timezone.localtime(invitation.expires_at)}
+    subject = render_to_string("beneficiaries/email/invitation_subject.txt", context).strip()
+    body = render_to_string("beneficiaries/email/invitation_body.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user=None, password: str = "", first_name: str = "",
+                      last_name: str = ""):
+    """Use invitation ``token`` once: give ``user`` (or a new account) access to the association.
+
+    Without ``user``, creates the account (its identifier is the invited email) with
+    ``password``. Raises ``InvitationError`` for an unknown, used or expired link; a second use
+    of the same link, even concurrent, is refused (the row is locked).
+    """
+    found = invitation_find(token=token)
+    invitation = invitation_check(
+        found and Invitation.objects.select_for_update().select_related("beneficiary").get(pk=found.pk)
+    )
+    if user is None:
+        if invitation_existing_user(invitation) is not None:
+            raise InvitationError(
+                _("Un compte utilise déjà l'adresse %(email)s : connectez-vous, puis ouvrez de nouveau "
+                  "ce lien.") % {"email": invitation.email}, code="existing_user")
+        user = get_user_model()(username=_free_username(invitation.email), email=invitation.email,
+                                first_name=first_name.strip(), last_name=last_name.strip())
+        user.set_password(password)
+        user.save()
+    membership_grant(user=user, beneficiary=invitation.beneficiary, role=invitation.role)
+    invitation.used_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["used_at", "accepted_by"])
+    return user
+
+
+def _free_username(email: str) -> str:
+    """Return ``email`` as an identifier, suffixed when an account already has it."""
+    users = get_user_model().objects
+    candidate, n = email[:150], 1
+    while users.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{email[:140]}-{n}"
+    return candidate

@@ -1,21 +1,112 @@
+"""Portal pages of the beneficiaries app: home, association picker, invitation link."""
+
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from conventions.models import Convention
 
-from .models import Beneficiary
+from .forms import AccountCreationForm
+from .portal import CurrentBeneficiaryMixin, beneficiary_choose, portal_header
+from .portal_home import expected_items
+from .services import (
+    InvitationError,
+    invitation_accept,
+    invitation_check,
+    invitation_existing_user,
+    invitation_find,
+)
 
 
-class HomeView(LoginRequiredMixin, TemplateView):
-    """Show the member's associations and their agreements."""
+class HomeView(CurrentBeneficiaryMixin, TemplateView):
+    """Show the current association's agreements and what is expected next, overdue first."""
 
     template_name = "beneficiaries/portal/home.html"
 
     def get_context_data(self, **kwargs):
-        beneficiaries = Beneficiary.objects.for_member(self.request.user)
-        conventions = (
-            Convention.objects.filter(beneficiary__in=beneficiaries)
-            .select_related("beneficiary", "funder")
-            .order_by("beneficiary__name", "-fiscal_year")
-        )
-        return super().get_context_data(beneficiaries=beneficiaries, conventions=conventions, **kwargs)
+        conventions, items = [], []
+        if self.beneficiary is not None:
+            conventions = list(
+                Convention.objects.filter(beneficiary=self.beneficiary).select_related("funder")
+                .order_by("-fiscal_year", "reference")
+            )
+            items = expected_items(self.beneficiary)
+        return super().get_context_data(beneficiary=self.beneficiary, conventions=conventions, items=items, **kwargs)
+
+
+class ChooseBeneficiaryView(LoginRequiredMixin, View):
+    """Let a member of several associations pick the one they work for now."""
+
+    template_name = "beneficiaries/portal/choose_beneficiary.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"next": self._next_url()})
+
+    def post(self, request):
+        beneficiary = beneficiary_choose(request, request.POST.get("beneficiary") or 0)
+        messages.success(request, _("Vous travaillez maintenant pour « %(name)s ».") % {"name": beneficiary.name})
+        return redirect(self._next_url() or "portal:home")
+
+    def _next_url(self) -> str:
+        url = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        safe = url_has_allowed_host_and_scheme(url, allowed_hosts={self.request.get_host()},
+                                               require_https=self.request.is_secure())
+        return url if safe else ""
+
+
+class InvitationAcceptView(View):
+    """The link of an invitation email: set a password (or use one's account) and join."""
+
+    template_name = "beneficiaries/portal/invitation_accept.html"
+    invalid_template_name = "beneficiaries/portal/invitation_invalid.html"
+
+    def dispatch(self, request, *args, token, **kwargs):
+        self.token = token
+        try:
+            self.invitation = invitation_check(invitation_find(token=token))
+        except InvitationError as error:
+            return self.invalid(error)
+        return super().dispatch(request, *args, **kwargs)
+
+    def invalid(self, error: InvitationError):
+        status = 404 if error.code == "unknown" else 410
+        return render(self.request, self.invalid_template_name, {"message": error.message, "code": error.code},
+                      status=status)
+
+    def get(self, request):
+        return self.render_page(AccountCreationForm(email=self.invitation.email))
+
+    def post(self, request):
+        form = None
+        try:
+            if request.user.is_authenticated:
+                user = invitation_accept(token=self.token, user=request.user)
+            elif invitation_existing_user(self.invitation) is not None:
+                return self.render_page(None)
+            else:
+                form = AccountCreationForm(request.POST, email=self.invitation.email)
+                if not form.is_valid():
+                    return self.render_page(form)
+                user = invitation_accept(token=self.token, password=form.cleaned_data["password1"],
+                                         first_name=form.cleaned_data["first_name"],
+                                         last_name=form.cleaned_data["last_name"])
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        except InvitationError as error:
+            return self.invalid(error)
+        beneficiary_choose(request, self.invitation.beneficiary_id)
+        messages.success(request, _("Bienvenue ! Vous avez rejoint l'espace de « %(name)s ».")
+                         % {"name": self.invitation.beneficiary.name})
+        return redirect("portal:home")
+
+    def render_page(self, form):
+        existing = None if self.request.user.is_authenticated else invitation_existing_user(self.invitation)
+        return render(self.request, self.template_name, {
+            "invitation": self.invitation, "form": form, "existing_user": existing,
+            "already_member": self.request.user.is_authenticated and any(
+                b.pk == self.invitation.beneficiary_id for b in portal_header(self.request).beneficiaries),
+        })

@@ -10,12 +10,12 @@ from indicators.models import IndicatorReport
 
 from .admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
 from .admin_compliance import ComplianceAdminMixin
+from .admin_documents import DocumentInline  # also registers DocumentAdmin
 from .admin_lifecycle import LifecycleAdminMixin
 from .admin_payments import PaymentRequestAdmin, RecoveryAdmin  # noqa: F401 - registers the finance space
 from .models import (
     Amendment,
     Convention,
-    Document,
     Funder,
     Kind,
     Notification,
@@ -128,12 +128,6 @@ class PaymentRequestInline(AgreementRowsInline):
         return False
 
 
-class DocumentInline(AgreementRowsInline):
-    model = Document
-    extra = 0
-    fields = ["kind", "due_on", "status", "file", "rejection_reason"]
-
-
 class NotificationInline(DomainTabularInline):
     model = Notification
     extra = 0
@@ -235,13 +229,4 @@ class AmendmentAdmin(DomainAdmin):
     list_filter = ["status"]
     search_fields = ["convention__reference", "subject"]
     list_select_related = ["convention"]
-    autocomplete_fields = ["convention"]
-
-
-@admin.register(Document)
-class DocumentAdmin(DomainAdmin):
-    list_display = ["convention", "kind", "due_on", "status"]
-    list_filter = ["status", "kind"]
-    search_fields = ["convention__reference", "convention__beneficiary__name"]
-    list_select_related = ["convention__beneficiary"]
     autocomplete_fields = ["convention"]

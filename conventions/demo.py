@@ -361,6 +361,9 @@ def load_demo() -> list[DemoAccount]:
                              introduction="Ces indicateurs sont renseignés chaque année et joints à la demande de solde.")
     for entry in FICTIONAL:
         _load_fictional(funder, users, entry)
+    from .demo_portal import load_portal_demo
+
+    load_portal_demo(users)
     return DEMO_ACCOUNTS
 
 

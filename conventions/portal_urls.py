@@ -2,11 +2,20 @@
 
 from django.urls import path
 
-from . import portal_payments
+from . import portal_documents, portal_payments
 
 app_name = "portal_conventions"
 
 urlpatterns: list = [
     path("<int:convention_pk>/versements/", portal_payments.PaymentsView.as_view(), name="payments"),
     path("<int:convention_pk>/versements/<int:pk>/pdf/", portal_payments.PaymentPdfView.as_view(), name="payment_pdf"),
+]
+
+# Documents the association owes (justificatifs): conventions/portal_documents.py.
+urlpatterns += [
+    path("<int:convention_pk>/justificatifs/", portal_documents.DocumentListView.as_view(), name="documents"),
+    path("<int:convention_pk>/justificatifs/<int:pk>/deposer/", portal_documents.DocumentUploadView.as_view(),
+         name="document_upload"),
+    path("<int:convention_pk>/justificatifs/<int:pk>/fichier/", portal_documents.DocumentFileView.as_view(),
+         name="document_file"),
 ]

@@ -39,6 +39,7 @@ def add_rows(n):
 # Pinned numbers: a change that adds a query to a page must update this table knowingly.
 CHANGELIST_QUERIES = {
     "beneficiaries.Beneficiary": 9,
+    "beneficiaries.Invitation": 9,
     "beneficiaries.Membership": 9,
     "budgets.Budget": 10,
     "conventions.Amendment": 9,

@@ -22,6 +22,7 @@ def row_counts():
     }
 
 
+@pytest.mark.django_db(transaction=True)  # flush truncates tables: not inside a test transaction
 def test_backup_then_restore_into_an_empty_database_finds_the_same_rows(demo, tmp_path):
     from conventions.models import Convention
 

@@ -66,3 +66,13 @@ def test_another_association_gets_404(client, active):
     request = PaymentRequest.objects.create(convention=active, kind="advance", amount=Decimal("1"), certified_by_name="x",
                                             certified_by_quality="y", certified_on="2025-01-01")
     assert client.get(reverse("portal_conventions:payment_pdf", args=[active.pk, request.pk])).status_code == 404
+
+
+def test_home_says_the_advance_can_be_requested_until_it_is(member_client, active):
+    from django.urls import reverse as r
+
+    page = member_client.get(r("portal:home")).content.decode()
+    assert "Acompte" in page and "Peut être demandé" in page
+    data = {"kind": "advance", "certified_by_name": "N", "certified_by_quality": "T", "certify": "on"}
+    member_client.post(reverse("portal_conventions:payments", args=[active.pk]), data)
+    assert "Peut être demandé" not in member_client.get(r("portal:home")).content.decode()

@@ -58,6 +58,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "beneficiaries.context_processors.portal",
             ],
         },
     },
@@ -163,6 +164,11 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Audit records are read-only: no « revert » from the history pages.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Portal (issue 7): invitation links expire; uploaded documents have a size limit.
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 
 LOGGING = {
     "version": 1,
