@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from conventions.admin_base import DomainAdmin, DomainTabularInline
+from conventions.freeze import budget_is_frozen
 from conventions.money import format_euros
 
 from . import admin_views
@@ -31,6 +32,16 @@ class BudgetLineInline(DomainTabularInline):
         if obj is None or obj.kind != BudgetKind.ACTUAL:
             fields = [name for name in fields if name != "explanation"]
         return fields
+
+    # The forecast of a signed agreement is its annex I: read-only (conventions.freeze).
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj and budget_is_frozen(obj))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and budget_is_frozen(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and budget_is_frozen(obj))
 
 
 class BudgetAdmin(DomainAdmin):
@@ -97,6 +108,12 @@ class BudgetAdmin(DomainAdmin):
         obj = super().get_object(request, object_id, from_field)
         request._budget_object = obj
         return obj
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and budget_is_frozen(obj):
+            return [*self.readonly_fields, "convention", "kind", "scope", "status", "declared_total_charges",
+                    "declared_total_products", "certified_by", "certified_place", "certified_on"]
+        return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if change:

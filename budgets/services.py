@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from conventions.freeze import ensure_budget_unfrozen
 from conventions.money import format_euros, format_percent
 from conventions.notifications import association_recipients, notify
 
@@ -44,7 +45,11 @@ def budget_get_or_create(*, convention, kind: str = BudgetKind.FORECAST, scope: 
 
 @transaction.atomic
 def budget_replace_lines(*, budget: Budget, lines: Iterable[LineInput]) -> list[BudgetLine]:
-    """Replace every line of ``budget`` by ``lines``, keeping their order (data taken over)."""
+    """Replace every line of ``budget`` by ``lines``, keeping their order (data taken over).
+
+    Refused for the forecast budget of a signed agreement: it is annex I of what was signed.
+    """
+    ensure_budget_unfrozen(budget)
     budget.lines.all().delete()
     objs = []
     for index, line in enumerate(lines, start=1):
@@ -69,6 +74,7 @@ def _locked(budget: Budget) -> Budget:
 
 
 def _require_editable(budget: Budget) -> None:
+    ensure_budget_unfrozen(budget)  # the forecast of a signed agreement is annex I of what was signed
     if not budget.is_editable:
         raise ValidationError(
             _("Ce budget est %(status)s : il ne peut plus être modifié tant que le service instructeur "
@@ -242,6 +248,7 @@ def budget_return(*, budget: Budget, user, comment: str) -> Budget:
     """Return a submitted or validated budget to the association, saying what to correct."""
     _require_reviewer(user)
     budget = _locked(budget)
+    ensure_budget_unfrozen(budget)
     if budget.status not in (BudgetStatus.SUBMITTED, BudgetStatus.VALIDATED):
         raise ValidationError(_("Seul un budget déposé ou validé peut être renvoyé à l'association."), code="state")
     comment = (comment or "").strip()

@@ -116,7 +116,9 @@ class BudgetFormView(BudgetMixin, TemplateView):
         is_actual = self.kind == BudgetKind.ACTUAL
         variances = budget_variances(self.convention) if is_actual else None
         report = budget_report(budget) if budget else BudgetReport.empty()
-        editable = budget is None or budget.is_editable
+        # Once the agreement is signed, its forecast is annex I of what was signed (conventions.freeze).
+        frozen = self.kind == BudgetKind.FORECAST and self.convention.is_signed
+        editable = (budget is None or budget.is_editable) and not frozen
         problems = list(errors)
         if show_problems and budget is not None and editable:
             problems += submission_problems(budget)

@@ -13,6 +13,12 @@ from .admin_compliance import ComplianceAdminMixin
 from .admin_documents import DocumentInline  # also registers DocumentAdmin
 from .admin_lifecycle import LifecycleAdminMixin
 from .admin_payments import PaymentRequestAdmin, RecoveryAdmin  # noqa: F401 - registers the finance space
+from .admin_pdf import (
+    AmendmentInlineForm,
+    AmendmentPdfAdminMixin,
+    ConventionClauseInline,
+    ConventionPdfAdminMixin,
+)
 from .models import (
     Amendment,
     Convention,
@@ -95,6 +101,7 @@ class IndicatorReportInline(AgreementRowsInline):
 
 class AmendmentInline(AgreementRowsInline):
     model = Amendment
+    form = AmendmentInlineForm
     extra = 0
     show_change_link = True
     fields = ["number", "subject", "amount_change", "status"]
@@ -141,7 +148,8 @@ class NotificationInline(DomainTabularInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(OptimisticLockAdminMixin, LifecycleAdminMixin, ComplianceAdminMixin, DomainAdmin):
+class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin, ComplianceAdminMixin,
+                      DomainAdmin):
     list_display = [
         "reference", "association", "fiscal_year", "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
@@ -152,7 +160,7 @@ class ConventionAdmin(OptimisticLockAdminMixin, LifecycleAdminMixin, ComplianceA
     autocomplete_fields = ["beneficiary"]
     inlines = [
         BudgetInline, AmendmentInline, PaymentRequestInline, DocumentInline, IndicatorReportInline, StatusChangeInline,
-        NotificationInline,
+        NotificationInline, ConventionClauseInline,
     ]
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "created_at", "updated_at"]
     fieldsets = [
@@ -224,7 +232,7 @@ class ConventionAdmin(OptimisticLockAdminMixin, LifecycleAdminMixin, ComplianceA
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(DomainAdmin):
+class AmendmentAdmin(AmendmentPdfAdminMixin, DomainAdmin):
     list_display = ["__str__", "subject", "amount_change", "status"]
     list_filter = ["status"]
     search_fields = ["convention__reference", "subject"]

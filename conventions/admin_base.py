@@ -82,3 +82,7 @@ class OptimisticLockAdminMixin:
         if change:
             setattr(obj, self.version_field, getattr(obj, self.version_field) + 1)
         super().save_model(request, obj, form, change)
+
+
+class DomainStackedInline(admin.StackedInline):
+    formfield_overrides = FRENCH_NUMBERS

@@ -30,6 +30,12 @@ from indicators.services import (
     indicator_set_upsert,
 )
 
+from .clause_services import (
+    clause_template_install,
+    convention_clause_update,
+    convention_clauses_prepare,
+)
+from .clause_texts import DEFAULT_NAME, DEFAULT_SECTIONS
 from .models import (
     Amendment,
     Convention,
@@ -97,6 +103,18 @@ Partenariats avec une quarantaine de clusters européens, présence sur les salo
 
 V. Emploi et formation
 Webinaires de sensibilisation (au moins deux par mois), formations aux sujets de gestion pour les PME, accompagnement du campus de formation en microélectronique, diagnostic des besoins de recrutement et service d'aide au recrutement des TPE et PME."""
+
+# Article 7 of the seed names a second logo (the iCapital label): an adjustment of this agreement only.
+SEED_ARTICLE_7 = """\
+Sur tous les supports de communication consacrés aux actions soutenues, {{ beneficiary }} s'engage à faire figurer :
+- le logo de {{ funder }}, dans le respect de sa charte graphique, avec la mention de son soutien financier ;
+- le logo du label « Capitale européenne de l'innovation – iCapital 2023 », selon la charte graphique qui lui est communiquée, en valorisant le soutien de {{ funder }}.
+
+{{ funder|capfirst }} peut demander la preuve que ces logos figurent bien sur ces supports (une photographie, par exemple).
+
+{{ beneficiary|capfirst }} fait également état de ce partenariat lors de ses conférences de presse, entretiens et autres prises de parole publiques, et y associe les représentants de {{ funder }} lorsque ces actions sont publiques.
+
+Si ces obligations ne sont pas respectées, {{ funder }} peut exiger le reversement de la subvention."""
 
 NON_FINANCIAL = """\
 Bénévolat des membres, valorisé à 190 000 €.
@@ -354,6 +372,7 @@ def load_demo() -> list[DemoAccount]:
         court_address="31, rue Jean-François Leca, 13235 Marseille Cedex 02",
         email="subventions@metropole.invalid", finance_email="finances@metropole.invalid",
     )
+    clause_template_install(funder=funder, sections=DEFAULT_SECTIONS, name=DEFAULT_NAME)
     _load_seed_agreement(funder, users)
     for year in (2024, 2025, 2026):
         indicator_set_upsert(name=COMMON_SET_NAME, structure_type="Associations (jeu commun)", year=year,
@@ -404,6 +423,8 @@ def _load_seed_agreement(funder, users):
         beneficiary_signatory="Fabien ALLI", funder_signatory="Martine VASSAL",
     )
     convention_load_history(convention=convention, path=[Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW], by=users["agent"])
+    article_7 = next(c for c in convention_clauses_prepare(convention=convention) if c.number == "7")
+    convention_clause_update(clause=article_7, title=article_7.title, body=SEED_ARTICLE_7)
     budget = budget_get_or_create(convention=convention, kind=BudgetKind.FORECAST)
     budget.declared_total_charges = D("953530")
     budget.declared_total_products = D("953530")
@@ -448,13 +469,14 @@ def _load_fictional(funder, users, entry):
             notified_on=spec.get("notified"),
             non_financial_contributions="Bénévolat des adhérents, valorisé à 12 000 €.",
         )
-        convention_load_history(convention=convention, path=spec["path"], by=users["agent"])
         budget = budget_get_or_create(convention=convention, kind=BudgetKind.FORECAST)
         budget.status = BudgetStatus.DRAFT if spec["path"] == [Status.DRAFT] else BudgetStatus.VALIDATED
         budget.save()
-        others = [("742", "Région Sud", (spec["charges"] * D("0.15")).quantize(D("1"))),
-                  ("745", f"Commune de {beneficiary.city}", (spec["charges"] * D("0.10")).quantize(D("1")))]
-        budget_replace_lines(budget=budget, lines=_balanced_lines(spec["charges"], spec["amount"], funder.name, others))
+        if not convention.is_signed:  # a signed agreement's forecast is frozen (annex I of what was signed)
+            others = [("742", "Région Sud", (spec["charges"] * D("0.15")).quantize(D("1"))),
+                      ("745", f"Commune de {beneficiary.city}", (spec["charges"] * D("0.10")).quantize(D("1")))]
+            budget_replace_lines(budget=budget, lines=_balanced_lines(spec["charges"], spec["amount"], funder.name, others))
+        convention_load_history(convention=convention, path=spec["path"], by=users["agent"])
         _load_payments(convention, spec, users)
         _load_indicators(convention, spec, users)
         if "amendment" in spec:

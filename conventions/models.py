@@ -513,5 +513,7 @@ class Notification(models.Model):
         return self.subject
 
 
-# The reminder log lives in its own module; importing it here registers it with the app.
+# The reminder log, the clause templates and the per-agreement texts live in their own modules;
+# importing them here registers them with the app.
+from .clauses import ClauseTemplate, ClauseTemplateSection, ConventionClause  # noqa: E402, F401
 from .reminder_models import ReminderChannel, ReminderLog, ReminderStage  # noqa: E402, F401

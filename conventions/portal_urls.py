@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import portal_documents, portal_payments
+from . import portal_documents, portal_payments, portal_views
 
 app_name = "portal_conventions"
 
@@ -18,4 +18,13 @@ urlpatterns += [
          name="document_upload"),
     path("<int:convention_pk>/justificatifs/<int:pk>/fichier/", portal_documents.DocumentFileView.as_view(),
          name="document_file"),
+]
+
+# The signed agreement and its signed amendments: conventions/portal_views.py.
+urlpatterns += [
+    path("<int:convention_pk>/documents-signes/", portal_views.SignedDocumentsView.as_view(), name="signed_documents"),
+    path("<int:convention_pk>/convention-signee.pdf", portal_views.SignedConventionPdfView.as_view(),
+         name="signed_pdf"),
+    path("<int:convention_pk>/avenants/<int:amendment_pk>/avenant-signe.pdf",
+         portal_views.SignedAmendmentPdfView.as_view(), name="amendment_signed_pdf"),
 ]

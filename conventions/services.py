@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from .freeze import ensure_convention_unfrozen
 from .models import Convention, Document, DocumentStatus, Funder, Status, StatusChange
 
 
@@ -22,11 +23,15 @@ def funder_upsert(*, siret: str, **fields) -> Funder:
 
 
 def convention_upsert(*, reference: str, **fields) -> Convention:
-    """Create or update the agreement identified by ``reference``, validating every field."""
+    """Create or update the agreement identified by ``reference``, validating every field.
+
+    Once signed, the agreement's printed data is refused any change (``freeze.FROZEN_FIELDS``).
+    """
     convention = Convention.objects.filter(reference=reference).first() or Convention(reference=reference)
     for name, value in fields.items():
         setattr(convention, name, value)
     convention.full_clean(validate_unique=False)
+    ensure_convention_unfrozen(convention)
     convention.save()
     return convention
 

@@ -43,6 +43,7 @@ CHANGELIST_QUERIES = {
     "beneficiaries.Membership": 9,
     "budgets.Budget": 10,
     "conventions.Amendment": 9,
+    "conventions.ClauseTemplate": 10,
     "conventions.Convention": 11,
     "conventions.Document": 9,
     "conventions.Funder": 9,
@@ -183,7 +184,7 @@ def _convention_post_data(convention, **overrides):
         "stated_eligible_expenses": "",
     }
     for prefix in ("budgets", "amendments", "payment_requests", "documents", "indicator_reports", "status_changes",
-                   "notifications"):
+                   "notifications", "clauses"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
                      f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
     data.update(overrides)

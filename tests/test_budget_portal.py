@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from budgets.models import Budget, BudgetKind, BudgetLine, BudgetStatus
 from budgets.services import budget_create_actual
-from conventions.models import Status
+from conventions.models import Convention, Status
 
 from .factories import (
     BudgetFactory,
@@ -35,9 +35,10 @@ def member(db):
 
 @pytest.fixture
 def convention(member):
+    """An agreement before signature: the association fills its forecast budget."""
     membership = MembershipFactory(user=member)
     return ConventionFactory(beneficiary=membership.beneficiary, amount_granted=Decimal("10000"),
-                             status=Status.ACTIVE)
+                             status=Status.DRAFT)
 
 
 @pytest.fixture
@@ -49,6 +50,14 @@ def client_member(client, member):
 @pytest.fixture
 def forecast(convention):
     return add_balanced_lines(BudgetFactory(convention=convention))
+
+
+@pytest.fixture
+def signed(forecast):
+    """The agreement once signed (and notified): its forecast is frozen, the actual budget opens."""
+    Convention.objects.filter(pk=forecast.convention_id).update(status=Status.ACTIVE)
+    forecast.convention.refresh_from_db()
+    return forecast
 
 
 def url(name, convention, *args):
@@ -279,7 +288,7 @@ def test_member_downloads_the_template_and_exports_the_budget(client_member, for
 # --- The actual budget ---------------------------------------------------------------------------------
 
 
-def test_the_actual_budget_is_created_from_the_forecast(client_member, forecast):
+def test_the_actual_budget_is_created_from_the_forecast(client_member, signed, forecast):
     page = client_member.get(url("actual", forecast.convention)).content.decode()
     assert "Créer le compte rendu financier" in page
     response = client_member.post(url("actual_create", forecast.convention), follow=True)
@@ -288,7 +297,7 @@ def test_the_actual_budget_is_created_from_the_forecast(client_member, forecast)
     assert actual.lines.count() == 5
 
 
-def test_actual_form_shows_the_forecast_the_variance_and_requires_explanations(client_member, forecast, member):
+def test_actual_form_shows_the_forecast_the_variance_and_requires_explanations(client_member, signed, forecast, member):
     actual = budget_create_actual(convention=forecast.convention, user=member)
     target = url("actual", forecast.convention)
     response = client_member.get(target)
@@ -315,7 +324,7 @@ def test_actual_form_shows_the_forecast_the_variance_and_requires_explanations(c
     assert actual.status == BudgetStatus.SUBMITTED
 
 
-def test_actual_form_query_count_does_not_grow_with_lines(client_member, forecast, member):
+def test_actual_form_query_count_does_not_grow_with_lines(client_member, signed, forecast, member):
     actual = budget_create_actual(convention=forecast.convention, user=member)
     target = url("actual", forecast.convention)
     client_member.get(target)
@@ -329,7 +338,7 @@ def test_actual_form_query_count_does_not_grow_with_lines(client_member, forecas
     assert len(after) == len(before) == ACTUAL_FORM_QUERIES
 
 
-def test_overview_lists_both_budgets_with_a_flat_query_count(client_member, forecast):
+def test_overview_lists_both_budgets_with_a_flat_query_count(client_member, signed, forecast):
     target = url("overview", forecast.convention)
     client_member.get(target)
     with CaptureQueriesContext(connection) as ctx:

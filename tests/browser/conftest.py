@@ -85,7 +85,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    # bypass_csp lets the test inject axe-core; the pages themselves run under the real policy.
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.set_default_timeout(30_000)  # 2 shared cores: be patient, but not forever
     page = context.new_page()
     yield page

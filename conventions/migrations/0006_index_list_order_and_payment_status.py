@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conventions', '0004_merge_payments_and_open_data'),
+        ('conventions', '0005_clause_templates'),
     ]
 
     operations = [

@@ -1,0 +1,186 @@
+"""Clause text: Django template placeholders filled from data, every character escaped.
+
+A clause is written by an administrator (the funder's model) or adjusted by an agent (one
+agreement). Its figures come from data through placeholders (``{{ amount }}``). Rendering:
+
+1. the literal text of the clause is HTML-escaped token by token, so that nothing typed in
+   a clause can become markup;
+2. the placeholders are rendered by a dedicated template engine with autoescaping, from a
+   context of plain values (strings, lists of strings), never model instances;
+3. the result is cut into paragraphs and bullet lists (a tiny, fixed markup: blank line,
+   ``- `` bullet, two spaces for a sub-bullet, ``**bold**``).
+
+Only a few tags are allowed (``if``, ``for``, ``with``, ``firstof``, ``comment``): no
+``include``, no ``load``. An unknown placeholder is refused when the clause is saved and
+printed as ``⟦name⟧`` if it ever reaches a PDF, so it is seen rather than silently blank.
+"""
+
+import re
+
+from django.template import Context, Engine, TemplateSyntaxError
+from django.template.base import Lexer, TokenType
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+INVALID_MARK = "⟦%s⟧"
+ALLOWED_TAGS = frozenset({
+    "if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "firstof", "comment", "endcomment",
+})
+
+#: The data a clause may use, with what each holds (shown to the people who write clauses).
+PLACEHOLDERS = {
+    "funder_name": "nom de la collectivité (« Métropole Aix-Marseille-Provence »)",
+    "funder": "appellation de la collectivité dans le texte (« la Métropole »)",
+    "funder_of": "la même précédée de « de » (« de la Métropole »)",
+    "funder_to": "la même précédée de « à » (« à la Métropole »)",
+    "beneficiary_name": "dénomination de l'association",
+    "beneficiary": "appellation de l'association dans le texte (« l'association »)",
+    "fiscal_year": "exercice financé (« 2023 »)",
+    "period_start": "début de la période (« 1er janvier 2023 »)",
+    "period_end": "fin de la période (« 31 décembre 2023 »)",
+    "action_title": "intitulé de l'action (subvention spécifique)",
+    "amount": "montant attribué, en chiffres (« 66 000 € »)",
+    "eligible_expenses": "dépenses éligibles : charges du budget prévisionnel hors contributions en nature",
+    "total_with_in_kind": "total des charges, contributions volontaires en nature comprises",
+    "share": "part de la collectivité dans les charges hors contributions en nature (« 6,92 % »)",
+    "share_with_in_kind": "part de la collectivité contributions en nature comprises (« 5,67 % »)",
+    "advance_cap": "plafond de l'acompte (« 80 % »)",
+    "advance_cap_amount": "montant maximal de l'acompte (« 52 800 € »)",
+    "deliberation": "délibération d'attribution (« la délibération n° … du Bureau de la Métropole du … »)",
+    "financial_rules_reference": "référence du règlement budgétaire et financier",
+    "budget_imputation": "budget sur lequel la dépense est imputée",
+    "fiscal_year_end": "date de clôture de l'exercice de l'association",
+    "justification_deadline": "date limite de remise des justificatifs (six mois après la clôture)",
+    "court_name": "juridiction compétente",
+    "court_address": "adresse de la juridiction",
+    "signature_place": "lieu de signature",
+    "preamble": "préambule propre à la convention",
+    "objectives": "liste des objectifs (à parcourir avec {% for objective in objectives %})",
+    "programme_summary": "liste des catégories d'actions (à parcourir avec {% for item in programme_summary %})",
+}
+
+_LIST_PLACEHOLDERS = {"objectives", "programme_summary"}
+
+_engine = Engine(autoescape=True, string_if_invalid=INVALID_MARK)
+_BULLET = re.compile(r"^(?P<indent> *)- (?P<text>.*)$")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+class ClauseError(ValueError):
+    """Raised for a clause that cannot be rendered; the message is French."""
+
+
+def _escaped_source(source: str) -> str:
+    """Return ``source`` with its literal text HTML-escaped and its tags checked."""
+    parts = []
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.TEXT:
+            parts.append(escape(token.contents))
+        elif token.token_type == TokenType.VAR:
+            parts.append("{{ " + token.contents + " }}")
+        elif token.token_type == TokenType.BLOCK:
+            tag = token.contents.split()[0] if token.contents.split() else ""
+            if tag not in ALLOWED_TAGS:
+                raise ClauseError(_("Balise non autorisée dans une clause : {%% %(tag)s %%}.") % {"tag": tag})
+            parts.append("{% " + token.contents + " %}")
+    return "".join(parts)
+
+
+def _compile(source: str):
+    try:
+        return _engine.from_string(_escaped_source(source))
+    except TemplateSyntaxError as error:
+        raise ClauseError(_("Syntaxe invalide dans la clause : %(error)s") % {"error": error}) from error
+
+
+def _inline(text: str) -> str:
+    return _BOLD.sub(r"<strong>\1</strong>", text)
+
+
+_HEADING_MAX = 100
+
+
+def _is_heading(lines: list[str]) -> bool:
+    """Return True for a short first line, without final punctuation, that introduces a block."""
+    first = lines[0]
+    return len(lines) > 1 and len(first) <= _HEADING_MAX and first[-1] not in ".;:,!?…"
+
+
+def text_to_html(text: str, *, headings: bool = False) -> str:
+    """Turn already-escaped text into paragraphs and bullet lists (see the module's markup).
+
+    With ``headings``, the short unpunctuated first line of a multi-line block is set apart as
+    a heading (free text such as an action programme).
+    """
+    out: list[str] = []
+    paragraph: list[str] = []
+    depth = 0
+
+    def flush_paragraph():
+        if paragraph:
+            if headings and _is_heading(paragraph):
+                out.append('<p class="heading">' + _inline(paragraph.pop(0)) + "</p>")
+            out.append("<p>" + "<br>".join(_inline(line) for line in paragraph) + "</p>")
+            paragraph.clear()
+
+    def close_lists():
+        nonlocal depth
+        if depth:
+            out.append("</li>" + "</ul></li>" * (depth - 1) + "</ul>")
+            depth = 0
+
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        bullet = _BULLET.match(line)
+        if bullet:
+            flush_paragraph()
+            level = min(len(bullet["indent"]) // 2, 2) + 1
+            if depth < level:
+                out.append("<ul>" * (level - depth))
+            else:
+                out.append("</li>" + "</ul></li>" * (depth - level))
+            depth = level
+            out.append("<li>" + _inline(bullet["text"].strip()))
+        elif not line.strip():
+            flush_paragraph()
+            close_lists()
+        else:
+            close_lists()
+            paragraph.append(line.strip())
+    flush_paragraph()
+    close_lists()
+    return "".join(out)
+
+
+def clause_render(source: str, context: dict, *, blocks: bool = True) -> SafeString:
+    """Render a clause with ``context``: escaped HTML, in paragraphs and lists when ``blocks``."""
+    rendered = _compile(source).render(Context(context, autoescape=True))
+    if not blocks:
+        return mark_safe(_inline(" ".join(rendered.split())))  # noqa: S308 - every part escaped above
+    return mark_safe(text_to_html(rendered))  # noqa: S308 - every part escaped above
+
+
+def sample_context() -> dict:
+    """Return a context holding every placeholder, to check a clause before saving it."""
+    return {name: (["exemple"] if name in _LIST_PLACEHOLDERS else "exemple") for name in PLACEHOLDERS}
+
+
+def unknown_placeholders(rendered: str) -> list[str]:
+    """Return the names printed as unknown (``⟦name⟧``) in a rendered clause."""
+    return re.findall(r"⟦(.*?)⟧", rendered)
+
+
+def clause_check(source: str) -> str | None:
+    """Return a French message when ``source`` cannot be used as a clause, else None."""
+    try:
+        rendered = clause_render(source or "", sample_context())
+    except ClauseError as error:
+        return str(error)
+    unknown = unknown_placeholders(rendered)
+    if unknown:
+        return _("Donnée inconnue dans la clause : %(names)s. Données disponibles : %(known)s.") % {
+            "names": ", ".join(f"{{{{ {name} }}}}" for name in dict.fromkeys(unknown)),
+            "known": ", ".join(PLACEHOLDERS),
+        }
+    return None

@@ -1,0 +1,61 @@
+"""Helpers for the tests of printed documents: read a PDF back as text, sign the seed agreement."""
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conventions.freeze import convention_freeze_signed_pdf
+from conventions.models import Convention, DeliberationBody, Status
+from conventions.services import convention_load_history, convention_upsert
+from conventions.storage import private_storage
+
+SIGNED_PATH = [Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.VOTED, Status.SIGNED]
+
+
+def normalize(text: str) -> str:
+    """Collapse every kind of space (French narrow no-break spaces included) into one space."""
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " ")).strip()
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    """Return the text of each page of a PDF, normalized."""
+    assert content.startswith(b"%PDF-"), "not a PDF"
+    return [normalize(page.extract_text() or "") for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def pdf_text(content: bytes) -> str:
+    return " ".join(pdf_pages(content))
+
+
+def record_vote_and_signatures(convention: Convention) -> Convention:
+    """Fill what the final print needs (deliberation, signature dates), then mark it signed."""
+    convention = convention_upsert(
+        reference=convention.reference, deliberation_body=DeliberationBody.BUREAU,
+        deliberation_number="DEVT 012-3456/23/BM", deliberation_date=date(2023, 3, 16),
+        beneficiary_signed_on=date(2023, 3, 24), funder_signed_on=date(2023, 4, 3),
+    )
+    convention_load_history(convention=convention, path=SIGNED_PATH)
+    return convention
+
+
+def sign_and_freeze(convention: Convention, user=None) -> Convention:
+    convention = record_vote_and_signatures(convention)
+    convention_freeze_signed_pdf(convention=convention, user=user)
+    convention.refresh_from_db()
+    return convention
+
+
+@pytest.fixture
+def clean_private_files():
+    """Delete the signed PDFs a test stored, so that runs do not pile files up."""
+    root = Path(private_storage().location)
+    before = set(root.rglob("*")) if root.exists() else set()
+    yield
+    if root.exists():
+        for path in set(root.rglob("*")) - before:
+            if path.is_file():
+                path.unlink()
