@@ -49,7 +49,19 @@ class FunderAdmin(DomainAdmin):
     ]
 
 
-class BudgetInline(DomainTabularInline):
+class AgreementRowsInline(DomainTabularInline):
+    """An inline of the agreement's page whose rows name their agreement: read it with the rows.
+
+    Without it each row's title (``__str__``) costs one query (bench/RESULTS.md).
+    """
+
+    row_select_related = ("convention",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.row_select_related)
+
+
+class BudgetInline(AgreementRowsInline):
     model = Budget
     extra = 0
     can_delete = False
@@ -75,8 +87,9 @@ class BudgetInline(DomainTabularInline):
         return format_html('<a href="{}">{}</a>', url, _("Prévisionnel / réalisé côte à côte"))
 
 
-class IndicatorReportInline(DomainTabularInline):
+class IndicatorReportInline(AgreementRowsInline):
     model = IndicatorReport
+    row_select_related = ("convention", "indicator_set")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -91,7 +104,7 @@ class IndicatorReportInline(DomainTabularInline):
         return review_link(report)
 
 
-class AmendmentInline(DomainTabularInline):
+class AmendmentInline(AgreementRowsInline):
     model = Amendment
     form = AmendmentInlineForm
     extra = 0
@@ -115,7 +128,7 @@ class StatusChangeInline(DomainTabularInline):
         return super().get_queryset(request).select_related("by")
 
 
-class PaymentRequestInline(DomainTabularInline):
+class PaymentRequestInline(AgreementRowsInline):
     model = PaymentRequest
     extra = 0
     can_delete = False

@@ -39,6 +39,10 @@ class DocumentInline(DomainTabularInline):
     def download(self, document):
         return file_link(document)
 
+    def get_queryset(self, request):
+        # Each row's title names its agreement: read it with the rows, not once per row.
+        return super().get_queryset(request).select_related("convention")
+
 
 class RejectForm(forms.Form):
     reason = forms.CharField(

@@ -238,7 +238,11 @@ class Convention(models.Model):
                 name="convention_period_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["fiscal_year", "status"], name="convention_year_status_idx")]
+        indexes = [
+            models.Index(fields=["fiscal_year", "status"], name="convention_year_status_idx"),
+            # The staff list's default order: the first page is read from the index (bench/RESULTS.md).
+            models.Index(fields=["-fiscal_year", "reference"], name="convention_list_order_idx"),
+        ]
 
     def __str__(self):
         return f"{self.reference} — {self.beneficiary.short_name}"
@@ -378,6 +382,8 @@ class PaymentRequest(models.Model):
         verbose_name = _("demande de versement")
         verbose_name_plural = _("demandes de versement")
         ordering = ["-created_at"]
+        # The finance queue filters on the status (bench/RESULTS.md).
+        indexes = [models.Index(fields=["status"], name="paymentrequest_status_idx")]
         permissions = [
             ("approve_as_staff", _("Peut valider une demande de versement (service instructeur)")),
             ("approve_as_finance", _("Peut valider une demande de versement (finances)")),
