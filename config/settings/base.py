@@ -180,6 +180,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="conventions@metropole.in
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Import files waiting for confirmation go to the default storage (the S3 bucket when switched),
+# so that the confirming request may reach any application server.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 # Audit records are read-only: no « revert » from the history pages.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 

@@ -1,0 +1,40 @@
+"""axe-core on every HTML page of the portal a member of the demo associations can open."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from conventions.models import Convention
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def member_pages(username):
+    pages = [reverse("portal:home"), reverse("portal:choose_beneficiary")]
+    for convention in Convention.objects.filter(beneficiary__memberships__user__username=username):
+        pk = {"convention_pk": convention.pk}
+        pages += [reverse(f"portal_conventions:{name}", kwargs=pk) for name in ("payments", "documents", "signed_documents")]
+        pages += [reverse(f"portal_budgets:{name}", kwargs=pk) for name in ("overview", "forecast", "actual")]
+        pages.append(reverse("portal_indicators:report_list", kwargs=pk))
+        for report in convention.indicator_reports.filter(period_label=""):
+            pages.append(reverse("portal_indicators:report_form", kwargs={**pk, "year": report.year}))
+    return pages
+
+
+@pytest.mark.parametrize("username", ["scs", "asso2"])
+def test_every_portal_page_of_a_member_is_accessible(page, live_server, portal_login, assert_accessible, username):
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", verbosity=0, stdout=io.StringIO())
+    portal_login(page, live_server, get_user_model().objects.get(username=username), password="demo")
+    checked = 0
+    for path in member_pages(username):
+        response = page.goto(live_server.url + path)
+        if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+            continue  # a page that redirects (e.g. no actual budget yet) is checked where it lands elsewhere
+        assert_accessible(page)
+        checked += 1
+    assert checked >= 8
