@@ -75,7 +75,7 @@ def measure(client: Client, page: targets.Page, repetitions: int) -> dict:
 
 
 def clients() -> dict[str, Client]:
-    users = get_user_model().objects.filter(username__in=[targets.AGENT, targets.FINANCE, targets.MEMBER])
+    users = get_user_model().objects.filter(username__in=[targets.AGENT, targets.FINANCE, targets.member()])
     result = {}
     for user in users:
         client = Client(HTTP_HOST="127.0.0.1")
@@ -93,7 +93,7 @@ def pages(member_client: Client) -> tuple[list[targets.Page], list]:
 def sessions() -> dict[str, dict]:
     """Open a session for each benchmark user, as a login would, and return their cookies."""
     result = {}
-    for user in get_user_model().objects.filter(username__in=[targets.AGENT, targets.FINANCE, targets.MEMBER]):
+    for user in get_user_model().objects.filter(username__in=[targets.AGENT, targets.FINANCE, targets.member()]):
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = MODEL_BACKEND
@@ -115,7 +115,7 @@ def database_version() -> str:
 
 
 def find_page(logged: dict, key: str) -> targets.Page:
-    found = pages(logged[targets.MEMBER])[0]
+    found = pages(logged[targets.member()])[0]
     matches = [page for page in found if key in page.key]
     if not matches:
         raise SystemExit(f"Aucune page ne correspond à « {key} » : " + ", ".join(p.key for p in found))
@@ -182,7 +182,7 @@ def main(argv=None) -> int:
         print(f"La base {connection.settings_dict['NAME']} est vide : lancez d'abord bench/generate.py.", file=sys.stderr)
         return 2
     logged = clients()
-    found, skipped = pages(logged[targets.MEMBER])
+    found, skipped = pages(logged[targets.member()])
     results = []
     for page in found:
         if args.only and args.only not in page.key:

@@ -1,24 +1,33 @@
 """The pages the benchmark measures: fixed staff and finance pages, and every portal page found in the URLs.
 
-Objects are taken from association n° 1 of the generated data, which ``bench.generate`` builds
-identically at every scale (one random generator per association): the same page shows the same
-rows on the small and on the large dataset, so only the size of the tables differs.
+Objects are taken from one of the first associations of the generated data (``member_number``),
+which ``bench.generate`` builds identically at every scale (one random generator per association):
+the same page shows the same rows on the small and on the large dataset, so only the size of the
+tables differs.
 """
 
 import itertools
 from dataclasses import asdict, dataclass, field
+from functools import cache
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from beneficiaries.models import Beneficiary
 from budgets.models import Budget, BudgetKind
-from conventions.models import Convention, PaymentRequest, PaymentStatus, Status
+from conventions.models import (
+    Amendment,
+    AmendmentStatus,
+    Convention,
+    PaymentRequest,
+    PaymentStatus,
+    Status,
+)
 
 from . import plans
 from .rows import member_username
 
 AGENT, FINANCE = "bench-agent", "bench-finance"
-MEMBER = member_username(1)
+SMALLEST_DATASET = 20  # associations in the small dataset of bench/pages.py
 PORTAL_PREFIX = "portail/"
 #: Agreement states tried in this order when a portal page needs an agreement (the richest first).
 STATE_ORDER = [Status.JUSTIFICATION, Status.ACTIVE, Status.CLOSED, Status.SIGNED, Status.VOTED, Status.IN_REVIEW,
@@ -43,8 +52,27 @@ class Page:
         return asdict(self)
 
 
+@cache
+def member_number() -> int:
+    """Return the association whose member's portal is measured.
+
+    The first one, in generation order, with a signed amendment, so that every portal page has
+    something to show; associations are generated alike at every scale, so it is the same one
+    on the small and on the large dataset.
+    """
+    for number in range(1, SMALLEST_DATASET + 1):
+        if Amendment.objects.filter(convention__beneficiary__siret=plans.siret_for(number),
+                                    status=AmendmentStatus.SIGNED).exists():
+            return number
+    return 1
+
+
+def member() -> str:
+    return member_username(member_number())
+
+
 def bench_beneficiary() -> Beneficiary:
-    return Beneficiary.objects.get(siret=plans.siret_for(1))
+    return Beneficiary.objects.get(siret=plans.siret_for(member_number()))
 
 
 def staff_and_finance_pages() -> list[Page]:
@@ -152,7 +180,7 @@ def portal_pages(client, member_conventions) -> tuple[list[Page], list[tuple[str
         if found:
             response = client.get(found)
             heavy = response.get("Content-Type", "").startswith("application/pdf")
-            pages.append(Page(f"portal: {name}", "portal", MEMBER, found, is_list=name == "portal:home", heavy=heavy))
+            pages.append(Page(f"portal: {name}", "portal", member(), found, is_list=name == "portal:home", heavy=heavy))
         else:
             skipped.append((name, last))
     return pages, skipped
