@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from conventions.admin_base import DomainAdmin, DomainTabularInline
+from conventions.admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
 from conventions.freeze import budget_is_frozen
 from conventions.money import format_euros
 
@@ -44,7 +44,7 @@ class BudgetLineInline(DomainTabularInline):
         return super().has_delete_permission(request, obj) and not (obj and budget_is_frozen(obj))
 
 
-class BudgetAdmin(DomainAdmin):
+class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
     list_display = ["reference", "beneficiary", "fiscal_year", "kind", "status", "charges", "products", "gap"]
     list_display_links = ["reference"]
     list_filter = ["kind", "status", "scope", "convention__fiscal_year"]
@@ -114,11 +114,6 @@ class BudgetAdmin(DomainAdmin):
             return [*self.readonly_fields, "convention", "kind", "scope", "status", "declared_total_charges",
                     "declared_total_products", "certified_by", "certified_place", "certified_on"]
         return self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1  # a member's open page must not overwrite what staff just changed
-        super().save_model(request, obj, form, change)
 
     def _totals(self, obj):
         return totals_from_annotations(obj, prefix="sum_")

@@ -48,3 +48,68 @@ def test_audit_records_cannot_be_reverted_or_edited(client, demo):
     assert response.status_code == 403
     convention.refresh_from_db()
     assert convention.amount_granted == Decimal("32000.00")
+
+
+def test_second_of_two_concurrent_budget_saves_is_refused_and_keeps_the_input(client, demo):
+    """Two agents open the same budget; the second save would silently undo the first: refused."""
+    from budgets.models import Budget, BudgetKind
+
+    from .admin_forms import change_form_data
+
+    budget = Budget.objects.get(convention__reference="AMP-2026-ENV-JPH", kind=BudgetKind.FORECAST)
+    url = reverse("admin:budgets_budget_change", args=[budget.pk])
+    first_line = budget.lines.in_chart_order().first()
+    client.login(username="agent", password="demo")
+    other = client.__class__()
+    other.login(username="admin", password="demo")
+    mine, theirs = client.get(url), other.get(url)
+    index = next(i for i, form in enumerate(mine.context["inline_admin_formsets"][0].formset.forms)
+                 if form.instance.pk == first_line.pk)
+    field = f"lines-{index}-amount"
+
+    saved = other.post(url, change_form_data(theirs, **{field: "1234,00"}))
+    assert saved.status_code == 302
+    response = client.post(url, change_form_data(mine, **{field: "4321,00"}))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Quelqu&#x27;un d&#x27;autre a enregistré cette fiche" in page
+    assert 'value="4321,00"' in page  # what the agent typed is still in the form
+    first_line.refresh_from_db()
+    assert first_line.amount == Decimal("1234.00")
+    assert Budget.objects.get(pk=budget.pk).version == budget.version + 1
+
+
+def test_staff_budget_save_is_refused_after_the_member_saved_from_the_portal(client, demo):
+    from budgets.models import Budget, BudgetKind
+    from budgets.services import LineInput, budget_save_lines
+
+    from .admin_forms import change_form_data
+
+    budget = Budget.objects.get(convention__reference="AMP-2026-ENV-JPH", kind=BudgetKind.FORECAST)
+    url = reverse("admin:budgets_budget_change", args=[budget.pk])
+    client.login(username="agent", password="demo")
+    opened = client.get(url)
+    lines = [LineInput(line.code, line.amount + 1, line.label, line.funding_status, line.is_granting_funder)
+             for line in budget.lines.in_chart_order()]
+    budget_save_lines(budget=budget, lines=lines, user=None)  # the association saves meanwhile
+
+    response = client.post(url, change_form_data(opened))
+
+    assert response.status_code == 200
+    assert "Quelqu&#x27;un d&#x27;autre a enregistré cette fiche" in response.content.decode()
+    assert sorted(budget.lines.values_list("amount", flat=True)) == sorted(line.amount for line in lines)
+
+
+def test_budget_admin_save_without_concurrent_change_goes_through(client, demo):
+    from budgets.models import Budget, BudgetKind
+
+    from .admin_forms import change_form_data
+
+    budget = Budget.objects.get(convention__reference="AMP-2026-ENV-JPH", kind=BudgetKind.FORECAST)
+    url = reverse("admin:budgets_budget_change", args=[budget.pk])
+    client.login(username="agent", password="demo")
+    first = client.post(url, change_form_data(client.get(url)))
+    second = client.post(url, change_form_data(client.get(url)))
+    assert first.status_code == second.status_code == 302
+    assert Budget.objects.get(pk=budget.pk).version == budget.version + 2
