@@ -133,6 +133,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("indiquez la base du grand jeu de données : DATABASE_URL=… ou --database-url")
+    # The production settings serve fingerprinted static files: pages need the manifest.
+    run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], args.database_url)
     if args.profile:
         return inspect(args.database_url, "--profile", args.profile)
     if args.queries:
@@ -140,8 +142,6 @@ def main(argv=None) -> int:
 
     started, load_before = datetime.now(UTC), report.load_average()
     small = args.small_database_url or small_url(args.database_url)
-    # The production settings serve fingerprinted static files: pages need the manifest.
-    run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], args.database_url)
     print(f"Petit jeu de données : {small}", flush=True)
     prepare_small(small, args.lines_per_budget)
     small_results = in_process(small, requests=0, sessions=False, only=args.only)

@@ -182,7 +182,12 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
         css = {"all": ["css/admin.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_list()
+        # Built once a request (the list and its year filter both ask): the budget-total
+        # annotations take a few milliseconds to build.
+        queryset = getattr(request, "_convention_list_queryset", None)
+        if queryset is None:
+            queryset = request._convention_list_queryset = super().get_queryset(request).for_list()
+        return queryset.all()
 
     def _totals(self, obj):
         return totals_from_annotations(obj)
