@@ -137,33 +137,45 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Documents and signed PDFs: never served by the web server, only through authorising views.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
-STORAGE_BACKEND = env("STORAGE_BACKEND", default="filesystem")
-if STORAGE_BACKEND == "s3":
-    # Any number of stateless application servers share one S3-compatible object store.
-    _s3 = {
-        "bucket_name": env("S3_BUCKET"),
-        "endpoint_url": env("S3_ENDPOINT_URL", default=None),
-        "region_name": env("S3_REGION", default=None),
-        "access_key": env("S3_ACCESS_KEY_ID", default=None),
-        "secret_key": env("S3_SECRET_ACCESS_KEY", default=None),
-        "file_overwrite": False,
-    }
-    STORAGES = {
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3, "location": "public"}},
-        "private": {
+
+
+def storages_from_env() -> dict:
+    """Return ``STORAGES`` for ``STORAGE_BACKEND``: local folders, or one S3-compatible bucket.
+
+    With ``s3``, any number of stateless application servers share the bucket: public files
+    under ``public/``, documents, signed PDFs and import files waiting for confirmation under
+    ``private/`` (never public; served through the application's authorising views).
+    """
+    if env("STORAGE_BACKEND", default="filesystem") == "s3":
+        s3 = {
+            "bucket_name": env("S3_BUCKET"),
+            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+            "region_name": env("S3_REGION", default=None),
+            "access_key": env("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env("S3_SECRET_ACCESS_KEY", default=None),
+            "file_overwrite": False,
+        }
+        public = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**s3, "location": "public"}}
+        private = {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**_s3, "location": "private", "default_acl": "private", "querystring_auth": True},
-        },
-    }
-else:
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "private": {
+            "OPTIONS": {**s3, "location": "private", "default_acl": "private", "querystring_auth": True},
+        }
+    else:
+        public = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        private = {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": "/non-public/"},
-        },
+        }
+    return {
+        "default": public,
+        "private": private,
+        # django-import-export's files waiting for confirmation: private, shared by every server.
+        "import_export": private,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+
+STORAGES = storages_from_env()
 
 # Upload limits: request bodies (forms) and files kept in memory before spilling to a temporary
 # file in FILE_UPLOAD_TEMP_DIR; each upload form checks its own size limit too.
@@ -182,8 +194,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="conventions@metropole.in
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# Import files waiting for confirmation go to the default storage (the S3 bucket when switched),
-# so that the confirming request may reach any application server.
+# Import files waiting for confirmation go to the "import_export" storage (private; the S3 bucket
+# when switched), so that the confirming request may reach any application server.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 # Audit records are read-only: no « revert » from the history pages.
 SIMPLE_HISTORY_REVERT_DISABLED = True

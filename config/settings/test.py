@@ -13,8 +13,6 @@ AXES_ENABLED = False  # enabled by the tests of login throttling
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".test-media" / "public"
 PRIVATE_MEDIA_ROOT = BASE_DIR / ".test-media" / "private"
-STORAGES = {
-    **STORAGES,  # noqa: F405
-    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": "/non-public/"}},
-}
+_PRIVATE = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": "/non-public/"}}
+STORAGES = {**STORAGES, "private": _PRIVATE, "import_export": _PRIVATE}  # noqa: F405
