@@ -94,11 +94,18 @@ def under_load(url: str, pages: list[dict], sessions: dict, args) -> tuple[dict,
     with load.Server(port=args.port, workers=args.workers, env=env_for(url)) as server:
         trivial_page = {"key": "trivial", "url": "/bench/trivial/", "method": "GET", "data": {}}
         options = {"clients": args.clients, "duration": args.duration, "tool": args.tool}
+        warm_up = {**options, "duration": 2}  # every worker imports, connects and compiles templates first
+        load.run(server, trivial_page, {}, **warm_up)
         first = load.run(server, trivial_page, {}, **options)
         print(f"  {'trivial view':<55} {first.rps:>8.1f} req/s", flush=True)
+        # The same, for a logged-in user: the floor under every page that needs a login.
+        with_session = load.run(server, {**trivial_page, "key": "trivial-session", "url": "/bench/trivial/session/"},
+                                sessions[pages[0]["user"]], **options)
+        print(f"  {'trivial view, logged in':<55} {with_session.rps:>8.1f} req/s", flush=True)
         for page in pages:
             # A PDF takes seconds: give it time for a meaningful count.
             duration = max(args.duration, 30) if page["heavy"] else args.duration
+            load.run(server, page, sessions[page["user"]], **warm_up)
             outcome = load.run(server, page, sessions[page["user"]], **{**options, "duration": duration})
             results[page["key"]] = {"rps": outcome.rps, "errors": outcome.errors, "p50_ms": outcome.p50_ms,
                                     "p99_ms": outcome.p99_ms, "requests": outcome.requests}
@@ -106,7 +113,7 @@ def under_load(url: str, pages: list[dict], sessions: dict, args) -> tuple[dict,
                   f"{outcome.errors} erreurs)", flush=True)
         last = load.run(server, trivial_page, {}, **options)
         print(f"  {'trivial view (again)':<55} {last.rps:>8.1f} req/s", flush=True)
-    return results, (round(first.rps, 1), round(last.rps, 1))
+    return results, (round(first.rps, 1), round(last.rps, 1), round(with_session.rps, 1))
 
 
 def inspect(url: str, option: str, key: str) -> int:
@@ -147,7 +154,7 @@ def main(argv=None) -> int:
     small_results = in_process(small, requests=0, sessions=False, only=args.only)
     print(f"Grand jeu de données : {args.database_url} — {args.requests} requêtes par page", flush=True)
     large_results = in_process(args.database_url, requests=args.requests, sessions=not args.skip_load, only=args.only)
-    loads, trivial = {}, (None, None)
+    loads, trivial = {}, (None, None, None)
     if not args.skip_load:
         print(f"Charge : {args.clients} clients, {args.duration} s par page, {args.workers} workers, {args.tool}",
               flush=True)

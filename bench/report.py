@@ -139,7 +139,10 @@ def write_results(path: Path, *, table, small, large, trivial, settings: dict, s
         f"Targets: list pages at p95 under {LIST_P95_TARGET_MS} ms in-process on the large dataset; throughput "
         f"of each page at least {THROUGHPUT_TARGET:g} × the trivial view's; SQL queries the same on both "
         f"datasets. Trivial view (`/bench/trivial/`, same server, same run): {trivial[0]} req/s before the "
-        f"pages, {trivial[1]} req/s after; pages are compared with their mean.",
+        f"pages, {trivial[1]} req/s after; pages are compared with their mean. The same view for a "
+        f"logged-in user (`/bench/trivial/session/`: session, user and transaction, nothing else; the "
+        f"floor under every page that needs a login): {trivial[2]} req/s"
+        + (f", {trivial[2] / ((trivial[0] + trivial[1]) / 2):.2f} × the trivial view." if trivial[0] else "."),
         "",
         *table_lines(table),
         "",
