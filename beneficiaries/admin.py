@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from conventions.admin_base import DomainAdmin, DomainTabularInline
+from conventions.admin_history import ChildHistory
 
 from .forms import InvitationForm
 from .models import Beneficiary, Invitation, Membership
@@ -29,6 +30,12 @@ class BeneficiaryAdmin(DomainAdmin):
     list_display = ["name", "acronym", "siret", "rna", "city"]
     search_fields = ["name", "acronym", "siret", "rna"]
     inlines = [MembershipInline]
+    history_children = [
+        ChildHistory("beneficiaries.Membership", "beneficiary", _("Membres (accès au portail)"),
+                     label=lambda record: str(record.user), select_related=("user",)),
+        ChildHistory("beneficiaries.Invitation", "beneficiary", _("Invitations au portail"),
+                     label=lambda record: record.email),
+    ]
     readonly_fields = ["invitations"]
     change_form_template = "admin/beneficiaries/beneficiary/change_form.html"
     fieldsets = [

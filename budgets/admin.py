@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from conventions.admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
+from conventions.admin_history import ChildHistory
 from conventions.freeze import budget_is_frozen
 from conventions.money import format_euros
 
@@ -51,6 +52,10 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
     search_fields = ["convention__reference", "convention__beneficiary__name"]
     autocomplete_fields = ["convention"]
     inlines = [BudgetLineInline]
+    history_children = [
+        ChildHistory("budgets.BudgetLine", "budget", _("Lignes du budget (saisie, import)"),
+                     label=lambda record: f"{record.code} {record.label}"),
+    ]
     readonly_fields = ["review_comment", "version"]
     change_form_template = "budgets/admin/budget_change_form.html"
     change_list_template = "budgets/admin/budget_change_list.html"

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
+from conventions.audit import delete_with_history
+
 from .models import BudgetLine
 from .resources import (
     COL_AMOUNT,
@@ -296,7 +298,7 @@ def import_lines(*, budget, uploaded_file, user) -> ImportSummary:
         raise BudgetImportError(errors)
     obsolete = existing - resource.matched_pks
     if obsolete:
-        BudgetLine.objects.filter(pk__in=obsolete).delete()
+        delete_with_history(BudgetLine.objects.filter(pk__in=obsolete), user=user)
     return ImportSummary(name, result.totals["new"], result.totals["update"], len(obsolete))
 
 

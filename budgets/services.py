@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from conventions.audit import delete_with_history
 from conventions.freeze import ensure_budget_unfrozen
 from conventions.money import format_euros, format_percent
 from conventions.notifications import association_recipients, notify
@@ -161,7 +162,7 @@ def _sync_lines(*, budget: Budget, lines: list[BudgetLine], user) -> None:
                 setattr(current, name, getattr(line, name))
             to_update.append(current)
     if existing:
-        BudgetLine.objects.filter(pk__in=[line.pk for line in existing.values()]).delete()
+        delete_with_history(BudgetLine.objects.filter(pk__in=[line.pk for line in existing.values()]), user=user)
     if to_update:
         bulk_update_with_history(to_update, BudgetLine, LINE_VALUE_FIELDS, default_user=user)
     if to_create:

@@ -15,6 +15,7 @@ from indicators.models import IndicatorReport
 from .admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
 from .admin_compliance import ComplianceAdminMixin
 from .admin_documents import DocumentInline  # also registers DocumentAdmin
+from .admin_history import ChildHistory
 from .admin_lifecycle import LifecycleAdminMixin
 from .admin_payments import PaymentRequestAdmin, RecoveryAdmin  # noqa: F401 - registers the finance space
 from .admin_pdf import (
@@ -166,6 +167,12 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
     inlines = [
         BudgetInline, AmendmentInline, PaymentRequestInline, DocumentInline, IndicatorReportInline, StatusChangeInline,
         NotificationInline, ConventionClauseInline,
+    ]
+    # Budgets, amendments, payment requests, documents and reports have their own history page;
+    # the lifecycle is listed on the agreement's page (« Historique des états »).
+    history_children = [
+        ChildHistory("conventions.ConventionClause", "convention", _("Articles de la convention (texte adapté)"),
+                     label=lambda record: record.history_object.heading),
     ]
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "created_at", "updated_at"]
     fieldsets = [

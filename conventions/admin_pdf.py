@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .admin_base import DomainAdmin, DomainStackedInline
+from .admin_history import ChildHistory
 from .agreement_pdf import agreement_data_load, agreement_pdf_missing, agreement_pdf_render
 from .amendment_pdf import amendment_pdf_missing, amendment_pdf_render
 from .clause_engine import PLACEHOLDERS
@@ -72,6 +73,10 @@ class ClauseTemplateAdmin(DomainAdmin):
     list_filter = ["funder"]
     list_select_related = ["funder"]
     inlines = [ClauseTemplateSectionInline]
+    history_children = [
+        ChildHistory("conventions.ClauseTemplateSection", "template", _("Clauses du modèle"),
+                     label=lambda record: record.history_object.heading),
+    ]
     actions = ["publish", "new_version"]
     readonly_fields = ["published_at", "published_by", "placeholders"]
     fields = ["funder", "version", "name", "note", "published_at", "published_by", "placeholders"]

@@ -38,7 +38,6 @@ from .clause_services import (
 from .clause_texts import DEFAULT_NAME, DEFAULT_SECTIONS
 from .models import (
     Amendment,
-    Convention,
     DeliberationBody,
     Document,
     DocumentKind,
@@ -487,8 +486,10 @@ def _load_fictional(funder, users, entry):
             )
         if "terminated" in spec:
             terminated_on, reason = spec["terminated"]
-            Convention.objects.filter(pk=convention.pk).update(terminated_on=terminated_on)
             convention.refresh_from_db()
+            convention.terminated_on = terminated_on
+            convention._history_user = users["agent"]
+            convention.save(update_fields=["terminated_on", "updated_at"])  # with its audit record
             convention.recoveries.all().delete()
             recovery_issue_for_termination(convention=convention, user=users["agent"], pro_rata_temporis=True, reason=reason)
 

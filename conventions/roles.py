@@ -48,16 +48,28 @@ ROLE_PERMISSIONS = {
 ROLE_LABELS = {AGENT: _("Agent instructeur"), FINANCE: _("Finances"), ADMINISTRATOR: _("Administrateur")}
 
 
+def _is_audit_record(content_type) -> bool:
+    """Return True for django-simple-history's historical models: the audit trail."""
+    model = content_type.model_class()
+    return model is not None and hasattr(model, "instance_type")
+
+
 def _permissions_for(spec):
     from django.contrib.auth.models import Permission
 
     wanted = []
     for app_label, model, actions in spec:
-        qs = Permission.objects.filter(content_type__app_label=app_label)
+        qs = Permission.objects.filter(content_type__app_label=app_label).select_related("content_type")
         if model != "*":
             qs = qs.filter(content_type__model=model)
         # An action is either a prefix of Django's default codenames ("view") or a full codename.
-        wanted.extend(p for p in qs if p.codename in actions or p.codename.split("_", 1)[0] in actions)
+        # Nobody is given any permission on the audit trail: it is read through each object's
+        # history page (allowed with the object's own view permission), never written.
+        wanted.extend(
+            p for p in qs
+            if (p.codename in actions or p.codename.split("_", 1)[0] in actions)
+            and not _is_audit_record(p.content_type)
+        )
     return wanted
 
 

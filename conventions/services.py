@@ -41,7 +41,8 @@ def convention_load_history(*, convention: Convention, path: list[str], by=None)
     """Record a past lifecycle for data taken over from before the software (demo, migration).
 
     Replays ``path`` (a list of statuses) as status changes, without guards: it is only for
-    agreements whose real history happened outside the application.
+    agreements whose real history happened outside the application. The agreement's own
+    history records the resulting status, by ``by``, with that reason.
     """
     convention.status_changes.all().delete()
     previous = ""
@@ -51,8 +52,13 @@ def convention_load_history(*, convention: Convention, path: list[str], by=None)
             comment="Reprise de l'historique",
         )
         previous = status
-    Convention.objects.filter(pk=convention.pk).update(status=previous or convention.status)
-    convention.refresh_from_db(fields=["status"])
+    convention.refresh_from_db()
+    if previous and previous != convention.status:
+        convention.status = previous
+        if by is not None:
+            convention._history_user = by
+        convention._change_reason = "Reprise de l'historique"
+        convention.save(update_fields=["status", "updated_at"])
 
 
 # --- Lifecycle: one entry point per transition ------------------------------------------------
@@ -119,10 +125,10 @@ def convention_activate(*, convention: Convention, user, comment: str = "") -> C
     from .documents import documents_expect
 
     convention = _apply_transition(convention=convention, name="activate", user=user, comment=comment)
-    documents_expect(convention=convention)
+    documents_expect(convention=convention, user=user)
     # When no indicator set applies to this association's type and year, no report is owed.
     with contextlib.suppress(ValidationError):
-        indicator_report_open(convention=convention)
+        indicator_report_open(convention=convention, user=user)
     return convention
 
 
@@ -201,11 +207,12 @@ def amendment_sign(*, amendment, user):
     return amendment
 
 @transaction.atomic
-def convention_schedule_documents(*, convention: Convention, expected) -> list[Document]:
+def convention_schedule_documents(*, convention: Convention, expected, user=None) -> list[Document]:
     """Create the expected documents ``convention`` does not have yet, and date undated ones.
 
     ``expected`` comes from ``conventions.obligations.expected_documents``. A kind already on
     file is never duplicated; an expected document without a due date receives the new one.
+    The audit records name ``user`` (None: the daily command, or the current web request's user).
     """
     existing = {doc.kind: doc for doc in convention.documents.all()}
     new = [
@@ -219,8 +226,8 @@ def convention_schedule_documents(*, convention: Convention, expected) -> list[D
             doc.due_on = item.due_on
             dated.append(doc)
     if dated:
-        bulk_update_with_history(dated, Document, ["due_on"])
-    return bulk_create_with_history(new, Document) if new else []
+        bulk_update_with_history(dated, Document, ["due_on"], default_user=user)
+    return bulk_create_with_history(new, Document, default_user=user) if new else []
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from conventions.admin_base import DomainAdmin, DomainTabularInline
+from conventions.admin_history import ChildHistory
 
 from . import admin_views
 from .models import IndicatorDefinition, IndicatorReport, IndicatorSet, IndicatorValue
@@ -32,6 +33,10 @@ class IndicatorSetAdmin(DomainAdmin):
     list_filter = ["year", "is_default"]
     search_fields = ["name", "structure_type"]
     inlines = [IndicatorDefinitionInline]
+    history_children = [
+        ChildHistory("indicators.IndicatorDefinition", "indicator_set", _("Indicateurs du jeu"),
+                     label=lambda record: f"{record.code} — {record.label}"),
+    ]
     actions = ["copy_to_next_year"]
 
     def get_queryset(self, request):
@@ -102,6 +107,13 @@ class IndicatorReportAdmin(DomainAdmin):
     list_select_related = ["convention__beneficiary"]
     autocomplete_fields = ["convention"]
     inlines = [IndicatorValueInline]
+    history_children = [
+        ChildHistory("indicators.IndicatorValue", "report", _("Valeurs des indicateurs"),
+                     label=lambda record: f"{record.definition.code} — {record.definition.label}",
+                     select_related=("definition",)),
+        ChildHistory("indicators.IndicatorSubmission", "report", _("Transmissions et examens"),
+                     label=lambda record: _("Transmission n° %(number)s") % {"number": record.number}),
+    ]
     readonly_fields = ["status", "submitted_at", "review_comment", "reviewed_by", "reviewed_at", "review"]
     fields = ["convention", "indicator_set", "year", "period_label", "due_on", "status", "submitted_at",
               "review_comment", "reviewed_by", "reviewed_at", "review"]

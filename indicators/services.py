@@ -120,7 +120,7 @@ def _resolve_set(convention, year: int) -> IndicatorSet:
 
 @transaction.atomic
 def indicator_report_open(*, convention, year: int | None = None,
-                          indicator_set: IndicatorSet | None = None) -> IndicatorReport:
+                          indicator_set: IndicatorSet | None = None, user=None) -> IndicatorReport:
     """Open the yearly report of ``convention`` (idempotent), due with the justification documents.
 
     Called when the agreement becomes active. The set is ``indicator_set`` if given, else the
@@ -130,12 +130,16 @@ def indicator_report_open(*, convention, year: int | None = None,
     existing = IndicatorReport.objects.filter(convention=convention, year=year, period_label="").first()
     if existing is not None:
         return existing
-    report = IndicatorReport.objects.create(
+    report = IndicatorReport(
         convention=convention, year=year, indicator_set=indicator_set or _resolve_set(convention, year),
         due_on=justification_due_date(convention), status=ReportStatus.DRAFT,
     )
+    if user is not None:
+        report._history_user = user
+    report.save()
     bulk_create_with_history(
         [IndicatorValue(report=report, definition=d) for d in report.indicator_set.definitions.all()], IndicatorValue,
+        default_user=user,
     )
     return report
 
@@ -179,8 +183,9 @@ def _check(report: IndicatorReport, figures: Mapping[str, Figures], *, submittin
     return definitions
 
 
-def _store(report: IndicatorReport, definitions: list[IndicatorDefinition], figures: Mapping[str, Figures]) -> None:
-    """Write ``figures`` into the report's values, one row per definition."""
+def _store(report: IndicatorReport, definitions: list[IndicatorDefinition], figures: Mapping[str, Figures],
+           by=None) -> None:
+    """Write ``figures`` into the report's values, one row per definition; the audit names ``by``."""
     rows = {v.definition_id: v for v in report.values.all()}
     created, updated = [], []
     for definition in definitions:
@@ -190,9 +195,9 @@ def _store(report: IndicatorReport, definitions: list[IndicatorDefinition], figu
             setattr(row, name, getattr(entry, name) if name in definition.parts else Figures().get(name))
         (updated if row.pk else created).append(row)
     if created:
-        bulk_create_with_history(created, IndicatorValue)
+        bulk_create_with_history(created, IndicatorValue, default_user=by)
     if updated:
-        bulk_update_with_history(updated, IndicatorValue, VALUE_FIELDS)
+        bulk_update_with_history(updated, IndicatorValue, VALUE_FIELDS, default_user=by)
 
 
 @transaction.atomic
@@ -201,7 +206,7 @@ def indicator_report_save(*, report: IndicatorReport, figures: Mapping[str, Figu
     report = _locked(report)
     _refuse_unless_editable(report)
     definitions = _check(report, figures, submitting=False)
-    _store(report, definitions, figures)
+    _store(report, definitions, figures, by)
     return report
 
 
@@ -217,19 +222,22 @@ def indicator_report_submit(*, report: IndicatorReport, by=None,
     if figures is None:
         figures = {v.definition.code: Figures.of(v) for v in report.values.select_related("definition")}
     definitions = _check(report, figures, submitting=True)
-    _store(report, definitions, figures)
+    _store(report, definitions, figures, by)
     now = timezone.now()
     _move(report, ReportStatus.SUBMITTED, str(ReportStatus.SUBMITTED.label), by)
     report.submitted_at = now
     report.save()
-    submission = IndicatorSubmission.objects.create(
+    submission = IndicatorSubmission(
         report=report, number=report.submissions.count() + 1, submitted_at=now, submitted_by=by,
     )
+    if by is not None:
+        submission._history_user = by
+    submission.save()
     bulk_create_with_history(
         [SubmittedValue(submission=submission, definition=d, **{n: getattr(figures.get(d.code, Figures()), n)
                                                                 for n in VALUE_FIELDS})
          for d in definitions],
-        SubmittedValue,
+        SubmittedValue, default_user=by,
     )
     return submission
 
@@ -245,6 +253,7 @@ def _review(report: IndicatorReport, *, to: str, by, comment: str, outcome: str)
     submission = report.submissions.order_by("-number").first()
     submission.outcome, submission.review_comment = outcome, comment
     submission.reviewed_by, submission.reviewed_at = by, now
+    submission._history_user = by
     submission.save()
     return report
 

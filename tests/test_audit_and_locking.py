@@ -35,7 +35,8 @@ def test_history_shows_who_changed_what(client, demo):
     client.login(username="agent", password="demo")
     client.post(url, _convention_post_data(convention, amount_granted="34000,00", seen_version=convention.version))
     page = client.get(reverse("admin:conventions_convention_history", args=[convention.pk])).content.decode()
-    assert "agent" in page and "32000.00" in page and "34000.00" in page
+    assert ">agent</a>" in page
+    assert "<strong>Montant attribué</strong> : 32\u202f000,00 → 34\u202f000,00</li>" in page  # French figures
 
 
 def test_audit_records_cannot_be_reverted_or_edited(client, demo):
