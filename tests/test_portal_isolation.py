@@ -1,5 +1,6 @@
 """Tenant isolation: every portal URL, walked from the URL configuration, answers 404 to a
-member of another association and sends anonymous visitors to the login page.
+member of another association and sends anonymous visitors to the login page; a form posted
+there by either saves nothing.
 
 A portal URL that takes an identifier and has no case in ``tests/portal_cases.py`` fails
 ``test_every_portal_url_with_an_identifier_has_an_isolation_case``.
@@ -12,8 +13,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
 
+from .db_state import changed_tables, database_state
 from .factories import ConventionFactory, MembershipFactory
 from .portal_cases import ISOLATION_CASES, PUBLIC_URLS
+from .samples import pdf_bytes, upload
 
 PORTAL_PREFIX = "portail/"
 PARAMETER = re.compile(r"<(?:[^>:]+:)?([^>]+)>|\(\?P<([^>]+)>")
@@ -146,3 +149,43 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, victim, name):
     response = request(client, case, url, kwargs) if case else client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("portal:login") + "?next=")
+
+
+def forged_form(convention, kwargs) -> dict:
+    """A form such as the portal's own, aimed at ``convention``: the fields of every portal form
+    (budget lines and import, payment request, document upload, association picker)."""
+    body = {
+        "action": "submit", "version": "", "l-TOTAL_FORMS": "1", "l-INITIAL_FORMS": "0",
+        "l-0-code": "641", "l-0-label": "Salaires", "l-0-amount": "1",
+        "kind": "advance", "certified_by_name": "Intrus", "certified_by_quality": "Président", "certify": "on",
+        "beneficiary": str(convention.beneficiary_id), "next": "/portail/",
+        "file": upload("budget.csv", "code;libellé;montant\n641;Salaires;1\n".encode(), "text/csv"),
+    }
+    if "pk" in kwargs:
+        body[f"doc{kwargs['pk']}-file"] = upload("piece.pdf", pdf_bytes())
+    return body
+
+
+@pytest.mark.parametrize("name", PRIVATE_URLS)
+def test_a_form_posted_to_another_associations_url_saves_nothing(client, victim, intruder, name):
+    """POST on every portal URL, whatever method its case uses: 404 to a member of another
+    association (405 on the one page without identifier that takes no form), the login page to
+    an anonymous visitor, and not one row written or changed."""
+    case = ISOLATION_CASES.get(name)
+    convention, _member = victim
+    kwargs = case.build(convention) if case else {}
+    url = reverse(name, kwargs=kwargs)
+
+    def body():
+        return {**forged_form(convention, kwargs), **(case.data(kwargs) if case and case.data else {})}
+
+    client.force_login(intruder)
+    before = database_state()
+    response = client.post(url, body())
+    assert response.status_code in ((404,) if case else (404, 405)), f"{name}: another association's {kwargs}"
+
+    client.logout()
+    response = client.post(url, body())
+    assert response.status_code == 302 and response["Location"].startswith(reverse("portal:login") + "?next="), name
+
+    assert changed_tables(before) == [], name

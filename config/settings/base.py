@@ -50,6 +50,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Database sessions, but a forged session cookie is never looked up (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
