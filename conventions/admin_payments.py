@@ -5,7 +5,7 @@ from datetime import date
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -163,7 +163,9 @@ class PaymentRequestAdmin(DomainAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None or step not in STEPS or not self.has_view_permission(request, obj):
             raise Http404
-        label, form_class, service, _permission = STEPS[step]
+        label, form_class, service, permission = STEPS[step]
+        if permission and not request.user.has_perm(permission):
+            raise PermissionDenied  # the service refuses too; here the form is not even shown
         form = form_class(request.POST or None) if form_class else None
         change_url = reverse("admin:conventions_paymentrequest_change", args=[obj.pk])
         if request.method == "POST" and (form is None or form.is_valid()):

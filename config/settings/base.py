@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.RejectNulCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After CSRF, authentication and messages: keeps a form refused for an expired session.
     "conventions.session_expiry.ExpiredSessionFormMiddleware",
@@ -182,6 +183,8 @@ STORAGES = storages_from_env()
 # Upload limits: request bodies (forms) and files kept in memory before spilling to a temporary
 # file in FILE_UPLOAD_TEMP_DIR; each upload form checks its own size limit too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# A budget edited in the admin posts about ten fields a line: room for several hundred lines.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 
