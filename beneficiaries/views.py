@@ -33,7 +33,7 @@ class HomeView(CurrentBeneficiaryMixin, TemplateView):
         if self.beneficiary is not None:
             conventions = list(
                 Convention.objects.filter(beneficiary=self.beneficiary).select_related("funder")
-                .order_by("-fiscal_year", "reference")
+                .with_amount_in_force().order_by("-fiscal_year", "reference")
             )
             items = expected_items(self.beneficiary)
         return super().get_context_data(beneficiary=self.beneficiary, conventions=conventions, items=items, **kwargs)

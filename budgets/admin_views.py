@@ -122,7 +122,9 @@ def template(model_admin, request, fmt):
 def compare(model_admin, request, convention_pk):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
-    convention = get_object_or_404(Convention.objects.select_related("beneficiary", "funder"), pk=convention_pk)
+    convention = get_object_or_404(
+        Convention.objects.select_related("beneficiary", "funder").with_amount_in_force(), pk=convention_pk
+    )
     budgets = {b.kind: b for b in Budget.objects.filter(convention=convention)}
     variances = budget_variances(convention)
     totals_rows = [

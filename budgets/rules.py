@@ -6,9 +6,9 @@ Every total is computed here, from the lines, in the database; nothing else adds
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from functools import cached_property
 
-from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
@@ -151,15 +151,6 @@ def public_cofunding_subquery(budget_filter: Q):
     return Coalesce(Subquery(lines, output_field=money), Value(ZERO), output_field=money)
 
 
-def granting_funder_amount(budget) -> Decimal | None:
-    """Return the total of the lines marked as the granting funder's, or None when none is marked.
-
-    It must equal the amount granted (DOMAIN.md §5): ``conventions.consistency`` warns if not.
-    """
-    lines = budget.lines.filter(is_granting_funder=True)
-    result = lines.aggregate(total=Sum("amount"), count=models.Count("pk"))
-    return result["total"] if result["count"] else None
-
 # --- Balance ---------------------------------------------------------------------------------
 
 
@@ -253,37 +244,108 @@ def cofunders(budget) -> list[Cofunder]:
     return [Cofunder(*line) for line in lines]
 
 
-def granting_funder_warning(funders: list[Cofunder], amount_granted: Decimal) -> str | None:
-    """Return a warning when the granting funder's line does not equal the amount granted."""
-    granting = [f for f in funders if f.is_granting_funder]
-    if not granting:
+class GrantingLineState(StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    SEVERAL = "several"
+    DIFFERENT = "different"
+
+
+@dataclass(frozen=True)
+class GrantingLineCheck:
+    """The granting funder's line of a budget against the amount granted (DOMAIN.md §5)."""
+
+    granted: Decimal
+    lines: tuple[Cofunder, ...]  # the lines of chapter 74 marked as the granting funder's
+
+    @property
+    def amount(self) -> Decimal | None:
+        """Return the total of the marked lines, or None when none is marked."""
+        return sum((line.amount for line in self.lines), ZERO) if self.lines else None
+
+    @property
+    def difference(self) -> Decimal | None:
+        """Return the amount granted minus the line's amount (None when no line is marked)."""
+        return None if self.amount is None else self.granted - self.amount
+
+    @property
+    def state(self) -> str:
+        if not self.lines:
+            return GrantingLineState.MISSING
+        if len(self.lines) > 1:
+            return GrantingLineState.SEVERAL
+        return GrantingLineState.DIFFERENT if self.difference else GrantingLineState.OK
+
+
+def granting_line_check(funders: list[Cofunder], granted: Decimal) -> GrantingLineCheck:
+    """Compare the granting funder's line (exactly one line of chapter 74, marked) with ``granted``."""
+    return GrantingLineCheck(granted, tuple(f for f in funders if f.is_granting_funder))
+
+
+def several_granting_lines_message() -> str:
+    return _("Plusieurs lignes du chapitre 74 sont marquées comme celle de la collectivité attribuante : "
+             "une seule doit l'être.")
+
+
+def granting_funder_warning(check: GrantingLineCheck) -> str | None:
+    """Return the budget page's warning when the granting funder's line does not equal the amount granted."""
+    if check.state == GrantingLineState.MISSING:
         return _("Aucune ligne du chapitre 74 n'est marquée comme celle de la collectivité attribuante "
-                 "(subvention attribuée : %(granted)s).") % {"granted": format_euros(amount_granted)}
-    if len(granting) > 1:
-        return _("Plusieurs lignes du chapitre 74 sont marquées comme celle de la collectivité attribuante : "
-                 "une seule doit l'être.")
-    line = granting[0]
-    if line.amount != amount_granted:
+                 "(subvention attribuée : %(granted)s).") % {"granted": format_euros(check.granted)}
+    if check.state == GrantingLineState.SEVERAL:
+        return several_granting_lines_message()
+    if check.state == GrantingLineState.DIFFERENT:
+        line = check.lines[0]
         return _("La ligne de la collectivité attribuante (« %(label)s ») indique %(amount)s, "
                  "alors que la subvention attribuée est de %(granted)s.") % {
-            "label": line.label, "amount": format_euros(line.amount), "granted": format_euros(amount_granted)}
+            "label": line.label, "amount": format_euros(line.amount), "granted": format_euros(check.granted)}
     return None
 
 
+# --- Totals printed on a taken-over document (DOMAIN.md §10) --------------------------------
+
+
+@dataclass(frozen=True)
+class DeclaredTotalGap:
+    """A total printed on the document that matches neither computed total of its side."""
+
+    side: str  # "charges" or "products"
+    declared: Decimal
+    computed: Decimal  # in-kind contributions excluded
+    computed_with_in_kind: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        """Return the computed total (in-kind excluded) minus the printed one."""
+        return self.computed - self.declared
+
+
+def declared_total_gaps(budget, totals: BudgetTotals) -> list[DeclaredTotalGap]:
+    """Compare the totals printed on a taken-over document with the computed ones.
+
+    A printed total is right when it equals the computed total of its side, in-kind
+    contributions excluded or included (the Cerfa prints both).
+    """
+    gaps = []
+    for side, declared, without, with_in_kind in (
+        ("charges", budget.declared_total_charges, totals.charges, totals.total_charges),
+        ("products", budget.declared_total_products, totals.products, totals.total_products),
+    ):
+        if declared is not None and declared not in (without, with_in_kind):
+            gaps.append(DeclaredTotalGap(side, declared, without, with_in_kind))
+    return gaps
+
+
 def declared_totals_warnings(budget, totals: BudgetTotals) -> list[str]:
-    """Compare the totals printed on a taken-over document with the computed ones (DOMAIN.md §10)."""
-    warnings = []
-    checks = [
-        (budget.declared_total_charges, totals.charges, _("charges")),
-        (budget.declared_total_products, totals.products, _("produits")),
+    """Return the budget page's warnings about printed totals (``declared_total_gaps``)."""
+    names = {"charges": _("charges"), "products": _("produits")}
+    return [
+        _("Le total des %(name)s imprimé (%(declared)s) diffère du total calculé "
+          "(%(computed)s) de %(gap)s.") % {
+            "name": names[gap.side], "declared": format_euros(gap.declared), "computed": format_euros(gap.computed),
+            "gap": format_euros(abs(gap.difference))}
+        for gap in declared_total_gaps(budget, totals)
     ]
-    for declared, computed, name in checks:
-        if declared is not None and declared != computed:
-            warnings.append(_("Le total des %(name)s imprimé (%(declared)s) diffère du total calculé "
-                              "(%(computed)s) de %(gap)s.") % {
-                "name": name, "declared": format_euros(declared), "computed": format_euros(computed),
-                "gap": format_euros(abs(computed - declared))})
-    return warnings
 
 
 @dataclass(frozen=True)
@@ -318,11 +380,17 @@ class BudgetReport:
 
 
 def budget_report(budget) -> BudgetReport:
-    """Return a budget's totals, chapter subtotals, co-funders and warnings, in three queries."""
+    """Return a budget's totals, chapter subtotals, co-funders and warnings, in three queries.
+
+    An actual budget is compared with the amount in force: one query more unless its agreement
+    was loaded with ``with_amount_in_force()``.
+    """
+    from conventions.payments import granting_line_expected_amount
+
     totals = budget_totals(budget)
     funders = cofunders(budget)
     warnings = [message for message in [balance_message(totals)] if message]
-    granting = granting_funder_warning(funders, budget.convention.amount_granted)
+    granting = granting_funder_warning(granting_line_check(funders, granting_line_expected_amount(budget)))
     if granting:
         warnings.append(granting)
     warnings += declared_totals_warnings(budget, totals)

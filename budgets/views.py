@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from beneficiaries.portal import MemberConventionMixin
+from conventions.payments import effective_amount
 
 from . import exports
 from .forms import ImportForm, LineFormSet, budget_rows
@@ -38,7 +39,10 @@ class BudgetMixin(MemberConventionMixin):
     kind = BudgetKind.FORECAST
 
     def get_budget(self) -> Budget | None:
-        return Budget.objects.filter(convention=self.convention, kind=self.kind).first()
+        budget = Budget.objects.filter(convention=self.convention, kind=self.kind).first()
+        if budget is not None:
+            budget.convention = self.convention  # loaded with its amount in force: no query more
+        return budget
 
     def form_url(self, anchor: str = "") -> str:
         return reverse(URL_NAMES[self.kind], args=[self.convention.pk]) + anchor
@@ -132,7 +136,7 @@ class BudgetFormView(BudgetMixin, TemplateView):
         return self.get_context_data(
             budget=budget, formset=formset, report=report, variances=variances, editable=editable,
             is_actual=is_actual, problems=problems, invalid=invalid,
-            share=report.totals.funder_share(self.convention.amount_granted),
+            share=report.totals.funder_share(effective_amount(self.convention)),
         )
 
 

@@ -34,6 +34,7 @@ from .models import (
     StatusChange,
 )
 from .money import format_euros, format_percent
+from .payments import effective_amount
 from .services import amendment_sign
 
 
@@ -207,9 +208,9 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
     def kind_short(self, obj):
         return _("Global") if obj.kind == Kind.OPERATING else _("Spécifique")
 
-    @admin.display(description=_("Montant attribué"), ordering="amount_granted")
+    @admin.display(description=_("Montant attribué"), ordering="amount_in_force")
     def granted(self, obj):
-        return format_euros(obj.amount_granted)
+        return format_euros(effective_amount(obj))
 
     @admin.display(description=_("Charges"), ordering="forecast_charges")
     def total_charges(self, obj):
@@ -221,26 +222,29 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
 
     @admin.display(description=_("Part hors nature"))
     def share(self, obj):
-        return format_percent(self._totals(obj).funder_share(obj.amount_granted))
+        return format_percent(self._totals(obj).funder_share(effective_amount(obj)))
 
     @admin.display(description=_("Part avec nature"))
     def share_with_in_kind(self, obj):
-        return format_percent(self._totals(obj).funder_share_with_in_kind(obj.amount_granted))
+        return format_percent(self._totals(obj).funder_share_with_in_kind(effective_amount(obj)))
 
     @admin.display(description=_("Budget prévisionnel"))
     def budget_summary(self, obj):
         if obj.pk is None:
             return _("Enregistrez la convention, puis saisissez son budget.")
         totals = self._totals(obj)
+        granted = effective_amount(obj)
         rows = [
             (_("Total des charges (hors contributions en nature)"), format_euros(totals.charges)),
             (_("Total des produits (hors contributions en nature)"), format_euros(totals.products)),
             (_("Écart charges − produits"), format_euros(totals.gap)),
             (_("Contributions en nature : emplois (86) / ressources (87)"),
              f"{format_euros(totals.in_kind_charges)} / {format_euros(totals.in_kind_products)}"),
-            (_("Part de la collectivité hors contributions en nature"), format_percent(totals.funder_share(obj.amount_granted))),
-            (_("Part de la collectivité avec contributions en nature"), format_percent(totals.funder_share_with_in_kind(obj.amount_granted))),
+            (_("Part de la collectivité hors contributions en nature"), format_percent(totals.funder_share(granted))),
+            (_("Part de la collectivité avec contributions en nature"), format_percent(totals.funder_share_with_in_kind(granted))),
         ]
+        if granted != obj.amount_granted:
+            rows.insert(0, (_("Montant en vigueur (avenants signés compris)"), format_euros(granted)))
         table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         warning = ""
         if not totals.is_balanced:

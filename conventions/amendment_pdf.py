@@ -1,7 +1,5 @@
 """The amendment (avenant, art. 9) as a PDF: the parties, what changes, the signatures."""
 
-from decimal import Decimal
-
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -15,24 +13,21 @@ from .agreement_pdf import (
 )
 from .models import Amendment, AmendmentStatus, Convention
 from .money import format_euros
+from .payments import amendment_amounts
 from .pdf import render_pdf
 
 TEMPLATE = "conventions/pdf/amendment.html"
 
 
-def amendment_new_amount(amendment: Amendment) -> Decimal:
-    """Return the grant once this amendment applies: the amount granted plus its change."""
-    return amendment.convention.amount_granted + amendment.amount_change
-
-
 def amendment_pdf_missing(amendment: Amendment, *, final: bool = False) -> list[str]:
     """Return, in French, what the amendment lacks for its PDF (empty when it can be printed)."""
+    _before, after = amendment_amounts(amendment)
     missing = []
     if not amendment.subject.strip():
         missing.append(_("L'objet de l'avenant n'est pas renseigné."))
     if not amendment.text.strip():
         missing.append(_("Le texte des modifications n'est pas saisi."))
-    if amendment_new_amount(amendment) < 0:
+    if after < 0:
         missing.append(_("La baisse du montant dépasse le montant attribué."))
     if final:
         if not amendment.beneficiary_signed_on:
@@ -49,6 +44,7 @@ def amendment_pdf_context(amendment: Amendment, *, final: bool = False) -> dict:
     signatures["sides"][0]["date"] = french_date(amendment.beneficiary_signed_on)
     signatures["sides"][1]["date"] = french_date(amendment.funder_signed_on)
     changes_amount = bool(amendment.amount_change)
+    before, after = amendment_amounts(amendment)  # the amount in force before it, and once it applies
     return {
         "amendment": amendment,
         "convention": convention,
@@ -61,8 +57,9 @@ def amendment_pdf_context(amendment: Amendment, *, final: bool = False) -> dict:
         "signed_on": french_date(max(filter(None, [convention.beneficiary_signed_on, convention.funder_signed_on]),
                                      default=None)),
         "changes_amount": changes_amount,
-        "old_amount": format_euros(convention.amount_granted),
-        "new_amount": format_euros(amendment_new_amount(amendment)),
+        "granted_amount": format_euros(convention.amount_granted),  # what the agreement itself granted
+        "old_amount": format_euros(before),
+        "new_amount": format_euros(after),
         "amount_change": format_euros(abs(amendment.amount_change)),
         "increase": amendment.amount_change > 0,
         "new_period_end": french_date(amendment.new_period_end),

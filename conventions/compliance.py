@@ -26,6 +26,7 @@ from .deadlines import justification_due_date
 from .models import SIGNED_STATES, Convention, Document, DocumentKind, DocumentStatus, Status
 from .money import ZERO, format_euros, format_percent
 from .obligations import DELIVERED, agreement_date, open_data_due_date
+from .payments import effective_amount
 
 WRITTEN_AGREEMENT_THRESHOLD = Decimal("23000")
 AUDITOR_THRESHOLD = Decimal("153000")
@@ -143,7 +144,8 @@ class AssociationYear:
 def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], AssociationYear]:
     """Return the ``AssociationYear`` of each (beneficiary id, year) pair, in one query.
 
-    Every agreement of the association for the year counts, except refused or cancelled ones.
+    Every agreement of the association for the year counts, at its amount in force (signed
+    amendments included), except refused or cancelled ones.
     Public co-funders come from the forecast budgets' chapter 74 (``budgets.rules``): the
     association's global budget when it has one (the largest, if several), else the sum of the
     action budgets. That global budget's charges are the budget the 50 % test compares with.
@@ -158,6 +160,7 @@ def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
         )
         .exclude(status__in=VOID_STATES)
         .with_budget_totals()
+        .with_amount_in_force()
         .annotate(
             forecast_scope=Subquery(Budget.objects.filter(**forecast).values("scope")[:1]),
             cofunding=public_cofunding_subquery(
@@ -165,7 +168,7 @@ def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
             ),
         )
         .order_by()
-        .values("beneficiary_id", "fiscal_year", "funder_id", "amount_granted", "forecast_charges",
+        .values("beneficiary_id", "fiscal_year", "funder_id", "amount_in_force", "forecast_charges",
                 "forecast_scope", "cofunding")
     )
     grouped = defaultdict(list)
@@ -176,7 +179,7 @@ def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
         group = grouped.get(key, [])
         by_funder = defaultdict(lambda: ZERO)
         for row in group:
-            by_funder[row["funder_id"]] += row["amount_granted"]
+            by_funder[row["funder_id"]] += row["amount_in_force"]
         global_rows = [r for r in group if r["forecast_scope"] == BudgetScope.GLOBAL]
         if global_rows:
             main = max(global_rows, key=lambda r: r["forecast_charges"])
@@ -218,8 +221,8 @@ class Check:
 
 
 def for_compliance(queryset):
-    """Bundle what the checks read: parties, documents and the actual budget, prefetched."""
-    return queryset.select_related("beneficiary", "funder").prefetch_related(
+    """Bundle what the checks read: parties, amount in force, documents and the actual budget, prefetched."""
+    return queryset.with_amount_in_force().select_related("beneficiary", "funder").prefetch_related(
         Prefetch("documents", queryset=Document.objects.order_by("kind", "pk")),
         Prefetch("budgets", queryset=Budget.objects.filter(kind=BudgetKind.ACTUAL), to_attr="actual_budgets"),
     )
@@ -242,9 +245,10 @@ def convention_checks(convention, *, association_year: AssociationYear | None = 
         detail = _("Convention refusée ou annulée : aucune obligation.")
         return [Check(code, State.NOT_APPLICABLE, detail=detail) for code in RULES]
     documents = _documents_by_kind(convention)
+    amount = effective_amount(convention)  # thresholds apply to the amount in force, signed amendments included
     return [
-        _written_agreement(convention),
-        _open_data(convention, today),
+        _written_agreement(convention, amount),
+        _open_data(convention, amount, today),
         _statutory_auditor(convention, association_year, documents, today),
         _certified_accounts(convention, association_year, documents, today),
         _financial_report(convention, documents, today),
@@ -264,8 +268,7 @@ def _is_granted(convention) -> bool:
     return convention.status in SIGNED_STATES
 
 
-def _written_agreement(convention) -> Check:
-    amount = convention.amount_granted
+def _written_agreement(convention, amount: Decimal) -> Check:
     if not written_agreement_required(amount):
         return Check("written_agreement", State.NOT_APPLICABLE,
                      detail=_("%(amount)s : pas plus de 23 000 €.") % {"amount": format_euros(amount)})
@@ -277,8 +280,7 @@ def _written_agreement(convention) -> Check:
                  detail=_("%(amount)s : à signer par les deux parties avant tout versement.") % {"amount": format_euros(amount)})
 
 
-def _open_data(convention, today: date) -> Check:
-    amount = convention.amount_granted
+def _open_data(convention, amount: Decimal, today: date) -> Check:
     if not open_data_required(amount):
         return Check("open_data", State.NOT_APPLICABLE,
                      detail=_("%(amount)s : pas plus de 23 000 €.") % {"amount": format_euros(amount)})

@@ -14,11 +14,20 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from budgets.models import BudgetKind
-from budgets.rules import budget_totals, eligible_expenses, granting_funder_amount
+from budgets.rules import (
+    GrantingLineState,
+    budget_totals,
+    cofunders,
+    declared_total_gaps,
+    eligible_expenses,
+    granting_line_check,
+    several_granting_lines_message,
+)
 
 from .models import PaymentStatus
 from .money import HUNDRED, format_euros, format_percent
 from .obligations import agreement_date
+from .payments import granting_line_expected_amount
 
 
 @dataclass(frozen=True)
@@ -48,24 +57,21 @@ def consistency_findings(convention) -> list[Finding]:
 
 
 def _declared_totals(budget, totals) -> list[Finding]:
+    codes = {
+        "charges": ("declared_charges", _("Total des charges imprimé")),
+        "products": ("declared_products", _("Total des produits imprimé")),
+    }
     findings = []
-    for code, label, declared, without, with_in_kind in (
-        ("declared_charges", _("Total des charges imprimé"), budget.declared_total_charges,
-         totals.charges, totals.total_charges),
-        ("declared_products", _("Total des produits imprimé"), budget.declared_total_products,
-         totals.products, totals.total_products),
-    ):
-        if declared is None or declared in (without, with_in_kind):
-            continue
-        gap = without - declared
+    for gap in declared_total_gaps(budget, totals):
+        code, label = codes[gap.side]
         findings.append(Finding(
             code, label,
             _("%(label)s (%(printed)s) différent de la somme des lignes : %(computed)s hors contributions en nature "
               "(%(with)s avec) ; écart de %(gap)s.") % {
-                "label": label, "printed": format_euros(declared), "computed": format_euros(without),
-                "with": format_euros(with_in_kind), "gap": format_euros(abs(gap)),
+                "label": label, "printed": format_euros(gap.declared), "computed": format_euros(gap.computed),
+                "with": format_euros(gap.computed_with_in_kind), "gap": format_euros(abs(gap.difference)),
             },
-            printed=format_euros(declared), computed=format_euros(without), difference=gap,
+            printed=format_euros(gap.declared), computed=format_euros(gap.computed), difference=gap.difference,
         ))
     return findings
 
@@ -77,6 +83,7 @@ def printed_tolerance(stated_percent: Decimal) -> Decimal:
 
 
 def _stated_share(convention, totals) -> list[Finding]:
+    # The text printed the share of the amount granted at signature, not of the amount in force.
     stated = convention.stated_share_percent
     share = totals.funder_share(convention.amount_granted)
     if stated is None or share is None:
@@ -116,21 +123,26 @@ def _stated_eligible_expenses(convention, budget) -> list[Finding]:
 
 
 def _granting_funder_line(convention, budget) -> list[Finding]:
-    amount = granting_funder_amount(budget)
-    granted = convention.amount_granted
-    if amount == granted:
+    """Compare the forecast's granting funder line with the amount granted as printed (``granting_line_check``)."""
+    check = granting_line_check(cofunders(budget), granting_line_expected_amount(budget))
+    granted = check.granted
+    label = _("Ligne de la collectivité")
+    if check.state == GrantingLineState.OK:
         return []
-    if amount is None:
+    if check.state == GrantingLineState.MISSING:
         message = _("Aucune ligne du budget n'est marquée comme celle de la collectivité attribuante "
                     "(montant attribué : %(granted)s).") % {"granted": format_euros(granted)}
-        return [Finding("granting_funder_line", _("Ligne de la collectivité"), message,
-                        computed=format_euros(granted))]
-    message = _("La ligne de la collectivité au budget (%(line)s) diffère du montant attribué (%(granted)s) : "
-                "écart de %(gap)s.") % {
-        "line": format_euros(amount), "granted": format_euros(granted), "gap": format_euros(abs(granted - amount)),
-    }
-    return [Finding("granting_funder_line", _("Ligne de la collectivité"), message,
-                    printed=format_euros(amount), computed=format_euros(granted), difference=granted - amount)]
+        return [Finding("granting_funder_line", label, message, computed=format_euros(granted))]
+    if check.state == GrantingLineState.SEVERAL:
+        message = several_granting_lines_message()
+    else:
+        message = _("La ligne de la collectivité au budget (%(line)s) diffère du montant attribué (%(granted)s) : "
+                    "écart de %(gap)s.") % {
+            "line": format_euros(check.amount), "granted": format_euros(granted),
+            "gap": format_euros(abs(check.difference)),
+        }
+    return [Finding("granting_funder_line", label, message,
+                    printed=format_euros(check.amount), computed=format_euros(granted), difference=check.difference)]
 
 
 def _dates_out_of_order(convention, budget) -> list[Finding]:

@@ -17,6 +17,7 @@ from indicators.models import IndicatorReport
 from .compliance import CHECK_DOCUMENTS, VOID_STATES, State, checks_by_convention, for_compliance
 from .models import Convention, PaymentRequest, PaymentStatus, Status
 from .money import ZERO
+from .payments import effective_amount
 from .reminders import OWED_DOCUMENTS, OWED_REPORTS, REMINDED_STATES, report_due_date
 
 #: Voted and not yet settled: what is granted and not paid is still to pay.
@@ -62,15 +63,18 @@ class MoneyTotal:
 
 
 def money_by_year_and_state() -> list[MoneyRow]:
-    """Return the count, amount granted and amount paid of each (year, state), in two queries."""
+    """Return the count, amount granted and amount paid of each (year, state), in two queries.
+
+    The amount granted is the amount in force: signed amendments included, draft ones not.
+    """
     paid = {
         (row["convention__fiscal_year"], row["convention__status"]): row["total"]
         for row in PaymentRequest.objects.filter(status=PaymentStatus.PAID)
         .values("convention__fiscal_year", "convention__status").annotate(total=Sum("amount")).order_by()
     }
     groups = (
-        Convention.objects.values("fiscal_year", "status")
-        .annotate(count=Count("pk"), granted=Sum("amount_granted")).order_by()
+        Convention.objects.with_amount_in_force().values("fiscal_year", "status")
+        .annotate(count=Count("pk"), granted=Sum("amount_in_force")).order_by()
     )
     order = {status: index for index, status in enumerate(Status.values)}
     rows = [
@@ -109,19 +113,24 @@ def totals_by_state(rows: list[MoneyRow]) -> list[MoneyTotal]:
 @dataclass(frozen=True)
 class Dependency:
     convention: Convention
+    granted: Decimal
     charges: Decimal
     share: Decimal | None
     share_with_in_kind: Decimal | None
 
 
 def dependencies() -> list[Dependency]:
-    """Return the funder's share of each association's budget, per agreement, highest first."""
+    """Return the funder's share of each association's budget, per agreement, highest first.
+
+    The share is that of the amount in force (signed amendments included) in the forecast charges.
+    """
     conventions = Convention.objects.exclude(status__in=VOID_STATES).for_list().order_by("-fiscal_year", "reference")
     rows = []
     for convention in conventions:
         totals = totals_from_annotations(convention)
-        rows.append(Dependency(convention, totals.charges, totals.funder_share(convention.amount_granted),
-                               totals.funder_share_with_in_kind(convention.amount_granted)))
+        granted = effective_amount(convention)
+        rows.append(Dependency(convention, granted, totals.charges, totals.funder_share(granted),
+                               totals.funder_share_with_in_kind(granted)))
     return sorted(rows, key=lambda d: (d.share is None, -(d.share or ZERO)))
 
 

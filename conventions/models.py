@@ -143,9 +143,19 @@ class ConventionQuerySet(models.QuerySet):
             )
         return self.annotate(**annotations)
 
+    def with_amount_in_force(self):
+        """Annotate each agreement with ``amount_in_force``, signed amendments included, in the same query.
+
+        The rule is ``conventions.payments.amount_in_force_expression``; ``payments.effective_amount``
+        reads this annotation when it is there.
+        """
+        from .payments import amount_in_force_expression
+
+        return self.annotate(amount_in_force=amount_in_force_expression())
+
     def for_list(self):
         """Bundle what the staff list of agreements shows."""
-        return self.select_related("beneficiary", "funder").with_budget_totals()
+        return self.select_related("beneficiary", "funder").with_budget_totals().with_amount_in_force()
 
 
 class Convention(models.Model):

@@ -11,6 +11,11 @@ every row before it is written:
   (14 digits, Luhn key; La Poste's establishments use their own rule);
 - ``one-of-required``: ``idBeneficiaire`` or ``rnaBeneficiaire`` is filled.
 
+``montant`` is, per the schema, « Montant total de la subvention attribuée »: the amount granted
+in force, i.e. the amount of the agreement plus the changes of its signed amendments (an
+amendment is part of the agreement; a draft one is not). The published figure must be what the
+association is granted, not what the first signature said (``payments.effective_amount``).
+
 ``pourcentageSubvention`` is, per the schema, « le pourcentage du montant total de la
 subvention attribuée au bénéficiaire »: our agreements have one beneficiary each, so it is
 1.00. The funder's share of the association's budget is shown on the staff dashboard.
@@ -30,8 +35,9 @@ from beneficiaries.identifiers import luhn_is_valid, rna_is_valid, siret_is_vali
 
 from .deadlines import justification_due_date
 from .models import Convention, PaymentKind, PaymentRequest, PaymentStatus, Status
-from .money import HUNDRED, round_cents
+from .money import HUNDRED
 from .obligations import agreement_date
+from .payments import effective_amount
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "scdl-subventions-2.1.1.json"
 SCDL_VERSION = "2.1.1"
@@ -101,6 +107,7 @@ def exported_conventions():
     paid = PaymentRequest.objects.filter(status=PaymentStatus.PAID).order_by("paid_on", "pk")
     return (
         Convention.objects.signed()
+        .with_amount_in_force()
         .select_related("beneficiary", "funder")
         .prefetch_related(Prefetch("payment_requests", queryset=paid, to_attr="paid_requests"))
         .order_by("fiscal_year", "reference")
@@ -180,7 +187,8 @@ def scdl_row(convention) -> tuple[dict, list[str]]:
         "idBeneficiaire": siret,
         "rnaBeneficiaire": rna,
         "objet": convention.title.strip()[:OBJECT_MAX_LENGTH],
-        "montant": f"{round_cents(convention.amount_granted):f}",
+        # SCDL « montant »: the total granted, in force (signed amendments included); see the docstring.
+        "montant": f"{effective_amount(convention):f}",
         "nature": NATURE_CASH,
         "conditionsVersement": STAGGERED_PAYMENT if is_staggered(convention) else SINGLE_PAYMENT,
         "datesPeriodeVersement": period or "",

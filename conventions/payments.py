@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from budgets.models import Budget, BudgetKind, BudgetStatus
 from budgets.rules import eligible_expenses_by_convention
 
 from .models import (
+    MONEY,
     Amendment,
     AmendmentStatus,
     Convention,
@@ -74,6 +76,76 @@ def termination_recovery(*, paid: Decimal, granted: Decimal, start: date, end: d
     return max(round_cents(paid - earned), ZERO)
 
 
+# --- The amount in force ---------------------------------------------------------------------
+
+
+def amount_in_force_expression(*, before_number: int | None = None):
+    """Return the SQL expression of an agreement's amount in force, for ``annotate``/``Sum``.
+
+    The amount in force is the amount granted plus the changes of the agreement's *signed*
+    amendments (a draft amendment changes nothing). With ``before_number``, only the signed
+    amendments numbered below it count: the amount an amendment starts from.
+
+    This is the one definition of the rule: ``ConventionQuerySet.with_amount_in_force``,
+    ``schedules_for`` (hence ``effective_amount`` and every schedule) and ``amendment_amounts``
+    all use it.
+    """
+    amendments = Amendment.objects.filter(convention=OuterRef("pk"), status=AmendmentStatus.SIGNED)
+    if before_number is not None:
+        amendments = amendments.filter(number__lt=before_number)
+    changes = amendments.order_by().values("convention").annotate(total=Sum("amount_change")).values("total")
+    money = DecimalField(**MONEY)
+    return ExpressionWrapper(
+        F("amount_granted") + Coalesce(Subquery(changes, output_field=money), Value(ZERO), output_field=money),
+        output_field=money,
+    )
+
+
+def amounts_in_force(convention_ids) -> dict[int, Decimal]:
+    """Return the amount in force of each agreement, in one query."""
+    rows = Convention.objects.filter(pk__in=convention_ids).annotate(in_force=amount_in_force_expression())
+    return {pk: round_cents(amount) for pk, amount in rows.values_list("pk", "in_force")}
+
+
+def effective_amount(convention: Convention) -> Decimal:
+    """Return the amount in force: the amount granted plus the changes of signed amendments.
+
+    Reads the ``amount_in_force`` annotation when the agreement was loaded with
+    ``Convention.objects.with_amount_in_force()`` (no query), else asks the database (one query).
+    """
+    annotated = getattr(convention, "amount_in_force", None)
+    if annotated is not None:
+        return round_cents(annotated)
+    return amounts_in_force([convention.pk])[convention.pk]
+
+
+def amendment_amounts(amendment: Amendment) -> tuple[Decimal, Decimal]:
+    """Return the amount in force before ``amendment`` and once it applies (one query).
+
+    Before: the amount granted plus the signed amendments numbered below it; after: that plus
+    its own change. The amendment's PDF prints both (« il passe de … à … »).
+    """
+    before = round_cents(
+        Convention.objects.filter(pk=amendment.convention_id)
+        .annotate(before=amount_in_force_expression(before_number=amendment.number))
+        .values_list("before", flat=True).get()
+    )
+    return before, round_cents(before + amendment.amount_change)
+
+
+def granting_line_expected_amount(budget) -> Decimal:
+    """Return what the granting funder's line of ``budget`` must show (DOMAIN.md §5).
+
+    A forecast budget is annex I of the agreement as signed (frozen at signature; amendments
+    come after): the amount granted. An actual budget (compte rendu financier) reports what the
+    association obtained: the amount in force, signed amendments included. (The funder's *share*
+    of a budget is always that of the amount in force: ``effective_amount``.)
+    """
+    if budget.kind == BudgetKind.ACTUAL:
+        return effective_amount(budget.convention)
+    return budget.convention.amount_granted
+
+
 # --- Reading agreements ----------------------------------------------------------------------
 
 
@@ -102,7 +174,7 @@ def schedules_for(conventions) -> dict[int, Schedule]:
     """Return the schedule of each agreement, in a fixed number of queries whatever their number."""
     conventions = list(conventions)
     ids = [c.pk for c in conventions]
-    amendments = _sums_by_convention(Amendment.objects.filter(convention__in=ids, status=AmendmentStatus.SIGNED), "amount_change")
+    in_force = amounts_in_force(ids)
     paid = _sums_by_convention(PaymentRequest.objects.filter(convention__in=ids, status=PaymentStatus.PAID), "amount")
     recovered = _sums_by_convention(Recovery.objects.filter(convention__in=ids), "amount")
     expenses = eligible_expenses_by_convention(ids)
@@ -112,7 +184,7 @@ def schedules_for(conventions) -> dict[int, Schedule]:
     )
     result = {}
     for convention in conventions:
-        granted = round_cents(convention.amount_granted + amendments.get(convention.pk, ZERO))
+        granted = in_force[convention.pk]
         final = None
         if convention.pk in validated:
             final = final_grant(granted, expenses.get((convention.pk, BudgetKind.FORECAST), ZERO),
@@ -126,11 +198,6 @@ def schedules_for(conventions) -> dict[int, Schedule]:
 
 def schedule(convention: Convention) -> Schedule:
     return schedules_for([convention])[convention.pk]
-
-
-def effective_amount(convention: Convention) -> Decimal:
-    """Return the amount granted plus the changes of signed amendments."""
-    return schedule(convention).granted
 
 
 def final_amount(convention: Convention) -> Decimal | None:

@@ -106,6 +106,15 @@ def test_convention_list_shows_totals_and_shares(agent_client, seed_convention):
     assert "953\u202f330\u00a0€" in page and "6,92\u00a0%" in page
 
 
+def test_convention_list_and_page_show_the_amount_in_force(agent_client, amended_agreement):
+    page = agent_client.get(reverse("admin:conventions_convention_changelist")).content.decode()
+    row = next(r for r in page.split("<tr") if "AMP-2026-CULT-PIM" in r)
+    assert '<td class="field-granted">50\u202f000\u00a0€</td>' in row  # 45 000 + 5 000 signed; the draft n° 2 aside
+    assert "27,78\u00a0%" in row  # of the 180 000 € of forecast charges
+    page = agent_client.get(reverse("admin:conventions_convention_change", args=[amended_agreement.pk])).content.decode()
+    assert "<tr><th>Montant en vigueur (avenants signés compris)</th><td>50\u202f000\u00a0€</td></tr>" in page
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [("SCS", "AMP-2023-DEVECO-SCS"), ("51990012300018", "AMP-2023-DEVECO-SCS"), ("AMP-2024", "AMP-2024-ESS-MES")],

@@ -22,8 +22,8 @@ from .factories import (
 )
 
 # Each includes the portal header's one query for the member's associations (association picker).
-FORM_QUERIES = 12
-ACTUAL_FORM_QUERIES = 15
+FORM_QUERIES = 11
+ACTUAL_FORM_QUERIES = 14
 OVERVIEW_QUERIES = 7
 IMPORT_PAGE_QUERIES = 7
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from budgets import chart
-from budgets.models import BudgetKind, FundingStatus
+from budgets.models import BudgetKind, BudgetLine, FundingStatus
 from budgets.rules import (
+    GrantingLineState,
     balance_message,
     budget_report,
     budget_totals,
@@ -14,13 +15,21 @@ from budgets.rules import (
     chapter_subtotals,
     cofunders,
     granting_funder_warning,
+    granting_line_check,
     needs_explanation,
     totals_from_annotations,
 )
-from conventions.models import Convention
+from conventions.consistency import consistency_findings
+from conventions.models import Amendment, AmendmentStatus, Convention
 from conventions.money import format_percent
 
-from .factories import BudgetFactory, BudgetLineFactory, ConventionFactory, FunderFactory
+from .factories import (
+    BudgetFactory,
+    BudgetLineFactory,
+    ConventionFactory,
+    FunderFactory,
+    balanced_forecast,
+)
 
 
 def test_seed_budget_totals_are_computed_not_printed(seed_convention):
@@ -120,11 +129,24 @@ def test_produits_above_charges_and_in_kind_gap_are_both_reported(db):
 
 def test_granting_funder_line_must_equal_the_amount_granted(seed_convention):
     budget = seed_convention.budgets.get(kind=BudgetKind.FORECAST)
-    assert granting_funder_warning(cofunders(budget), Decimal("66000")) is None
-    assert granting_funder_warning(cofunders(budget), Decimal("60000")) == (
+    assert granting_funder_warning(granting_line_check(cofunders(budget), Decimal("66000"))) is None
+    check = granting_line_check(cofunders(budget), Decimal("60000"))
+    assert check.state == GrantingLineState.DIFFERENT and check.difference == Decimal("-6000")
+    assert granting_funder_warning(check) == (
         "La ligne de la collectivité attribuante (« Métropole Aix-Marseille-Provence ») indique 66\u202f000\u00a0€, "
         "alors que la subvention attribuée est de 60\u202f000\u00a0€.")
-    assert "Aucune ligne du chapitre 74" in granting_funder_warning([], Decimal("66000"))
+    assert "Aucune ligne du chapitre 74" in granting_funder_warning(granting_line_check([], Decimal("66000")))
+
+
+def test_two_lines_marked_as_the_granting_funder_are_flagged_even_when_they_add_up(db):
+    convention = ConventionFactory(amount_granted=Decimal("10000"))
+    budget = balanced_forecast(convention, granted=Decimal("6000"))
+    BudgetLineFactory(budget=budget, code="744", label="Métropole (bis)", amount=Decimal("4000"), is_granting_funder=True)
+    check = granting_line_check(cofunders(budget), convention.amount_granted)
+    assert (check.state, check.amount) == (GrantingLineState.SEVERAL, Decimal("10000"))
+    message = "Plusieurs lignes du chapitre 74 sont marquées comme celle de la collectivité attribuante : une seule doit l'être."
+    assert granting_funder_warning(check) == message
+    assert by_code(convention)["granting_funder_line"].message == message  # the consistency checks say the same
 
 
 def test_seed_report_warns_of_the_gap_and_of_the_printed_totals(seed_convention, django_assert_num_queries):
@@ -136,6 +158,41 @@ def test_seed_report_warns_of_the_gap_and_of_the_printed_totals(seed_convention,
         "Le total des charges imprimé (953\u202f530\u00a0€) diffère du total calculé (954\u202f123\u00a0€) de 593\u00a0€.",
         "Le total des produits imprimé (953\u202f530\u00a0€) diffère du total calculé (953\u202f330\u00a0€) de 200\u00a0€.",
     ]
+
+
+def test_a_printed_total_that_includes_in_kind_contributions_is_not_flagged(db):
+    """The one comparison (``declared_total_gaps``): the budget page agrees with the consistency checks."""
+    budget = BudgetFactory(convention__amount_granted=Decimal("1000"),
+                           declared_total_charges=Decimal("1200"), declared_total_products=Decimal("1000"))
+    for code, amount in (("641", "1000"), ("864", "200"), ("870", "200")):
+        BudgetLineFactory(budget=budget, code=code, amount=Decimal(amount))
+    BudgetLineFactory(budget=budget, code="744", amount=Decimal("1000"), is_granting_funder=True)
+    assert budget_report(budget).warnings == []  # 1 200 with in-kind, 1 000 without: both are right
+    budget.declared_total_charges = Decimal("1100")
+    assert budget_report(budget).warnings == [
+        "Le total des charges imprimé (1\u202f100\u00a0€) diffère du total calculé (1\u202f000\u00a0€) de 100\u00a0€."]
+
+
+def test_the_granting_line_of_the_actual_budget_must_show_the_amount_in_force(db):
+    """A signed amendment raises 10 000 € to 12 000 €: the actual budget reports the 12 000 € obtained;
+    the forecast, annex I of what was signed, keeps the 10 000 € first granted."""
+    convention = ConventionFactory(amount_granted=Decimal("10000"))
+    Amendment.objects.create(convention=convention, number=1, subject="Hausse", text="Hausse.",
+                             amount_change=Decimal("2000"), status=AmendmentStatus.SIGNED)
+    Amendment.objects.create(convention=convention, number=2, subject="Hausse", text="Hausse.",
+                             amount_change=Decimal("500"))  # a draft: it does not count
+    forecast = balanced_forecast(convention)
+    actual = BudgetFactory(convention=convention, kind=BudgetKind.ACTUAL)
+    BudgetLineFactory(budget=actual, code="641", amount=Decimal("100000"))
+    line = BudgetLineFactory(budget=actual, code="744", label="Métropole", amount=Decimal("10000"), is_granting_funder=True)
+    other = BudgetLineFactory(budget=actual, code="756", amount=Decimal("90000"))
+    assert budget_report(forecast).warnings == []
+    assert budget_report(actual).warnings == [
+        "La ligne de la collectivité attribuante (« Métropole ») indique 10\u202f000\u00a0€, "
+        "alors que la subvention attribuée est de 12\u202f000\u00a0€."]
+    BudgetLine.objects.filter(pk=line.pk).update(amount=Decimal("12000"))
+    BudgetLine.objects.filter(pk=other.pk).update(amount=Decimal("88000"))
+    assert budget_report(actual).warnings == []
 
 
 # --- Variances (Cerfa 15059) ---------------------------------------------------------------------
@@ -155,6 +212,10 @@ def test_seed_report_warns_of_the_gap_and_of_the_printed_totals(seed_convention,
 )
 def test_a_line_needs_an_explanation_above_the_threshold(forecast, actual, threshold, expected):
     assert needs_explanation(Decimal(forecast), Decimal(actual), Decimal(threshold)) is expected
+
+
+def by_code(convention):
+    return {finding.code: finding for finding in consistency_findings(convention)}
 
 
 def _known_example():

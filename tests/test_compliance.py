@@ -19,7 +19,14 @@ from conventions.compliance import (
     open_data_required,
     written_agreement_required,
 )
-from conventions.models import Convention, DocumentKind, DocumentStatus, Status
+from conventions.models import (
+    Amendment,
+    AmendmentStatus,
+    Convention,
+    DocumentKind,
+    DocumentStatus,
+    Status,
+)
 from conventions.obligations import agreement_date, expected_documents, open_data_due_date
 
 from .factories import (
@@ -86,6 +93,33 @@ def test_a_signed_agreement_above_23000_meets_the_written_agreement_rule(db):
     result = check(convention, "written_agreement")
     assert result.state == State.OK and result.due_on == date(2025, 4, 10)
     assert "Loi n° 2000-321" in str(result.legal_basis) and "2001-495" in str(result.legal_basis)
+
+
+def test_thresholds_apply_to_the_amount_in_force_after_signed_amendments(db):
+    """20 000 € raised to 25 000 € by a signed amendment: written agreement and open data now apply."""
+    convention = ConventionFactory(amount_granted=D("20000"), **SIGNED)
+    draft = Amendment.objects.create(convention=convention, number=1, subject="Hausse", text="Hausse.",
+                                     amount_change=D("5000"))
+    assert check(convention, "written_agreement").state == State.NOT_APPLICABLE  # a draft changes nothing
+    assert check(convention, "open_data").state == State.NOT_APPLICABLE
+    Amendment.objects.filter(pk=draft.pk).update(status=AmendmentStatus.SIGNED)
+    result = check(convention, "written_agreement")
+    assert result.state == State.OK and "25\u202f000\u00a0€" in result.detail
+    assert check(convention, "open_data").state == State.TODO
+    bulk = checks_by_convention(for_compliance(Convention.objects.filter(pk=convention.pk)), today=date(2025, 6, 1))
+    assert next(c for c in bulk[convention.pk] if c.code == "open_data").state == State.TODO
+
+
+def test_the_association_year_counts_each_agreement_at_its_amount_in_force(db):
+    beneficiary = BeneficiaryFactory()
+    first = ConventionFactory(beneficiary=beneficiary, amount_granted=D("80000"), fiscal_year=2025, **SIGNED)
+    ConventionFactory(beneficiary=beneficiary, amount_granted=D("70000"), fiscal_year=2025)
+    Amendment.objects.create(convention=first, number=1, subject="Hausse", text="Hausse.",
+                             amount_change=D("3000"), status=AmendmentStatus.SIGNED)
+    Amendment.objects.create(convention=first, number=2, subject="Hausse", text="Hausse.", amount_change=D("1000"))
+    year = association_years([(beneficiary.pk, 2025)])[(beneficiary.pk, 2025)]
+    assert year.public_subsidies == D("153000.00")  # 83 000 + 70 000: the auditor is required
+    assert check(first, "statutory_auditor").state == State.TODO
 
 
 # --- Open data: three months after signature ---------------------------------------------------

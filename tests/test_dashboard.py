@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conventions.charts import Series, bar_chart, column_chart, nice_maximum
-from conventions.dashboard import money_by_year_and_state, totals_by_year
-from conventions.models import DocumentKind, PaymentKind, Status
+from conventions.dashboard import dependencies, money_by_year_and_state, totals_by_year
+from conventions.models import Amendment, AmendmentStatus, DocumentKind, PaymentKind, Status
 
 from .factories import (
     BudgetFactory,
@@ -34,7 +34,7 @@ def count_queries(client, url):
 
 
 def add_agreements(n):
-    """Add ``n`` active agreements, each with a budget, a paid advance and an overdue document."""
+    """Add ``n`` active agreements, each with a budget, a paid advance, an overdue document and a signed amendment."""
     for _ in range(n):
         convention = ConventionFactory(status=Status.ACTIVE, beneficiary_signed_on=date(2025, 2, 1),
                                        funder_signed_on=date(2025, 2, 3), amount_granted=D("30000"))
@@ -43,6 +43,8 @@ def add_agreements(n):
         BudgetLineFactory(budget=budget, code="744", amount=D("30000"), is_granting_funder=True)
         PaymentRequestFactory(convention=convention, kind=PaymentKind.ADVANCE, amount=D("24000"))
         DocumentFactory(convention=convention, kind=DocumentKind.STATUTES, due_on=date(2025, 2, 3))
+        Amendment.objects.create(convention=convention, number=1, subject="Hausse", text="Hausse.",
+                                 amount_change=D("1000"), status=AmendmentStatus.SIGNED)
 
 
 # Pinned: a change that adds a query to these pages must update these numbers knowingly.
@@ -88,6 +90,18 @@ def test_money_per_year_and_state(demo):
     assert rows[(2023, Status.IN_REVIEW)].in_preparation == D("66000")
     year_2025 = next(t for t in totals_by_year(list(rows.values())) if t.key == 2025)
     assert (year_2025.granted, year_2025.paid, year_2025.to_pay) == (D("48000"), D("38400"), D("6000"))
+
+
+def test_the_dashboard_counts_the_amount_in_force_after_signed_amendments(agent_client, amended_agreement):
+    page = agent_client.get(reverse("staff:dashboard")).content.decode()
+    # AMP-2026-CULT-PIM: 45 000 granted + 5 000 by its signed amendment (its draft one, + 1 000, does not count)
+    assert f"<dd>123{NNBSP}000{NBSP}€</dd>" in page  # voted: 118 000 + 5 000
+    assert f"<dd>56{NNBSP}000{NBSP}€</dd>" in page  # still to pay: 51 000 + 5 000
+    row = next(r for r in money_by_year_and_state() if (r.year, r.status) == (2026, Status.SIGNED))
+    assert (row.count, row.granted, row.to_pay) == (1, D("50000.00"), D("50000.00"))
+    dependency = next(d for d in dependencies() if d.convention.pk == amended_agreement.pk)
+    assert (dependency.granted, dependency.charges) == (D("50000.00"), D("180000.00"))
+    assert f"27,78{NBSP}%" in page  # 50 000 of 180 000 (the 45 000 first granted would be 25 %)
 
 
 def test_each_chart_is_an_accessible_svg_with_its_data_as_a_table(agent_client):

@@ -17,7 +17,7 @@ from frictionless import Check, Checklist, Resource, Schema, errors
 
 from beneficiaries.models import Beneficiary
 from conventions.compliance import State, convention_checks
-from conventions.models import Convention, PaymentKind, Status
+from conventions.models import Amendment, AmendmentStatus, Convention, PaymentKind, Status
 from conventions.opendata import (
     SCDL_FIELDS,
     SCHEMA_PATH,
@@ -118,6 +118,15 @@ def test_an_agreement_paid_in_advance_and_balance_is_exported_as_scheduled(demo)
         "datesPeriodeVersement": "2024-04-02/2025-07-15", "idRAE": "", "notificationUE": "non",
         "pourcentageSubvention": "1.00", "dispositifAide": "",
     }
+
+
+def test_the_montant_published_is_the_amount_in_force_after_signed_amendments(amended_agreement, tmp_path):
+    # SCDL « montant »: « Montant total de la subvention attribuée ». 45 000 granted, + 5 000 by
+    # the signed amendment n° 1; the draft amendment n° 2 (+ 1 000) is not part of the agreement yet.
+    text = export_text()
+    row = next(r for r in rows_of(text) if r["nomBeneficiaire"] == "Provence Images en mouvement")
+    assert row["montant"] == "50000.00"
+    assert validate(tmp_path, text).valid
 
 
 def test_a_payment_still_to_come_is_expected_by_the_justification_date(demo):
@@ -222,6 +231,8 @@ def test_the_download_query_count_does_not_grow_with_agreements(agent_client):
         convention = ConventionFactory(status=Status.ACTIVE, beneficiary_signed_on=date(2025, 2, 1),
                                        funder_signed_on=date(2025, 2, 3))
         PaymentRequestFactory(convention=convention)
+        Amendment.objects.create(convention=convention, number=1, subject="Hausse", text="Hausse.",
+                                 amount_change=D("1000"), status=AmendmentStatus.SIGNED)
     with CaptureQueriesContext(connection) as after:
         response = agent_client.get(url)
     assert len(rows_of(response.content.decode())) == 14

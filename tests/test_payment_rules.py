@@ -6,8 +6,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conventions.models import Convention
 from conventions.money import round_cents
-from conventions.payments import advance_cap, balance_due, final_grant, termination_recovery
+from conventions.payments import (
+    advance_cap,
+    amendment_amounts,
+    balance_due,
+    effective_amount,
+    final_grant,
+    schedule,
+    termination_recovery,
+)
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2)
 percents = st.decimals(min_value=Decimal("0"), max_value=Decimal("100"), places=2)
@@ -70,3 +79,30 @@ def test_termination_pro_rata_temporis_on_a_known_case():
     amount = termination_recovery(paid=Decimal("14400"), granted=Decimal("18000"), start=date(2025, 1, 1),
                                   end=date(2025, 12, 31), terminated_on=date(2025, 10, 1), pro_rata_temporis=True)
     assert amount == Decimal("14400") - round_cents(Decimal("18000") * 273 / 365)
+
+
+# --- The amount in force: amount granted plus the changes of signed amendments ----------------
+
+
+def test_the_amount_in_force_counts_signed_amendments_only(amended_agreement):
+    convention = amended_agreement
+    assert convention.amount_granted == Decimal("45000.00")
+    assert effective_amount(convention) == Decimal("50000.00")  # + 5 000 signed; the 1 000 draft does not count
+    assert Convention.objects.with_amount_in_force().get(pk=convention.pk).amount_in_force == Decimal("50000.00")
+    money = schedule(convention)
+    assert (money.granted, money.advance_cap) == (Decimal("50000.00"), Decimal("40000.00"))
+
+
+def test_the_amount_in_force_is_read_from_the_annotation_without_a_query(amended_agreement, django_assert_num_queries):
+    annotated = Convention.objects.with_amount_in_force().get(pk=amended_agreement.pk)
+    with django_assert_num_queries(0):
+        assert effective_amount(annotated) == Decimal("50000.00")
+    plain = Convention.objects.get(pk=amended_agreement.pk)
+    with django_assert_num_queries(1):
+        assert effective_amount(plain) == Decimal("50000.00")
+
+
+def test_each_amendment_starts_from_the_amount_in_force_before_it(amended_agreement):
+    first, second = amended_agreement.amendments.order_by("number")
+    assert amendment_amounts(first) == (Decimal("45000.00"), Decimal("50000.00"))
+    assert amendment_amounts(second) == (Decimal("50000.00"), Decimal("51000.00"))

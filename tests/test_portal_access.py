@@ -160,6 +160,9 @@ def test_the_agent_invites_a_member_from_the_association_page(agent_client, djan
     change_url = reverse("admin:beneficiaries_beneficiary_change", args=[beneficiary.pk])
     invite_url = reverse("admin:beneficiaries_beneficiary_invite", args=[beneficiary.pk])
     assert invite_url in text(agent_client.get(change_url))  # the « Inviter un membre » button
+    form_page = text(agent_client.get(invite_url))
+    assert "› Inviter un membre" in form_page and "expire au bout de" in form_page
+    assert 'value="Envoyer l\'invitation"' in form_page and f'href="{change_url}" class="closelink">Annuler' in form_page
 
     with django_capture_on_commit_callbacks(execute=True):
         response = agent_client.post(invite_url, {"email": "Compta@Pole-SCS.invalid", "role": "treasurer"}, follow=True)

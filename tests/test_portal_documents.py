@@ -268,6 +268,9 @@ def test_the_agent_rejects_with_a_reason_the_member_reads(agent_client, uploaded
     change = reverse("admin:conventions_document_change", args=[uploaded.pk])
     assert "Refuser avec un motif" in text(agent_client.get(change))
     reject = reverse("admin:conventions_document_reject", args=[uploaded.pk])
+    form_page = text(agent_client.get(reject))
+    assert "› Refuser" in form_page and 'value="Refuser la pièce"' in form_page
+    assert f'href="{change}" class="closelink">Annuler' in form_page
 
     response = agent_client.post(reject, {"reason": ""})
     assert response.status_code == 200 and "Ce champ est obligatoire." in text(response)

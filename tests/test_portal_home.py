@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from beneficiaries.portal_home import expected_items
 from budgets.models import BudgetKind, BudgetStatus
-from conventions.models import DocumentKind, DocumentStatus, Status
+from conventions.models import Amendment, AmendmentStatus, DocumentKind, DocumentStatus, Status
 from indicators.models import ReportStatus
 
 from .factories import (
@@ -153,3 +153,12 @@ def test_home_query_count_is_flat(client, member, beneficiary):
     # savepoint ×2, session, user, the header's associations, agreements (list, then open ones),
     # documents, budgets, indicator reports, payment requests, validated actual budgets
     assert after == before == 12
+
+
+def test_home_shows_each_agreement_at_its_amount_in_force(client, member, beneficiary):
+    convention = ConventionFactory(beneficiary=beneficiary, amount_granted="30000", status=Status.ACTIVE)
+    Amendment.objects.create(convention=convention, number=1, subject="Hausse", text="Hausse.",
+                             amount_change="4500", status=AmendmentStatus.SIGNED)
+    Amendment.objects.create(convention=convention, number=2, subject="Hausse", text="Hausse.", amount_change="1000")
+    page = text(client.get(reverse("portal:home")))
+    assert 'data-label="Montant attribué">34\u202f500\u00a0€</td>' in page  # the draft n° 2 does not count
