@@ -12,6 +12,7 @@ from conventions.admin_base import DomainAdmin, DomainTabularInline, OptimisticL
 from conventions.admin_history import ChildHistory
 from conventions.freeze import budget_is_frozen
 from conventions.money import format_euros
+from conventions.payments import effective_amount
 
 from . import admin_views
 from .models import Budget, BudgetKind, BudgetLine
@@ -99,7 +100,7 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
         extra_context = extra_context or {}
         if budget is not None:
             report = budget_report(budget)
-            granted = budget.convention.amount_granted
+            granted = effective_amount(budget.convention)  # signed amendments included
             extra_context["budget_report"] = report
             extra_context["budget_share"] = report.totals.funder_share(granted)
             extra_context["budget_share_with_in_kind"] = report.totals.funder_share_with_in_kind(granted)

@@ -15,7 +15,7 @@ from budgets.models import Budget, BudgetKind, BudgetLine, BudgetStatus
 from budgets.services import LineInput, budget_create_actual, budget_save_lines
 
 # Pinned numbers: a change that adds a query to a page must update them knowingly.
-CHANGE_PAGE_QUERIES = 11
+CHANGE_PAGE_QUERIES = 12  # with the amount in force (signed amendments) for the share
 COMPARE_QUERIES = 9
 EXPORT_QUERIES = 6
 YEAR_EXPORT_QUERIES = 5
@@ -169,3 +169,15 @@ def test_budget_list_shows_totals_and_the_gap(agent_client, seed_budget):
     page = agent_client.get(reverse("admin:budgets_budget_changelist")).content.decode()
     assert "954\u202f123\u00a0€" in page and "793\u00a0€" in page and "équilibré" in page
     assert "Exporter tous les budgets de l" in page
+
+
+def test_budget_page_share_is_that_of_the_amount_in_force(agent_client, amended_agreement):
+    """45 000 € granted + 5 000 € by a signed amendment (the draft + 1 000 € does not count)."""
+    from budgets.rules import budget_totals
+    from conventions.money import format_percent
+
+    budget = Budget.objects.get(convention=amended_agreement, kind=BudgetKind.FORECAST)
+    page = agent_client.get(reverse("admin:budgets_budget_change", args=[budget.pk])).content.decode()
+    totals = budget_totals(budget)
+    assert format_percent(totals.funder_share(Decimal("50000"))) in page
+    assert format_percent(totals.funder_share(Decimal("45000"))) not in page
