@@ -50,8 +50,21 @@ def display_value(field: models.Field, value) -> str:
     return str(value)
 
 
+class FrenchDiffDisplay(ObjDiffDisplay):
+    """Long texts shortened around what changed, the skipped part said in French."""
+
+    def __init__(self, max_length: int = 80):
+        super().__init__(max_length=max_length, placeholder_len=22)  # « [… 1234 caractères …] »
+
+    def shortened_str(self, prefix: str, num_skipped_chars: int, suffix: str) -> str:
+        return f"{prefix}[… {num_skipped_chars} caractères …]{suffix}"
+
+
 class FrenchHistoryContext(HistoricalRecordContextHelper):
     """simple_history's « Changes » column, with the values written the French way."""
+
+    def get_obj_diff_display(self) -> ObjDiffDisplay:
+        return FrenchDiffDisplay(max_length=self.max_displayed_delta_change_chars)
 
     def context_for_delta_changes(self, delta):
         order = {field.name: index for index, field in enumerate(self.model._meta.fields)}
@@ -63,7 +76,7 @@ class FrenchHistoryContext(HistoricalRecordContextHelper):
 
 
 def _shorten(text: str) -> str:
-    return conditional_escape(ObjDiffDisplay(max_length=100).common_shorten_repr(text)[0])
+    return conditional_escape(FrenchDiffDisplay(max_length=100).common_shorten_repr(text)[0])
 
 
 @dataclass(frozen=True)

@@ -398,3 +398,11 @@ def test_the_history_survives_a_deleted_line_and_names_it(agent_client):
     section = page[page.index("Lignes du budget (saisie, import)"):]
     row = section[section.index(label):section.index("</tr>", section.index(label))]
     assert "Suppression" in row and f"{line.amount:,.2f}".replace(",", "\u202f").replace(".", ",") in row
+
+
+def test_long_texts_are_shortened_around_the_change_in_french():
+    from conventions.admin_history import FrenchDiffDisplay
+
+    before, after = FrenchDiffDisplay(max_length=60).common_shorten_repr("A" * 300 + "début", "A" * 300 + "fin")
+    assert "caractères …]" in before and before.endswith("début") and after.endswith("fin")
+    assert "chars" not in before + after
