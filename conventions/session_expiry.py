@@ -10,11 +10,13 @@ their session expired would land on the login page and lose everything they type
    login's ``next``), the kept POST is replayed to the view as if just sent: saved if valid,
    shown again with its errors if not; a form based on a version somebody else has changed since
    is refused by the optimistic lock as usual. Permissions are checked again by the view.
-3. Only the same person gets it back: while logged in, a signed cookie names the user; the kept
-   form records that name and is dropped if somebody else logs in on the same browser.
+3. Only the same person gets it back, and soon: while logged in, a signed cookie names the user;
+   the kept form records that name and is dropped if somebody else logs in on the same browser,
+   or if its author comes back to the page more than two hours later.
 """
 
 import json
+import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -35,6 +37,8 @@ OWNER_SALT = "conventions.session_expiry.owner"
 MAX_KEPT_BYTES = 512 * 1024
 #: How many refused forms are kept at most (the latest ones).
 MAX_KEPT_FORMS = 3
+#: A kept form older than this is dropped, not replayed: its author has moved on.
+MAX_KEPT_SECONDS = 2 * 3600
 
 
 def _is_secret(name: str) -> bool:
@@ -88,7 +92,7 @@ class ExpiredSessionFormMiddleware:
     def _keep(self, request) -> None:
         owner = _owner(request)
         data = {name: request.POST.getlist(name) for name in request.POST if not _is_secret(name)}
-        entry = {"owner": owner, "data": data, "files": [f.name for f in request.FILES.values()]}
+        entry = {"owner": owner, "data": data, "files": [f.name for f in request.FILES.values()], "at": time.time()}
         if owner is None or len(json.dumps(entry)) > MAX_KEPT_BYTES:
             messages.warning(request, _("Votre session a expiré : reconnectez-vous. Rien n'a été enregistré."))
             return
@@ -109,6 +113,8 @@ class ExpiredSessionFormMiddleware:
         request.session[SESSION_KEY] = kept
         if entry["owner"] != request.user.pk:
             return None  # somebody else logged in on this browser: their form is not theirs to see
+        if time.time() - entry["at"] > MAX_KEPT_SECONDS:
+            return None
         post = QueryDict(mutable=True)
         for name, values in entry["data"].items():
             post.setlist(name, values)

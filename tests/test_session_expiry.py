@@ -151,3 +151,22 @@ def test_an_agreement_edited_in_the_admin_after_expiry_is_saved_after_login(clie
     convention.refresh_from_db()
     assert convention.amount_granted == Decimal("35000.00")
     assert convention.history.latest().history_user.username == "agent"
+
+
+def test_a_form_kept_for_hours_is_dropped_not_replayed(member_client, member, forecast, monkeypatch):
+    from conventions import session_expiry
+
+    page = url("forecast", forecast.convention)
+    opened = member_client.get(page)
+    salaries = field_name(opened, "641", "Salaires")
+    before = forecast.lines.get(label="Salaires").amount
+    expire_session(member_client)
+    member_client.post(page, form_data(opened, **{salaries: "8 888,00", "action": "save"}))
+    portal_login(member_client, member.username, reverse("portal:home"))
+
+    later = session_expiry.time.time() + session_expiry.MAX_KEPT_SECONDS + 60
+    monkeypatch.setattr(session_expiry.time, "time", lambda: later)
+    response = member_client.get(page)
+
+    assert response.status_code == 200 and not response.context["formset"].forms[0].is_bound
+    assert forecast.lines.get(label="Salaires").amount == before
