@@ -84,9 +84,9 @@ def import_file(model_admin, request, pk):
             errors = [] if row_errors else exc.messages
         else:
             messages.success(request, _("Import réussi : %(lines)s lignes (%(created)s nouvelles, %(updated)s mises à "
-                                        "jour, %(deleted)s supprimées).") % {
+                                        "jour, %(unchanged)s inchangées, %(deleted)s supprimées).") % {
                 "lines": summary.lines, "created": summary.created, "updated": summary.updated,
-                "deleted": summary.deleted})
+                "unchanged": summary.unchanged, "deleted": summary.deleted})
             return redirect(_change_url(budget))
     context = {
         **model_admin.admin_site.each_context(request), "opts": Budget._meta, "original": budget,

@@ -100,10 +100,12 @@ class ImportSummary:
     created: int
     updated: int
     deleted: int
+    unchanged: int = 0
 
     @property
     def lines(self) -> int:
-        return self.created + self.updated
+        """Return how many lines the file holds (created, changed or already as in the file)."""
+        return self.created + self.updated + self.unchanged
 
 
 @dataclass
@@ -299,7 +301,7 @@ def import_lines(*, budget, uploaded_file, user) -> ImportSummary:
     obsolete = existing - resource.matched_pks
     if obsolete:
         delete_with_history(BudgetLine.objects.filter(pk__in=obsolete), user=user)
-    return ImportSummary(name, result.totals["new"], result.totals["update"], len(obsolete))
+    return ImportSummary(name, result.totals["new"], result.totals["update"], len(obsolete), result.totals["skip"])
 
 
 def _errors(resource: BudgetLineImportResource, result) -> list[RowError]:

@@ -185,6 +185,17 @@ class BudgetLineImportResource(resources.ModelResource):
                                                                       "first": self.seen[key]}})
         self.seen[key] = number
 
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        self._before = None if new else self._values(instance)
+
+    def _values(self, instance) -> tuple:
+        return tuple(getattr(instance, name) for name in self.UPDATED_FIELDS)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """Leave a line the file does not change alone: the audit trail shows what the import changed."""
+        return not import_validation_errors and self._before is not None and self._values(instance) == self._before
+
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         account = chart.ACCOUNTS[instance.code]
@@ -193,7 +204,9 @@ class BudgetLineImportResource(resources.ModelResource):
                 raise ValidationError({"is_granting_funder": _(
                     "Seule une ligne du chapitre 74 (subventions) peut être celle de la collectivité attribuante.")})
             instance.funding_status = ""
-        instance.position = self.file_row(kwargs["row_number"])
+        # The line's rank among the file's lines, as the portal's form numbers them (1, 2, …): an
+        # exported budget imported back leaves every line as it was.
+        instance.position = kwargs["row_number"]
         if instance.pk:
             self.matched_pks.add(instance.pk)
 

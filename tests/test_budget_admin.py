@@ -134,6 +134,9 @@ def test_admin_import_lists_errors_per_row_then_imports(agent_client, demo):
     response = agent_client.post(url, {"file": good}, follow=True)
     assert "Import réussi : 1 lignes" in response.content.decode()
     assert list(budget.lines.values_list("code", "amount")) == [("641", Decimal("12500.00"))]
+    again = SimpleUploadedFile("b.csv", "Compte;Libellé;Montant\r\n641;Salaires;12 500,00\r\n".encode())
+    page = agent_client.post(url, {"file": again}, follow=True).content.decode()
+    assert "1 lignes (0 nouvelles, 0 mises à jour, 1 inchangées, 0 supprimées)" in page
 
 
 def test_admin_exports_one_budget_and_a_year_with_flat_query_counts(agent_client, seed_budget):

@@ -126,8 +126,26 @@ def test_an_export_imports_back_into_the_same_budget(budget, user):
     exported = export_budget(budget, "xlsx")
     summary = budget_import(budget=budget, user=user,
                             uploaded_file=SimpleUploadedFile(exported.filename, exported.content))
-    assert (summary.created, summary.updated, summary.deleted) == (0, 5, 0)
+    assert summary.lines == 5 and summary.created == summary.deleted == 0
+    exported = export_budget(budget, "xlsx")
+    summary = budget_import(budget=budget, user=user,
+                            uploaded_file=SimpleUploadedFile(exported.filename, exported.content))
+    assert (summary.created, summary.updated, summary.deleted, summary.unchanged) == (0, 0, 0, 5)
     assert budget_totals(budget).charges == Decimal("10000")
+
+
+def test_an_import_records_history_only_for_the_lines_it_changes(budget, user):
+    """Re-importing a budget with one amount changed: one line in the audit trail, not every line."""
+    from budgets.models import BudgetLine
+
+    budget_import(budget=budget, user=user, uploaded_file=csv_file(
+        [(line.code, line.label, str(line.amount).replace(".", ",")) for line in budget.lines.in_chart_order()]))
+    before = BudgetLine.history.count()
+    budget_import(budget=budget, user=user, uploaded_file=csv_file(
+        [(line.code, line.label, str(line.amount).replace(".", ",")) if line.label != "Salaires"
+         else (line.code, line.label, "7 000") for line in budget.lines.in_chart_order()]))
+    records = BudgetLine.history.order_by("history_id")[before:]
+    assert [(r.label, r.amount, r.history_user) for r in records] == [("Salaires", Decimal("7000"), user)]
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-8-sig", "utf-16"])
