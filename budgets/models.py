@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from conventions.models import MONEY, NON_NEGATIVE, Convention
+from conventions.money import format_euros
 
 from . import chart
 
@@ -148,7 +149,7 @@ class BudgetLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} {self.label} : {self.amount} €"
+        return f"{self.code} {self.label} : {format_euros(self.amount)}"
 
     def save(self, *args, **kwargs):
         if not self.label:

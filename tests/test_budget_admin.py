@@ -184,3 +184,9 @@ def test_budget_page_share_is_that_of_the_amount_in_force(agent_client, amended_
     totals = budget_totals(budget)
     assert format_percent(totals.funder_share(Decimal("50000"))) in page
     assert format_percent(totals.funder_share(Decimal("45000"))) not in page
+
+
+def test_a_line_is_named_with_its_amount_written_the_french_way():
+    """As on the admin's delete confirmation page and in history labels."""
+    line = BudgetLine(code="641", label="Salaires", amount=Decimal("6500.50"))
+    assert str(line) == "641 Salaires : 6\u202f500,50\u00a0€"
