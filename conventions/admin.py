@@ -12,7 +12,7 @@ from budgets.rules import budget_totals, totals_from_annotations
 from indicators.admin import review_link
 from indicators.models import IndicatorReport
 
-from .admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
+from .admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin, year_column
 from .admin_compliance import ComplianceAdminMixin
 from .admin_documents import DocumentInline  # also registers DocumentAdmin
 from .admin_history import ChildHistory
@@ -158,7 +158,7 @@ class NotificationInline(DomainTabularInline):
 class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin, ComplianceAdminMixin,
                       DomainAdmin):
     list_display = [
-        "reference", "association", "fiscal_year", "kind_short", "status", "granted",
+        "reference", "association", year_column(Convention, "fiscal_year"), "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
     ]
     list_filter = ["fiscal_year", "status", "funder", "kind"]

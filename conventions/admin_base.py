@@ -8,6 +8,7 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.encoding import force_str
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -51,6 +52,21 @@ class DomainAdmin(SimpleHistoryAdmin):
         if request.method != "GET":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def year_column(model, field_name: str):
+    """Return a list column showing a year as written (« 2026 »), not as a number (« 2 026 »).
+
+    The admin formats integer fields with the thousands separator (USE_THOUSAND_SEPARATOR).
+    """
+
+    def column(obj):
+        value = getattr(obj, field_name)
+        return "" if value is None else str(value)
+
+    column.__name__ = field_name  # the column keeps its class « column-<field> »
+    description = capfirst(model._meta.get_field(field_name).verbose_name)
+    return admin.display(description=description, ordering=field_name)(column)
 
 
 class DomainTabularInline(admin.TabularInline):

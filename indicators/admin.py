@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from conventions.admin_base import DomainAdmin, DomainTabularInline
+from conventions.admin_base import DomainAdmin, DomainTabularInline, year_column
 from conventions.admin_history import ChildHistory
 
 from . import admin_views
@@ -29,7 +29,7 @@ class IndicatorDefinitionInline(DomainTabularInline):
 
 @admin.register(IndicatorSet)
 class IndicatorSetAdmin(DomainAdmin):
-    list_display = ["name", "structure_type", "year", "is_default", "definition_count"]
+    list_display = ["name", "structure_type", year_column(IndicatorSet, "year"), "is_default", "definition_count"]
     list_filter = ["year", "is_default"]
     search_fields = ["name", "structure_type"]
     inlines = [IndicatorDefinitionInline]
@@ -101,7 +101,8 @@ def review_link(report) -> str:
 
 @admin.register(IndicatorReport)
 class IndicatorReportAdmin(DomainAdmin):
-    list_display = ["convention", "year", "period_label", "status", "due_on", "submitted_at", "review"]
+    list_display = ["convention", year_column(IndicatorReport, "year"), "period_label", "status", "due_on", "submitted_at",
+                    "review"]
     list_filter = ["year", "status"]
     search_fields = ["convention__reference", "convention__beneficiary__name"]
     list_select_related = ["convention__beneficiary"]

@@ -1,5 +1,6 @@
 """Every admin page the agent works in answers, in French, with a query count that stays flat."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -219,3 +220,13 @@ def test_admin_refuses_bad_agreement_values_and_saves_nothing(agent_client, fiel
     convention.refresh_from_db()
     assert convention.amount_granted == Decimal("32000.00")
     assert convention.advance_cap_percent == Decimal("80.00")
+
+
+@pytest.mark.parametrize("url_name", [
+    "admin:conventions_convention_changelist", "admin:indicators_indicatorreport_changelist",
+    "admin:indicators_indicatorset_changelist", "admin:budgets_budget_changelist",
+])
+def test_admin_lists_show_years_as_written_not_as_numbers(agent_client, url_name):
+    page = agent_client.get(reverse(url_name)).content.decode()
+    assert ">2026<" in page or ">2025<" in page or ">2023<" in page
+    assert not re.search(r">2\s0\d\d<", page)  # « 2 026 » with any space
