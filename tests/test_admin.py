@@ -230,3 +230,13 @@ def test_admin_lists_show_years_as_written_not_as_numbers(agent_client, url_name
     page = agent_client.get(reverse(url_name)).content.decode()
     assert ">2026<" in page or ">2025<" in page or ">2023<" in page
     assert not re.search(r">2\s0\d\d<", page)  # « 2 026 » with any space
+
+
+def test_an_empty_list_says_why_and_how_to_see_everything(client, demo):
+    from conventions.models import PaymentRequest, PaymentStatus
+
+    client.login(username="finance", password="demo")
+    assert not PaymentRequest.objects.filter(status__in=[PaymentStatus.STAFF_APPROVED, PaymentStatus.FINANCE_APPROVED])
+    page = client.get(reverse("admin:conventions_paymentrequest_changelist") + "?a_traiter=finances").content.decode()
+    assert "Aucun élément ne correspond à ces filtres ou à cette recherche" in page
+    assert "Effacer les filtres et la recherche" in page
