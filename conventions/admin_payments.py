@@ -59,11 +59,12 @@ class RejectionForm(forms.Form):
 
 
 STEPS = {
-    # name: (label, form class, service, permission)
-    "valider-instructeur": (_("Valider (service instructeur)"), None, payment_request_approve_as_staff, "conventions.approve_as_staff"),
-    "valider-finances": (_("Valider (finances)"), FinanceApprovalForm, payment_request_approve_as_finance, "conventions.approve_as_finance"),
-    "mandater": (_("Enregistrer le mandatement"), PaymentOrderForm, payment_request_mark_paid, "conventions.mark_paid"),
-    "rejeter": (_("Rejeter la demande"), RejectionForm, payment_request_reject, None),
+    # name: (label, form class, service, permissions: any one of them lets the user take the step)
+    "valider-instructeur": (_("Valider (service instructeur)"), None, payment_request_approve_as_staff, ("conventions.approve_as_staff",)),
+    "valider-finances": (_("Valider (finances)"), FinanceApprovalForm, payment_request_approve_as_finance, ("conventions.approve_as_finance",)),
+    "mandater": (_("Enregistrer le mandatement"), PaymentOrderForm, payment_request_mark_paid, ("conventions.mark_paid",)),
+    "rejeter": (_("Rejeter la demande"), RejectionForm, payment_request_reject,
+                ("conventions.approve_as_staff", "conventions.approve_as_finance")),
 }
 STEP_STATUSES = {
     "valider-instructeur": [PaymentStatus.SUBMITTED],
@@ -71,6 +72,11 @@ STEP_STATUSES = {
     "mandater": [PaymentStatus.FINANCE_APPROVED],
     "rejeter": [PaymentStatus.SUBMITTED, PaymentStatus.STAFF_APPROVED, PaymentStatus.FINANCE_APPROVED],
 }
+
+
+def _may_take_step(user, name: str) -> bool:
+    """Return whether ``user`` may take step ``name`` (its service checks again)."""
+    return any(user.has_perm(permission) for permission in STEPS[name][3])
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -136,13 +142,8 @@ class PaymentRequestAdmin(DomainAdmin):
 
     def _steps_for(self, request, obj):
         steps = []
-        for name, (label, _form, _service, permission) in STEPS.items():
-            if obj.status not in STEP_STATUSES[name]:
-                continue
-            if permission and not request.user.has_perm(permission):
-                continue
-            if name == "rejeter" and not (request.user.has_perm("conventions.approve_as_staff")
-                                          or request.user.has_perm("conventions.approve_as_finance")):
+        for name, (label, _form, _service, _permissions) in STEPS.items():
+            if obj.status not in STEP_STATUSES[name] or not _may_take_step(request.user, name):
                 continue
             steps.append((label, reverse("admin:conventions_paymentrequest_step", args=[obj.pk, name])))
         return steps
@@ -163,9 +164,9 @@ class PaymentRequestAdmin(DomainAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None or step not in STEPS or not self.has_view_permission(request, obj):
             raise Http404
-        label, form_class, service, permission = STEPS[step]
-        if permission and not request.user.has_perm(permission):
+        if not _may_take_step(request.user, step):
             raise PermissionDenied  # the service refuses too; here the form is not even shown
+        label, form_class, service, _permissions = STEPS[step]
         form = form_class(request.POST or None) if form_class else None
         change_url = reverse("admin:conventions_paymentrequest_change", args=[obj.pk])
         if request.method == "POST" and (form is None or form.is_valid()):

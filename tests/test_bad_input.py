@@ -234,6 +234,24 @@ def test_an_agent_cannot_take_the_finance_steps_through_the_admin(client, staff_
     assert staff_approved.status == status and staff_approved.payment_order_number == ""
 
 
+def test_staff_who_may_only_read_payment_requests_cannot_even_open_the_rejection_form(client, staff_approved):
+    from django.contrib.auth.models import Permission
+
+    from .factories import UserFactory
+
+    reader = UserFactory(username="lecteur", is_staff=True)
+    reader.user_permissions.add(Permission.objects.get(codename="view_paymentrequest"))
+    client.force_login(reader)
+    before = database_state()
+
+    change = client.get(reverse("admin:conventions_paymentrequest_change", args=[staff_approved.pk]))
+    assert change.status_code == 200 and step_url(staff_approved, "rejeter") not in change.content.decode()
+    for response in (client.get(step_url(staff_approved, "rejeter")),
+                     client.post(step_url(staff_approved, "rejeter"), {"reason": "Pièces manquantes"})):
+        assert_french_error_page(response, 403, "Accès refusé")
+    assert changed_tables(before) == []
+
+
 def test_an_agent_opening_a_page_of_another_role_gets_the_french_403_page(client, db):
     client.force_login(staff_user("agent1", AGENT))
     response = client.get(reverse("admin:auth_user_changelist"))
