@@ -12,7 +12,7 @@ from conventions.admin_base import DomainAdmin, DomainTabularInline, OptimisticL
 from conventions.admin_history import ChildHistory
 from conventions.freeze import budget_is_frozen
 from conventions.money import format_euros
-from conventions.payments import effective_amount
+from conventions.payments import funder_shares
 
 from . import admin_views
 from .models import Budget, BudgetKind, BudgetLine
@@ -100,10 +100,10 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
         extra_context = extra_context or {}
         if budget is not None:
             report = budget_report(budget)
-            granted = effective_amount(budget.convention)  # signed amendments included
+            shares = funder_shares(budget.convention, report.totals)
             extra_context["budget_report"] = report
-            extra_context["budget_share"] = report.totals.funder_share(granted)
-            extra_context["budget_share_with_in_kind"] = report.totals.funder_share_with_in_kind(granted)
+            extra_context["budget_share"] = shares.excluding_in_kind
+            extra_context["budget_share_with_in_kind"] = shares.including_in_kind
             extra_context["has_review_permission"] = self.has_change_permission(request, budget)
         return super().change_view(request, object_id, form_url, extra_context)
 

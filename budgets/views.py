@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from beneficiaries.portal import MemberConventionMixin
-from conventions.payments import effective_amount
+from conventions.payments import funder_shares
 
 from . import exports
 from .forms import ImportForm, LineFormSet, budget_rows
@@ -136,7 +136,7 @@ class BudgetFormView(BudgetMixin, TemplateView):
         return self.get_context_data(
             budget=budget, formset=formset, report=report, variances=variances, editable=editable,
             is_actual=is_actual, problems=problems, invalid=invalid,
-            share=report.totals.funder_share(effective_amount(self.convention)),
+            share=funder_shares(self.convention, report.totals).excluding_in_kind,
         )
 
 

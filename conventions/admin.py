@@ -34,7 +34,7 @@ from .models import (
     StatusChange,
 )
 from .money import format_euros, format_percent
-from .payments import effective_amount
+from .payments import effective_amount, funder_shares
 from .services import amendment_sign
 
 
@@ -222,26 +222,27 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
 
     @admin.display(description=_("Part hors nature"))
     def share(self, obj):
-        return format_percent(self._totals(obj).funder_share(effective_amount(obj)))
+        return format_percent(funder_shares(obj, self._totals(obj)).excluding_in_kind)
 
     @admin.display(description=_("Part avec nature"))
     def share_with_in_kind(self, obj):
-        return format_percent(self._totals(obj).funder_share_with_in_kind(effective_amount(obj)))
+        return format_percent(funder_shares(obj, self._totals(obj)).including_in_kind)
 
     @admin.display(description=_("Budget prévisionnel"))
     def budget_summary(self, obj):
         if obj.pk is None:
             return _("Enregistrez la convention, puis saisissez son budget.")
         totals = self._totals(obj)
-        granted = effective_amount(obj)
+        shares = funder_shares(obj, totals)
+        granted = shares.amount
         rows = [
             (_("Total des charges (hors contributions en nature)"), format_euros(totals.charges)),
             (_("Total des produits (hors contributions en nature)"), format_euros(totals.products)),
             (_("Écart charges − produits"), format_euros(totals.gap)),
             (_("Contributions en nature : emplois (86) / ressources (87)"),
              f"{format_euros(totals.in_kind_charges)} / {format_euros(totals.in_kind_products)}"),
-            (_("Part de la collectivité hors contributions en nature"), format_percent(totals.funder_share(granted))),
-            (_("Part de la collectivité avec contributions en nature"), format_percent(totals.funder_share_with_in_kind(granted))),
+            (_("Part de la collectivité hors contributions en nature"), format_percent(shares.excluding_in_kind)),
+            (_("Part de la collectivité avec contributions en nature"), format_percent(shares.including_in_kind)),
         ]
         if granted != obj.amount_granted:
             rows.insert(0, (_("Montant en vigueur (avenants signés compris)"), format_euros(granted)))

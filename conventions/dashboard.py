@@ -17,7 +17,7 @@ from indicators.models import IndicatorReport
 from .compliance import CHECK_DOCUMENTS, VOID_STATES, State, checks_by_convention, for_compliance
 from .models import Convention, PaymentRequest, PaymentStatus, Status
 from .money import ZERO
-from .payments import effective_amount
+from .payments import funder_shares
 from .reminders import OWED_DOCUMENTS, OWED_REPORTS, REMINDED_STATES, report_due_date
 
 #: Voted and not yet settled: what is granted and not paid is still to pay.
@@ -128,9 +128,9 @@ def dependencies() -> list[Dependency]:
     rows = []
     for convention in conventions:
         totals = totals_from_annotations(convention)
-        granted = effective_amount(convention)
-        rows.append(Dependency(convention, granted, totals.charges, totals.funder_share(granted),
-                               totals.funder_share_with_in_kind(granted)))
+        shares = funder_shares(convention, totals)
+        rows.append(Dependency(convention, shares.amount, totals.charges, shares.excluding_in_kind,
+                               shares.including_in_kind))
     return sorted(rows, key=lambda d: (d.share is None, -(d.share or ZERO)))
 
 

@@ -119,6 +119,21 @@ def effective_amount(convention: Convention) -> Decimal:
     return amounts_in_force([convention.pk])[convention.pk]
 
 
+@dataclass(frozen=True)
+class FunderShares:
+    """The funder's share of a budget's charges, without and with in-kind contributions."""
+
+    amount: Decimal  # the amount in force the shares are of
+    excluding_in_kind: Decimal | None
+    including_in_kind: Decimal | None
+
+
+def funder_shares(convention: Convention, totals) -> FunderShares:
+    """Return the funder's shares of ``totals`` (a ``BudgetTotals``): those of the amount in force."""
+    amount = effective_amount(convention)
+    return FunderShares(amount, totals.funder_share(amount), totals.funder_share_with_in_kind(amount))
+
+
 def amendment_amounts(amendment: Amendment) -> tuple[Decimal, Decimal]:
     """Return the amount in force before ``amendment`` and once it applies (one query).
 

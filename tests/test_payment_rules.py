@@ -106,3 +106,12 @@ def test_each_amendment_starts_from_the_amount_in_force_before_it(amended_agreem
     first, second = amended_agreement.amendments.order_by("number")
     assert amendment_amounts(first) == (Decimal("45000.00"), Decimal("50000.00"))
     assert amendment_amounts(second) == (Decimal("50000.00"), Decimal("51000.00"))
+
+
+def test_the_funder_shares_are_those_of_the_amount_in_force(amended_agreement):
+    from budgets.rules import BudgetTotals
+    from conventions.payments import funder_shares
+
+    shares = funder_shares(amended_agreement, BudgetTotals(charges=Decimal("200000"), in_kind_charges=Decimal("50000")))
+    assert shares.amount == Decimal("50000.00")
+    assert shares.excluding_in_kind == Decimal("0.25") and shares.including_in_kind == Decimal("0.2")
