@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conventions.freeze import convention_freeze_signed_pdf
-from conventions.models import Convention, DeliberationBody, Status
+from conventions.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
+from conventions.models import Amendment, AmendmentStatus, Convention, DeliberationBody, Status
 from conventions.services import convention_load_history, convention_upsert
 from conventions.storage import private_storage
 
@@ -47,6 +47,18 @@ def sign_and_freeze(convention: Convention, user=None) -> Convention:
     convention_freeze_signed_pdf(convention=convention, user=user)
     convention.refresh_from_db()
     return convention
+
+
+def sign_and_freeze_pim_amendment() -> Amendment:
+    """Sign the demo's amendment n° 1 of AMP-2026-CULT-PIM and freeze its PDF, as the signature does."""
+    amendment = Amendment.objects.get(convention__reference="AMP-2026-CULT-PIM", number=1)
+    Amendment.objects.filter(pk=amendment.pk).update(
+        status=AmendmentStatus.SIGNED, beneficiary_signed_on=date(2026, 9, 1), funder_signed_on=date(2026, 9, 8),
+    )
+    amendment.refresh_from_db()
+    amendment_freeze_signed_pdf(amendment=amendment, user=None)
+    amendment.refresh_from_db()
+    return amendment
 
 
 @pytest.fixture

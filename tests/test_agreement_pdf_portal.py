@@ -1,16 +1,15 @@
 """Members download their signed agreement and amendments; nobody else, and nothing unsigned."""
 
-from datetime import date
 
 import pytest
 from django.urls import reverse
 
 from beneficiaries.models import Membership
-from conventions.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
+from conventions.freeze import convention_freeze_signed_pdf
 from conventions.models import Amendment, AmendmentStatus, Convention
 
 from .factories import UserFactory
-from .pdf_helpers import clean_private_files, pdf_text  # noqa: F401
+from .pdf_helpers import clean_private_files, pdf_text, sign_and_freeze_pim_amendment  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("clean_private_files")
 
@@ -82,14 +81,7 @@ def pim_member(demo):
 
 @pytest.fixture
 def signed_amendment(pim_member):
-    amendment = Amendment.objects.get(convention__reference="AMP-2026-CULT-PIM", number=1)
-    Amendment.objects.filter(pk=amendment.pk).update(
-        status=AmendmentStatus.SIGNED, beneficiary_signed_on=date(2026, 9, 1), funder_signed_on=date(2026, 9, 8),
-    )
-    amendment.refresh_from_db()
-    amendment_freeze_signed_pdf(amendment=amendment, user=None)
-    amendment.refresh_from_db()
-    return amendment
+    return sign_and_freeze_pim_amendment()
 
 
 def amendment_url(convention_pk, amendment_pk):

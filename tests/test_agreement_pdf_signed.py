@@ -19,7 +19,13 @@ from conventions.freeze import amendment_freeze_signed_pdf, convention_freeze_si
 from conventions.models import Amendment, AmendmentStatus, Convention
 from conventions.services import convention_upsert
 
-from .pdf_helpers import clean_private_files, pdf_text, record_vote_and_signatures, sign_and_freeze  # noqa: F401
+from .pdf_helpers import (  # noqa: F401
+    clean_private_files,
+    pdf_text,
+    record_vote_and_signatures,
+    sign_and_freeze,
+    sign_and_freeze_pim_amendment,
+)
 
 pytestmark = pytest.mark.usefixtures("clean_private_files")
 
@@ -116,14 +122,7 @@ def test_an_altered_stored_pdf_is_never_served(agent_client, signed_seed):
 
 @pytest.fixture
 def signed_amendment(demo):
-    amendment = Amendment.objects.get(convention__reference="AMP-2026-CULT-PIM", number=1)
-    Amendment.objects.filter(pk=amendment.pk).update(
-        status=AmendmentStatus.SIGNED, beneficiary_signed_on=date(2026, 9, 1), funder_signed_on=date(2026, 9, 8),
-    )
-    amendment.refresh_from_db()
-    amendment_freeze_signed_pdf(amendment=amendment, user=None)
-    amendment.refresh_from_db()
-    return amendment
+    return sign_and_freeze_pim_amendment()
 
 
 def test_the_amendment_pdf_states_what_changes(demo):

@@ -40,6 +40,18 @@ def portal_login(client, username, next_url):
     return response
 
 
+def salaries_sent_after_expiry(client, forecast, amount: str):
+    """Open the forecast form, let the session expire, then send « Salaires » at ``amount``.
+
+    Return the page's path and the response to the late submission.
+    """
+    page = url("forecast", forecast.convention)
+    opened = client.get(page)
+    salaries = field_name(opened, "641", "Salaires")
+    expire_session(client)
+    return page, client.post(page, form_data(opened, **{salaries: amount, "action": "save"}))
+
+
 @pytest.fixture
 def member_client(client, member):
     client.post(reverse("portal:login"), {"username": member.username, "password": PASSWORD})
@@ -60,13 +72,9 @@ def forecast(member):
 
 
 def test_a_budget_sent_after_expiry_is_saved_once_its_author_logs_in_again(member_client, member, forecast):
-    page = url("forecast", forecast.convention)
-    opened = member_client.get(page)
-    salaries = field_name(opened, "641", "Salaires")
     before = dict(forecast.lines.values_list("label", "amount"))
-    expire_session(member_client)
 
-    refused = member_client.post(page, form_data(opened, **{salaries: "7 250,00", "action": "save"}))
+    page, refused = salaries_sent_after_expiry(member_client, forecast, "7 250,00")
 
     assert refused.status_code == 302 and refused["Location"].startswith(reverse("portal:login"))
     assert dict(forecast.lines.values_list("label", "amount")) == before  # nothing saved
@@ -84,11 +92,7 @@ def test_a_budget_sent_after_expiry_is_saved_once_its_author_logs_in_again(membe
 
 
 def test_an_invalid_form_sent_after_expiry_comes_back_with_what_was_typed(member_client, member, forecast):
-    page = url("forecast", forecast.convention)
-    opened = member_client.get(page)
-    salaries = field_name(opened, "641", "Salaires")
-    expire_session(member_client)
-    member_client.post(page, form_data(opened, **{salaries: "12abc", "action": "save"}))
+    page, _ = salaries_sent_after_expiry(member_client, forecast, "12abc")
 
     portal_login(member_client, member.username, page)
     response = member_client.get(page)
@@ -101,12 +105,8 @@ def test_an_invalid_form_sent_after_expiry_comes_back_with_what_was_typed(member
 
 def test_somebody_else_logging_in_on_the_same_browser_does_not_get_the_form(member_client, member, forecast):
     colleague = MembershipFactory(user=UserFactory(username="collegue"), beneficiary=forecast.convention.beneficiary).user
-    page = url("forecast", forecast.convention)
-    opened = member_client.get(page)
-    salaries = field_name(opened, "641", "Salaires")
     before = forecast.lines.get(label="Salaires").amount
-    expire_session(member_client)
-    member_client.post(page, form_data(opened, **{salaries: "9 999,00", "action": "save"}))
+    page, _ = salaries_sent_after_expiry(member_client, forecast, "9 999,00")
 
     portal_login(member_client, colleague.username, page)
     response = member_client.get(page)
@@ -156,12 +156,8 @@ def test_an_agreement_edited_in_the_admin_after_expiry_is_saved_after_login(clie
 def test_a_form_kept_for_hours_is_dropped_not_replayed(member_client, member, forecast, monkeypatch):
     from conventions import session_expiry
 
-    page = url("forecast", forecast.convention)
-    opened = member_client.get(page)
-    salaries = field_name(opened, "641", "Salaires")
     before = forecast.lines.get(label="Salaires").amount
-    expire_session(member_client)
-    member_client.post(page, form_data(opened, **{salaries: "8 888,00", "action": "save"}))
+    page, _ = salaries_sent_after_expiry(member_client, forecast, "8 888,00")
     portal_login(member_client, member.username, reverse("portal:home"))
 
     later = session_expiry.time.time() + session_expiry.MAX_KEPT_SECONDS + 60
