@@ -8,7 +8,12 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from conventions.admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin
+from conventions.admin_base import (
+    DomainAdmin,
+    DomainTabularInline,
+    OptimisticLockAdminMixin,
+    year_column,
+)
 from conventions.admin_history import ChildHistory
 from conventions.freeze import budget_is_frozen
 from conventions.money import format_euros
@@ -47,7 +52,8 @@ class BudgetLineInline(DomainTabularInline):
 
 
 class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
-    list_display = ["reference", "beneficiary", "fiscal_year", "kind", "status", "charges", "products", "gap"]
+    list_display = ["reference", "beneficiary", year_column(Budget, "convention__fiscal_year"), "kind", "status",
+                    "charges", "products", "gap"]
     list_display_links = ["reference"]
     list_filter = ["kind", "status", "scope", "convention__fiscal_year"]
     search_fields = ["convention__reference", "convention__beneficiary__name"]
@@ -131,10 +137,6 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
     @admin.display(description=_("Association"), ordering="convention__beneficiary__name")
     def beneficiary(self, obj):
         return obj.convention.beneficiary.short_name
-
-    @admin.display(description=_("Exercice"), ordering="convention__fiscal_year")
-    def fiscal_year(self, obj):
-        return str(obj.convention.fiscal_year)
 
     @admin.display(description=_("Charges"), ordering="sum_charges")
     def charges(self, obj):

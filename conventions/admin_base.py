@@ -54,19 +54,25 @@ class DomainAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-def year_column(model, field_name: str):
+def year_column(model, path: str):
     """Return a list column showing a year as written (« 2026 »), not as a number (« 2 026 »).
 
     The admin formats integer fields with the thousands separator (USE_THOUSAND_SEPARATOR).
+    ``path`` names a field of ``model``, or of a related model (``convention__fiscal_year``).
     """
+    names = path.split("__")
 
     def column(obj):
-        value = getattr(obj, field_name)
-        return "" if value is None else str(value)
+        for name in names:
+            obj = getattr(obj, name)
+        return "" if obj is None else str(obj)
 
-    column.__name__ = field_name  # the column keeps its class « column-<field> »
-    description = capfirst(model._meta.get_field(field_name).verbose_name)
-    return admin.display(description=description, ordering=field_name)(column)
+    field_model = model
+    for name in names[:-1]:
+        field_model = field_model._meta.get_field(name).related_model
+    column.__name__ = path  # the column keeps its class « column-<path> »
+    description = capfirst(field_model._meta.get_field(names[-1]).verbose_name)
+    return admin.display(description=description, ordering=path)(column)
 
 
 class DomainTabularInline(admin.TabularInline):
