@@ -28,9 +28,9 @@ from django.test import override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from conventions.agreement_pdf import agreement_pdf_render  # noqa: E402
-from conventions.demo import SEED_REFERENCE, load_demo  # noqa: E402
 from conventions.models import Convention  # noqa: E402
+from demo.demo import SEED_REFERENCE, load_demo  # noqa: E402
+from dossier.printing.agreement import agreement_pdf_render  # noqa: E402
 
 
 def main() -> None:

@@ -10,27 +10,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from bench import plans
 from budgets import chart
 from budgets.models import BudgetStatus
-from conventions.compliance import auditor_required
-from conventions.deadlines import add_months, justification_due_date
-from conventions.models import (
-    Amendment,
-    AmendmentStatus,
-    Document,
-    DocumentStatus,
-    PaymentKind,
-    PaymentRequest,
-    PaymentStatus,
-    Recovery,
-    Status,
-)
-from conventions.money import ZERO, percent_of
-from conventions.obligations import ON_SIGNATURE, expected_documents
-from conventions.payments import balance_due, final_grant, termination_recovery
+from conventions.models import Amendment, AmendmentStatus, Status
+from core.deadlines import add_months, justification_due_date
+from core.money import ZERO, percent_of
+from documents.models import Document, DocumentStatus
+from documents.obligations import ON_SIGNATURE, auditor_required, expected_documents
+from finance.models import PaymentKind, PaymentRequest, PaymentStatus, Recovery
+from finance.rules import balance_due, final_grant, termination_recovery
 from indicators.models import IndicatorReport, IndicatorValue, ReportStatus, Role
-
-from . import plans
 
 PS = PaymentStatus
 REJECTION = "Relevé d'identité bancaire illisible : merci d'en déposer un à jour avant un nouveau dépôt."

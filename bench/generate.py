@@ -79,7 +79,7 @@ def counts() -> dict[str, int]:
     from django.apps import apps
 
     result = {}
-    for app in ("beneficiaries", "conventions", "budgets", "indicators"):
+    for app in ("beneficiaries", "conventions", "budgets", "indicators", "documents", "finance", "compliance"):
         for model in apps.get_app_config(app).get_models():
             if not model.__name__.startswith("Historical"):
                 result[model._meta.label] = model.objects.count()

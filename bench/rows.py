@@ -14,18 +14,17 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from bench import followup, plans
 from beneficiaries.models import Beneficiary, MemberRole, Membership
 from beneficiaries.services import user_upsert
 from budgets.models import Budget, BudgetKind, BudgetLine, BudgetScope, BudgetStatus
-from conventions.demo import ANNEX_V_DEFINITIONS, ANNEX_V_INTRODUCTION
 from conventions.models import Convention, DeliberationBody, Kind, Status, StatusChange
-from conventions.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
 from conventions.services import funder_upsert
-from conventions.storage import private_storage
+from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
+from core.storage import private_storage
+from demo.demo import ANNEX_V_DEFINITIONS, ANNEX_V_INTRODUCTION
 from indicators.models import IndicatorDefinition
 from indicators.services import indicator_set_upsert
-
-from . import followup, plans
 
 BENCH_PASSWORD = "bench"  # noqa: S105 - accounts of a generated test database, printed in the README
 STAFF_ACCOUNTS = {"bench-agent": AGENT, "bench-finance": FINANCE, "bench-admin": ADMINISTRATOR}

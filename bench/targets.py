@@ -12,19 +12,12 @@ from functools import cache
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from bench import plans
+from bench.rows import member_username
 from beneficiaries.models import Beneficiary
 from budgets.models import Budget, BudgetKind
-from conventions.models import (
-    Amendment,
-    AmendmentStatus,
-    Convention,
-    PaymentRequest,
-    PaymentStatus,
-    Status,
-)
-
-from . import plans
-from .rows import member_username
+from conventions.models import Amendment, AmendmentStatus, Convention, Status
+from finance.models import PaymentRequest, PaymentStatus
 
 AGENT, FINANCE = "bench-agent", "bench-finance"
 SMALLEST_DATASET = 20  # associations in the small dataset of bench/pages.py
@@ -84,7 +77,7 @@ def staff_and_finance_pages() -> list[Page]:
         status__in=[PaymentStatus.STAFF_APPROVED, PaymentStatus.FINANCE_APPROVED]
     ).order_by("pk")
     batch = [str(pk) for pk in queue.values_list("pk", flat=True)[:20]]
-    changelist = "/admin/conventions/paymentrequest/"
+    changelist = "/admin/finance/paymentrequest/"
     return [
         Page("admin: agreement list", "staff", AGENT, "/admin/conventions/convention/", is_list=True),
         Page("admin: agreement change", "staff", AGENT, f"/admin/conventions/convention/{convention.pk}/change/"),

@@ -10,12 +10,11 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from conventions.admin_base import DomainAdmin, DomainTabularInline
-from conventions.admin_history import ChildHistory
-
-from .forms import InvitationForm
-from .models import Beneficiary, Invitation, Membership
-from .services import invitation_create
+from beneficiaries.forms import InvitationForm
+from beneficiaries.models import Beneficiary, Invitation, Membership
+from beneficiaries.services import invitation_create
+from core.admin_base import DomainAdmin, DomainTabularInline
+from core.admin_history import ChildHistory
 
 
 class MembershipInline(DomainTabularInline):

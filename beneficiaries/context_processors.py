@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from .portal import portal_header
+from beneficiaries.portal import portal_header
 
 
 def portal(request):

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import MemberRole, Membership
+from beneficiaries.models import MemberRole, Membership
 
 
 class InvitationForm(forms.Form):

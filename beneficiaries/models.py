@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .identifiers import (
+from beneficiaries.identifiers import (
     normalize_iban,
     validate_bic,
     validate_iban,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .models import Beneficiary, Invitation, MemberRole, Membership
+from beneficiaries.models import Beneficiary, Invitation, MemberRole, Membership
 
 
 def beneficiary_upsert(*, siret: str, **fields) -> Beneficiary:

@@ -7,36 +7,16 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import TemplateView
 
-from conventions.models import Convention
-
-from .forms import AccountCreationForm
-from .portal import CurrentBeneficiaryMixin, beneficiary_choose, portal_header
-from .portal_home import expected_items
-from .services import (
+from beneficiaries.forms import AccountCreationForm
+from beneficiaries.portal import beneficiary_choose, portal_header
+from beneficiaries.services import (
     InvitationError,
     invitation_accept,
     invitation_check,
     invitation_existing_user,
     invitation_find,
 )
-
-
-class HomeView(CurrentBeneficiaryMixin, TemplateView):
-    """Show the current association's agreements and what is expected next, overdue first."""
-
-    template_name = "beneficiaries/portal/home.html"
-
-    def get_context_data(self, **kwargs):
-        conventions, items = [], []
-        if self.beneficiary is not None:
-            conventions = list(
-                Convention.objects.filter(beneficiary=self.beneficiary).select_related("funder")
-                .with_amount_in_force().order_by("-fiscal_year", "reference")
-            )
-            items = expected_items(self.beneficiary)
-        return super().get_context_data(beneficiary=self.beneficiary, conventions=conventions, items=items, **kwargs)
 
 
 class ChooseBeneficiaryView(LoginRequiredMixin, View):

@@ -8,20 +8,14 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from conventions.admin_base import (
-    DomainAdmin,
-    DomainTabularInline,
-    OptimisticLockAdminMixin,
-    year_column,
-)
-from conventions.admin_history import ChildHistory
-from conventions.freeze import budget_is_frozen
-from conventions.money import format_euros
-from conventions.payments import funder_shares
-
-from . import admin_views
-from .models import Budget, BudgetKind, BudgetLine
-from .rules import block_annotations, budget_report, totals_from_annotations
+from budgets import admin_views
+from budgets.models import Budget, BudgetKind, BudgetLine
+from budgets.rules import block_annotations, budget_report, totals_from_annotations
+from budgets.services import budget_is_frozen
+from conventions.amounts import funder_shares
+from core.admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin, year_column
+from core.admin_history import ChildHistory
+from core.money import format_euros
 
 
 class BudgetLineInline(DomainTabularInline):

@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from budgets import exports
+from budgets.forms import ImportForm
+from budgets.models import Budget, BudgetKind
+from budgets.rules import Variance, budget_variances
+from budgets.services import budget_import, budget_return, budget_validate
 from conventions.models import Convention
-
-from . import exports
-from .forms import ImportForm
-from .models import Budget, BudgetKind
-from .rules import Variance, budget_variances
-from .services import budget_import, budget_return, budget_validate
 
 
 class YearExportForm(forms.Form):

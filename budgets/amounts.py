@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from conventions.money import round_cents
+from core.money import round_cents
 
 #: Spaces found between thousands: normal, no-break (U+00A0), narrow no-break (U+202F), thin.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")

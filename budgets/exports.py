@@ -16,10 +16,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import chart
-from .imports import SHEET_NAME
-from .models import BudgetLine
-from .resources import (
+from budgets import chart
+from budgets.imports import SHEET_NAME
+from budgets.models import BudgetLine, chart_rank_expression
+from budgets.resources import (
     COL_AMOUNT,
     COL_FUNDING,
     COL_GRANTING,
@@ -91,7 +91,6 @@ def budget_template(fmt: str) -> SpreadsheetFile:
 
 def export_lines(queryset, fmt: str, filename: str) -> SpreadsheetFile:
     """Export ``queryset`` (budget lines) as a spreadsheet through the export resource."""
-    from .models import chart_rank_expression
 
     lines = (
         queryset.select_related("budget__convention__beneficiary")

@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import chart
-from .amounts import AmountError, parse_amount
-from .models import FundingStatus
-from .rules import BudgetVariances
-from .services import LineInput
+from budgets import chart
+from budgets.amounts import AmountError, parse_amount
+from budgets.models import FundingStatus
+from budgets.rules import BudgetVariances
+from budgets.services import LineInput
 
 EXTRA_ROWS = {"74": 2}  # co-funders: room for two more; one spare row in every other chapter
 

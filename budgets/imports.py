@@ -22,10 +22,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
-from conventions.audit import delete_with_history
-
-from .models import BudgetLine
-from .resources import (
+from budgets.models import BudgetLine
+from budgets.resources import (
     COL_AMOUNT,
     COL_CHAPTER,
     COL_CODE,
@@ -36,6 +34,7 @@ from .resources import (
     REQUIRED_COLUMNS,
     BudgetLineImportResource,
 )
+from core.audit import delete_with_history
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,9 @@ from django.db.models import CharField, F, Func, IntegerField, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from conventions.models import MONEY, NON_NEGATIVE, Convention
-from conventions.money import format_euros
-
-from . import chart
+from budgets import chart
+from conventions.models import Convention
+from core.money import MONEY, NON_NEGATIVE, format_euros
 
 
 class BudgetKind(models.TextChoices):

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import views
-from .models import BudgetKind
+from budgets import views
+from budgets.models import BudgetKind
 
 app_name = "portal_budgets"
 

@@ -12,9 +12,9 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import chart
-from .amounts import parse_amount
-from .models import BudgetLine, FundingStatus
+from budgets import chart
+from budgets.amounts import parse_amount
+from budgets.models import BudgetLine, FundingStatus
 
 # Column headers, in the template's order. The import reads the ones marked in IMPORT_COLUMNS.
 COL_CHAPTER = "Chapitre"

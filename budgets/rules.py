@@ -9,12 +9,14 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 
-from django.db.models import Q, Sum
+from django.db.models import DecimalField, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from conventions.money import HUNDRED, ZERO, format_euros, ratio
-
-from . import chart
+from budgets import chart
+from budgets.models import BudgetKind, BudgetLine, FundingStatus, chapter_expression
+from conventions.amounts import effective_amount
+from core.money import HUNDRED, ZERO, format_euros, ratio
 
 BLOCKS = {
     "charges": (chart.CHARGES, False),
@@ -104,7 +106,6 @@ def eligible_expenses(budget) -> Decimal:
 
 def eligible_expenses_by_convention(convention_ids) -> dict[tuple[int, str], Decimal]:
     """Return ``eligible_expenses`` of every budget of the given agreements, keyed by (agreement, kind), in one query."""
-    from .models import BudgetLine
 
     rows = (
         BudgetLine.objects.filter(block_filters()["charges"], budget__convention__in=convention_ids)
@@ -135,10 +136,7 @@ def public_cofunding_subquery(budget_filter: Q):
     ``budget_filter`` uses ``OuterRef`` to tie the budget to the annotated row, e.g.
     ``Q(budget__convention=OuterRef("pk"), budget__kind="forecast")``.
     """
-    from django.db.models import DecimalField, Subquery, Value
-    from django.db.models.functions import Coalesce
 
-    from .models import BudgetLine
 
     lines = (
         BudgetLine.objects.filter(budget_filter, public_cofunder_lines())
@@ -193,7 +191,6 @@ class ChapterSubtotal:
 
 def chapter_subtotals(budget) -> list[ChapterSubtotal]:
     """Return every chapter of the chart with the sum of its lines, in one query."""
-    from .models import chapter_expression
 
     rows = (
         budget.lines.order_by().annotate(chapter=chapter_expression())
@@ -230,7 +227,6 @@ class Cofunder:
 
     @property
     def funding_status_label(self) -> str:
-        from .models import FundingStatus
 
         return FundingStatus(self.funding_status).label if self.funding_status else _("non précisé")
 
@@ -385,7 +381,7 @@ def budget_report(budget) -> BudgetReport:
     An actual budget is compared with the amount in force: one query more unless its agreement
     was loaded with ``with_amount_in_force()``.
     """
-    from conventions.payments import granting_line_expected_amount
+    pass
 
     totals = budget_totals(budget)
     funders = cofunders(budget)
@@ -502,7 +498,6 @@ def budget_variances(convention) -> BudgetVariances:
     Lines are matched on their account and label; a line missing on one side counts as zero.
     Three queries, whatever the number of lines.
     """
-    from .models import BudgetKind, BudgetLine, chapter_expression
 
     threshold = variance_threshold(convention)
     lines = (
@@ -545,3 +540,16 @@ def budget_variances(convention) -> BudgetVariances:
         threshold, line_variances, chapters,
         totals.get(BudgetKind.FORECAST, BudgetTotals()), totals.get(BudgetKind.ACTUAL, BudgetTotals()),
     )
+
+
+def granting_line_expected_amount(budget) -> Decimal:
+    """Return what the granting funder's line of ``budget`` must show (DOMAIN.md §5).
+
+    A forecast budget is annex I of the agreement as signed (frozen at signature; amendments
+    come after): the amount granted. An actual budget (compte rendu financier) reports what the
+    association obtained: the amount in force, signed amendments included. (The funder's *share*
+    of a budget is always that of the amount in force: ``effective_amount``.)
+    """
+    if budget.kind == BudgetKind.ACTUAL:
+        return effective_amount(budget.convention)
+    return budget.convention.amount_granted

@@ -15,14 +15,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from conventions.audit import delete_with_history
-from conventions.freeze import ensure_budget_unfrozen
-from conventions.money import format_euros, format_percent
+from budgets import chart, rules
+from budgets.imports import import_lines
+from budgets.models import Budget, BudgetKind, BudgetLine, BudgetScope, BudgetStatus, FundingStatus
 from conventions.notifications import association_recipients, notify
-
-from . import chart, rules
-from .imports import import_lines
-from .models import Budget, BudgetKind, BudgetLine, BudgetScope, BudgetStatus, FundingStatus
+from core.audit import delete_with_history
+from core.money import format_euros, format_percent
 
 #: Fields a line carries besides its natural key (account code, label).
 LINE_VALUE_FIELDS = ["amount", "funding_status", "is_granting_funder", "explanation", "position"]
@@ -288,3 +286,18 @@ def budget_import(*, budget: Budget, uploaded_file, user):
         summary = import_lines(budget=budget, uploaded_file=uploaded_file, user=user)
         _record(budget, user=user, reason=_("Import du fichier « %(name)s »") % {"name": summary.file_name})
     return summary
+
+
+def budget_is_frozen(budget) -> bool:
+    """Return True for the forecast budget of a signed agreement (annex I of what was signed)."""
+
+    return budget.pk is not None and budget.kind == BudgetKind.FORECAST and budget.convention.is_signed
+
+
+def ensure_budget_unfrozen(budget) -> None:
+    """Refuse to change the forecast budget of a signed agreement."""
+    if budget_is_frozen(budget):
+        raise ValidationError(
+            _("Le budget prévisionnel est l'annexe I d'une convention signée : il ne peut plus être modifié "
+              "que par un avenant.")
+        )

@@ -14,14 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from beneficiaries.portal import MemberConventionMixin
-from conventions.payments import funder_shares
-
-from . import exports
-from .forms import ImportForm, LineFormSet, budget_rows
-from .models import Budget, BudgetKind
-from .rules import BudgetReport, budget_report, budget_variances
-from .services import (
+from budgets import exports
+from budgets.forms import ImportForm, LineFormSet, budget_rows
+from budgets.models import Budget, BudgetKind
+from budgets.rules import BudgetReport, budget_report, budget_variances
+from budgets.services import (
     budget_create_actual,
     budget_get_or_create,
     budget_import,
@@ -29,6 +26,8 @@ from .services import (
     budget_submit,
     submission_problems,
 )
+from conventions.access import MemberConventionMixin
+from conventions.amounts import funder_shares
 
 URL_NAMES = {BudgetKind.FORECAST: "portal_budgets:forecast", BudgetKind.ACTUAL: "portal_budgets:actual"}
 ACTIONS = {"recalculate", "save", "submit"}

@@ -11,13 +11,10 @@ import hashlib
 import logging
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import SIGNED_STATES, Amendment, AmendmentStatus, Convention
+from conventions.models import SIGNED_STATES, Amendment, AmendmentStatus, Convention
 
 logger = logging.getLogger(__name__)
 
@@ -69,72 +66,16 @@ def ensure_convention_unfrozen(convention: Convention) -> None:
         raise ValidationError(SIGNED_REFUSAL)
 
 
-def budget_is_frozen(budget) -> bool:
-    """Return True for the forecast budget of a signed agreement (annex I of what was signed)."""
-    from budgets.models import BudgetKind
-
-    return budget.pk is not None and budget.kind == BudgetKind.FORECAST and budget.convention.is_signed
 
 
-def ensure_budget_unfrozen(budget) -> None:
-    """Refuse to change the forecast budget of a signed agreement."""
-    if budget_is_frozen(budget):
-        raise ValidationError(
-            _("Le budget prévisionnel est l'annexe I d'une convention signée : il ne peut plus être modifié "
-              "que par un avenant.")
-        )
 
 
-def _lock_unfrozen(model, obj) -> None:
-    """Lock ``obj``'s row for the transaction; refuse when a signed PDF is already stored."""
-    stored = model.objects.select_for_update().filter(pk=obj.pk).values_list("signed_pdf", flat=True).first()
-    if obj.signed_pdf or stored:
-        raise ValidationError(_("Le PDF signé est déjà enregistré : il ne peut pas être remplacé."))
 
 
-def _store(obj, content: bytes, filename: str, user) -> None:
-    """Store ``content`` as ``obj``'s signed PDF, on the very instance given.
-
-    The caller (the ``sign`` transition) saves that instance again afterwards: it must carry
-    the stored file and its fingerprint, not overwrite them with blanks.
-    """
-    obj.signed_pdf.save(get_valid_filename(filename), ContentFile(content), save=False)
-    obj.signed_pdf_sha256 = sha256_hex(content)
-    obj._history_user = user
-    obj._change_reason = "PDF signé figé"
-    obj.save(update_fields=["signed_pdf", "signed_pdf_sha256"])
 
 
-@transaction.atomic
-def convention_freeze_signed_pdf(*, convention: Convention, user) -> None:
-    """Render the agreement's final PDF and store it, once, with its SHA-256.
-
-    Called by ``services.convention_sign`` on the locked instance, before its status changes;
-    the PDF is rendered from the database (signatories, dates and deliberation recorded).
-    Refused (``ValidationError``, French message) when the PDF is already stored or when the
-    agreement lacks what the final print needs (deliberation, signatories, signature dates).
-    """
-    from .agreement_pdf import AgreementPdfIncomplete, agreement_pdf_render
-
-    _lock_unfrozen(Convention, convention)
-    try:
-        content = agreement_pdf_render(convention, final=True)
-    except AgreementPdfIncomplete as error:
-        raise ValidationError(error.missing) from error
-    _store(convention, content, f"convention-{convention.reference}-signee.pdf", user)
 
 
-@transaction.atomic
-def amendment_freeze_signed_pdf(*, amendment: Amendment, user) -> None:
-    """Render the amendment's final PDF and store it, once, with its SHA-256."""
-    from .amendment_pdf import amendment_pdf_missing, amendment_pdf_render
-
-    _lock_unfrozen(Amendment, amendment)
-    missing = amendment_pdf_missing(amendment, final=True)
-    if missing:
-        raise ValidationError(missing)
-    content = amendment_pdf_render(amendment, final=True)
-    _store(amendment, content, f"avenant-{amendment.number}-{amendment.convention.reference}-signe.pdf", user)
 
 
 def signed_pdf_bytes(obj: Convention | Amendment) -> bytes:

@@ -4,24 +4,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from beneficiaries.identifiers import validate_siret
 from beneficiaries.models import Beneficiary
-
-from .storage import private_storage
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
-NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))]
-PERCENT_RANGE = [
-    MinValueValidator(Decimal("0"), message=_("Le pourcentage doit être compris entre 0 et 100.")),
-    MaxValueValidator(Decimal("100"), message=_("Le pourcentage doit être compris entre 0 et 100.")),
-]
+from core.money import MONEY, NON_NEGATIVE, PERCENT_RANGE, ZERO
+from core.storage import private_storage
 
 
 class Funder(models.Model):
@@ -120,42 +112,13 @@ class ConventionQuerySet(models.QuerySet):
     def signed(self):
         return self.filter(status__in=SIGNED_STATES)
 
-    def with_budget_totals(self):
-        """Annotate each agreement with its forecast budget's totals, in the same query."""
-        from budgets.models import BudgetKind, BudgetLine
-        from budgets.rules import block_filters
-
-        annotations = {}
-        for name, condition in block_filters().items():
-            lines = (
-                BudgetLine.objects.filter(
-                    condition, budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST
-                )
-                .order_by()
-                .values("budget__convention")
-                .annotate(total=Sum("amount"))
-                .values("total")
-            )
-            annotations[f"forecast_{name}"] = Coalesce(
-                Subquery(lines, output_field=models.DecimalField(**MONEY)),
-                Value(Decimal("0.00")),
-                output_field=models.DecimalField(**MONEY),
-            )
-        return self.annotate(**annotations)
-
     def with_amount_in_force(self):
         """Annotate each agreement with ``amount_in_force``, signed amendments included, in the same query.
 
-        The rule is ``conventions.payments.amount_in_force_expression``; ``payments.effective_amount``
+        The rule is ``amount_in_force_expression`` below; ``conventions.amounts.effective_amount``
         reads this annotation when it is there.
         """
-        from .payments import amount_in_force_expression
-
         return self.annotate(amount_in_force=amount_in_force_expression())
-
-    def for_list(self):
-        """Bundle what the staff list of agreements shows."""
-        return self.select_related("beneficiary", "funder").with_budget_totals().with_amount_in_force()
 
 
 class Convention(models.Model):
@@ -344,158 +307,20 @@ class Amendment(models.Model):
         return _("Avenant n° %(number)s à %(reference)s") % {"number": self.number, "reference": self.convention.reference}
 
 
-class PaymentKind(models.TextChoices):
-    ADVANCE = "advance", _("Acompte")
-    BALANCE = "balance", _("Solde")
 
 
-class PaymentStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Déposée")
-    STAFF_APPROVED = "staff_approved", _("Validée par le service instructeur")
-    FINANCE_APPROVED = "finance_approved", _("Validée par les finances")
-    PAID = "paid", _("Mandatée")
-    REJECTED = "rejected", _("Rejetée")
 
 
-OPEN_PAYMENT_STATUSES = [
-    PaymentStatus.SUBMITTED, PaymentStatus.STAFF_APPROVED, PaymentStatus.FINANCE_APPROVED, PaymentStatus.PAID,
-]
 
 
-class PaymentRequest(models.Model):
-    """The beneficiary's signed request for one payment (demande de versement)."""
-
-    convention = models.ForeignKey(
-        Convention, on_delete=models.PROTECT, related_name="payment_requests", verbose_name=_("convention")
-    )
-    kind = models.CharField(_("versement"), max_length=10, choices=PaymentKind.choices)
-    amount = models.DecimalField(_("montant demandé"), validators=NON_NEGATIVE, **MONEY)
-    status = models.CharField(_("état"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.SUBMITTED)
-    certified_by_name = models.CharField(_("certifié par"), max_length=150)
-    certified_by_quality = models.CharField(_("en qualité de"), max_length=100)
-    certified_on = models.DateField(_("certifié le"))
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("déposée par"),
-    )
-    commitment_number = models.CharField(_("numéro d'engagement"), max_length=50, blank=True)
-    budget_imputation = models.CharField(_("imputation budgétaire"), max_length=100, blank=True)
-    payment_order_number = models.CharField(_("numéro de mandat"), max_length=50, blank=True)
-    paid_on = models.DateField(_("mandaté le"), null=True, blank=True)
-    rejection_reason = models.TextField(_("motif du rejet"), blank=True)
-    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("demande de versement")
-        verbose_name_plural = _("demandes de versement")
-        ordering = ["-created_at"]
-        # The finance queue filters on the status (bench/RESULTS.md).
-        indexes = [models.Index(fields=["status"], name="paymentrequest_status_idx")]
-        permissions = [
-            ("approve_as_staff", _("Peut valider une demande de versement (service instructeur)")),
-            ("approve_as_finance", _("Peut valider une demande de versement (finances)")),
-            ("mark_paid", _("Peut enregistrer le mandatement d'une demande de versement")),
-        ]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="paymentrequest_amount_non_negative"),
-            models.CheckConstraint(condition=Q(kind__in=PaymentKind.values), name="paymentrequest_kind_valid"),
-            models.CheckConstraint(condition=Q(status__in=PaymentStatus.values), name="paymentrequest_status_valid"),
-            # One request per payment that is not rejected: two open advances are impossible.
-            models.UniqueConstraint(
-                fields=["convention", "kind"], condition=~Q(status=PaymentStatus.REJECTED),
-                name="paymentrequest_one_open_per_kind",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=PaymentStatus.PAID) | (Q(paid_on__isnull=False) & ~Q(payment_order_number="")),
-                name="paymentrequest_paid_has_order",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} — {self.convention.reference}"
-
-    def clean(self):
-        from .money import format_euros
-        from .payments import schedule
-
-        if self.kind == PaymentKind.ADVANCE and self.convention_id and self.amount is not None:
-            cap = schedule(self.convention).advance_cap
-            if self.amount > cap:
-                raise ValidationError({"amount": _("L'acompte ne peut dépasser %(cap)s, plafond fixé par la convention.")
-                                       % {"cap": format_euros(cap)}})
 
 
-class Recovery(models.Model):
-    """An order to pay money back (titre de recette): overpayment or termination."""
-
-    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="recoveries", verbose_name=_("convention"))
-    amount = models.DecimalField(_("montant à reverser"), validators=NON_NEGATIVE, **MONEY)
-    reason = models.TextField(_("motif"))
-    issued_on = models.DateField(_("émis le"))
-    revenue_order_number = models.CharField(_("numéro du titre de recette"), max_length=50, blank=True)
-    recovered_on = models.DateField(_("recouvré le"), null=True, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("reversement")
-        verbose_name_plural = _("reversements")
-        ordering = ["-issued_on"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="recovery_amount_non_negative")]
-
-    def __str__(self):
-        return f"{self.convention.reference} — {self.amount} €"
 
 
-class DocumentKind(models.TextChoices):
-    ANNUAL_ACCOUNTS = "annual_accounts", _("Comptes annuels")
-    AUDITOR_REPORT = "auditor_report", _("Rapport du commissaire aux comptes")
-    ACTIVITY_REPORT = "activity_report", _("Rapport d'activité")
-    GENERAL_ASSEMBLY = "general_assembly", _("Procès-verbal de l'assemblée générale")
-    FINANCIAL_REPORT = "financial_report", _("Compte rendu financier (Cerfa 15059)")
-    INSURANCE = "insurance", _("Attestation d'assurance")
-    BANK_DETAILS = "bank_details", _("Relevé d'identité bancaire")
-    STATUTES = "statutes", _("Statuts")
-    BOARD_LIST = "board_list", _("Liste des membres du conseil d'administration")
-    REPUBLICAN_COMMITMENT = "republican_commitment", _("Contrat d'engagement républicain signé")
-    BOARD_CHANGE = "board_change", _("Modification du bureau ou des statuts")
-    LOGO_PROOF = "logo_proof", _("Justificatif d'apposition du logo")
 
 
-class DocumentStatus(models.TextChoices):
-    EXPECTED = "expected", _("Attendu")
-    RECEIVED = "received", _("Reçu")
-    ACCEPTED = "accepted", _("Accepté")
-    REJECTED = "rejected", _("Refusé")
 
 
-class Document(models.Model):
-    """A document the association owes (justificatif), with its due date and review state."""
-
-    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="documents", verbose_name=_("convention"))
-    kind = models.CharField(_("pièce"), max_length=30, choices=DocumentKind.choices)
-    due_on = models.DateField(_("à fournir avant le"), null=True, blank=True)
-    status = models.CharField(_("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.EXPECTED)
-    file = models.FileField(_("fichier"), upload_to="documents/", storage=private_storage, blank=True)
-    uploaded_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
-    rejection_reason = models.TextField(_("motif du refus"), blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("justificatif")
-        verbose_name_plural = _("justificatifs")
-        ordering = ["convention", "due_on", "kind"]
-        constraints = [
-            models.CheckConstraint(condition=Q(status__in=DocumentStatus.values), name="document_status_valid"),
-            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} — {self.convention.reference}"
 
 
 class Notification(models.Model):
@@ -523,7 +348,28 @@ class Notification(models.Model):
         return self.subject
 
 
-# The reminder log, the clause templates and the per-agreement texts live in their own modules;
-# importing them here registers them with the app.
-from .clauses import ClauseTemplate, ClauseTemplateSection, ConventionClause  # noqa: E402, F401
-from .reminder_models import ReminderChannel, ReminderLog, ReminderStage  # noqa: E402, F401
+# The clause templates and the per-agreement texts live in their own module; importing them here
+# registers them with the app.
+from conventions.clauses.models import ClauseTemplate, ClauseTemplateSection, ConventionClause  # noqa: E402, F401
+
+
+def amount_in_force_expression(*, before_number: int | None = None):
+    """Return the SQL expression of an agreement's amount in force, for ``annotate``/``Sum``.
+
+    The amount in force is the amount granted plus the changes of the agreement's *signed*
+    amendments (a draft amendment changes nothing). With ``before_number``, only the signed
+    amendments numbered below it count: the amount an amendment starts from.
+
+    This is the one definition of the rule: ``ConventionQuerySet.with_amount_in_force``,
+    ``schedules_for`` (hence ``effective_amount`` and every schedule) and ``amendment_amounts``
+    all use it.
+    """
+    amendments = Amendment.objects.filter(convention=OuterRef("pk"), status=AmendmentStatus.SIGNED)
+    if before_number is not None:
+        amendments = amendments.filter(number__lt=before_number)
+    changes = amendments.order_by().values("convention").annotate(total=Sum("amount_change")).values("total")
+    money = DecimalField(**MONEY)
+    return ExpressionWrapper(
+        F("amount_granted") + Coalesce(Subquery(changes, output_field=money), Value(ZERO), output_field=money),
+        output_field=money,
+    )

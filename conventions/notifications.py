@@ -10,7 +10,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from .models import Convention, Notification
+from conventions.models import Convention, Notification
 
 
 def association_recipients(convention: Convention) -> list[str]:

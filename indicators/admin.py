@@ -5,12 +5,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from conventions.admin_base import DomainAdmin, DomainTabularInline, year_column
-from conventions.admin_history import ChildHistory
-
-from . import admin_views
-from .models import IndicatorDefinition, IndicatorReport, IndicatorSet, IndicatorValue
-from .services import indicator_set_copy
+from core.admin_base import DomainAdmin, DomainTabularInline, year_column
+from core.admin_history import ChildHistory
+from indicators import admin_views
+from indicators.models import IndicatorDefinition, IndicatorReport, IndicatorSet, IndicatorValue
+from indicators.services import indicator_set_copy
 
 
 class IndicatorDefinitionInline(DomainTabularInline):

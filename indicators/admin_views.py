@@ -8,11 +8,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .charts import report_charts
-from .models import IndicatorReport
-from .resources import FORMATS, export_year
-from .selectors import comparisons, report_for_review, report_history
-from .services import indicator_report_return, indicator_report_validate
+from indicators.charts import report_charts
+from indicators.models import IndicatorReport
+from indicators.resources import FORMATS, export_year
+from indicators.selectors import comparisons, report_for_review, report_history
+from indicators.services import indicator_report_return, indicator_report_validate
 
 
 class ReviewForm(forms.Form):

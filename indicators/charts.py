@@ -10,8 +10,8 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.utils.translation import gettext as _
 
-from .models import PART_LABELS
-from .rules import display_number
+from indicators.models import PART_LABELS
+from indicators.rules import display_number
 
 WIDTH, HEIGHT = 360, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 10, 18, 40

@@ -6,8 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import PART_LABELS, Role, ValueType
-from .rules import Figures, display_number, field_name, report_errors
+from indicators.models import PART_LABELS, Role, ValueType
+from indicators.rules import Figures, display_number, field_name, report_errors
 
 TEXT_MAX_LENGTH = 5000
 #: The label of the one field of an indicator that is not split, shown under the indicator's legend.

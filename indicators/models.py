@@ -94,7 +94,7 @@ class IndicatorDefinition(models.Model):
         return f"{self.code} — {self.label}"
 
     def clean(self):
-        from .rules import definition_errors
+        from indicators.rules import definition_errors
 
         errors = definition_errors(self)
         if errors:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from indicators import views
 
 app_name = "portal_indicators"
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 
-from .models import IndicatorValue, Role
+from indicators.models import IndicatorValue, Role
 
 FORMATS = {"xlsx": XLSX, "csv": CSV}
 #: Characters that make a spreadsheet read a cell as a formula: such text is exported quoted.

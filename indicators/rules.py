@@ -11,9 +11,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from conventions.money import format_decimal_fr, ratio
-
-from .models import PART_LABELS, Role, ValueType
+from core.money import format_decimal_fr, ratio
+from indicators.models import PART_LABELS, Role, ValueType
 
 #: Reported figures are stored with 16 digits, 2 of them decimals.
 MAX_FIGURE = Decimal("1e14")

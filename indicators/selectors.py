@@ -4,14 +4,14 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
 
-from .models import (
+from indicators.models import (
     IndicatorReport,
     IndicatorSubmission,
     IndicatorValue,
     ReportStatus,
     SubmittedValue,
 )
-from .rules import Change, Figures, change_between
+from indicators.rules import Change, Figures, change_between
 
 #: Earlier reports whose figures count as history: the funder has them (drafts do not count).
 HISTORY_STATES = (ReportStatus.SUBMITTED, ReportStatus.VALIDATED)

@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from conventions.deadlines import justification_due_date
-
-from .models import (
+from core.deadlines import justification_due_date
+from indicators.models import (
     REPORT_TRANSITIONS,
     IndicatorDefinition,
     IndicatorReport,
@@ -25,7 +24,7 @@ from .models import (
     SubmittedValue,
     ValueType,
 )
-from .rules import Figures, report_errors
+from indicators.rules import Figures, report_errors
 
 VALUE_FIELDS = [f.name for f in fields(Figures)]
 

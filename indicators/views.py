@@ -7,13 +7,12 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from beneficiaries.portal import MemberConventionMixin
-
-from .charts import report_charts
-from .forms import IndicatorReportForm
-from .models import IndicatorReport
-from .selectors import current_figures, previous_year_figures, report_history
-from .services import indicator_report_save, indicator_report_submit
+from conventions.access import MemberConventionMixin
+from indicators.charts import report_charts
+from indicators.forms import IndicatorReportForm
+from indicators.models import IndicatorReport
+from indicators.selectors import current_figures, previous_year_figures, report_history
+from indicators.services import indicator_report_save, indicator_report_submit
 
 
 class ReportListView(MemberConventionMixin, TemplateView):

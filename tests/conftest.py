@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from conventions.demo import SEED_REFERENCE
 from conventions.models import Amendment, AmendmentStatus, Convention
+from demo.demo import SEED_REFERENCE
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from django.apps import apps
 
 #: The project's apps (their audit tables included) and the accounts.
-APPS = ("beneficiaries", "conventions", "budgets", "indicators", "auth")
+APPS = ("beneficiaries", "conventions", "budgets", "indicators", "documents", "finance", "compliance", "auth")
 
 
 def database_state() -> dict[str, list[dict]]:

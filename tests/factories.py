@@ -9,16 +9,9 @@ from django.contrib.auth import get_user_model
 from beneficiaries.identifiers import luhn_is_valid
 from beneficiaries.models import Beneficiary, Civility, Membership
 from budgets.models import Budget, BudgetKind, BudgetLine
-from conventions.models import (
-    Convention,
-    Document,
-    DocumentKind,
-    DocumentStatus,
-    Funder,
-    PaymentKind,
-    PaymentRequest,
-    PaymentStatus,
-)
+from conventions.models import Convention, Funder
+from documents.models import Document, DocumentKind, DocumentStatus
+from finance.models import PaymentKind, PaymentRequest, PaymentStatus
 from indicators.models import IndicatorDefinition, IndicatorReport, IndicatorSet
 
 
@@ -145,7 +138,7 @@ def staff_user(username: str, role: str):
     """Return a staff user in the group of ``role`` (groups are created by the migrations' hook)."""
     from django.contrib.auth.models import Group
 
-    from conventions.roles import sync_role_groups
+    from core.roles import sync_role_groups
 
     sync_role_groups()
     user = UserFactory(username=username, is_staff=True)

@@ -4,10 +4,9 @@ from decimal import Decimal as D
 
 from django.contrib.auth.models import Group
 
-from conventions.roles import AGENT, FINANCE, sync_role_groups
+from core.roles import AGENT, FINANCE, sync_role_groups
 from indicators.rules import Figures
-
-from .factories import ConventionFactory, MembershipFactory, UserFactory
+from tests.factories import ConventionFactory, MembershipFactory, UserFactory
 
 
 def good_figures(**overrides) -> dict[str, Figures]:

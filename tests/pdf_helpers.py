@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conventions.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
 from conventions.models import Amendment, AmendmentStatus, Convention, DeliberationBody, Status
 from conventions.services import convention_load_history, convention_upsert
-from conventions.storage import private_storage
+from core.storage import private_storage
+from dossier.printing.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
 
 SIGNED_PATH = [Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.VOTED, Status.SIGNED]
 

@@ -25,10 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from conventions.documents import document_upload
-
-from .factories import DocumentFactory
-from .samples import pdf_bytes, upload
+from documents.services import document_upload
+from tests.factories import DocumentFactory
+from tests.samples import pdf_bytes, upload
 
 
 @dataclass(frozen=True)

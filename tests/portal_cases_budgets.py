@@ -1,9 +1,8 @@
 """Tenant isolation cases of the budget pages (budgets/portal_urls.py); see tests/portal_cases.py."""
 
 from budgets.models import BudgetKind
-
-from .factories import BudgetFactory, add_balanced_lines
-from .portal_cases import isolation_case
+from tests.factories import BudgetFactory, add_balanced_lines
+from tests.portal_cases import isolation_case
 
 
 def _with_forecast(convention):

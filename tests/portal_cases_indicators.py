@@ -1,9 +1,8 @@
 """Tenant isolation cases of the indicator pages (indicators/portal_urls.py); see tests/portal_cases.py."""
 
 from indicators.services import indicator_report_open
-
-from .factories import indicator_set_for_tests
-from .portal_cases import isolation_case
+from tests.factories import indicator_set_for_tests
+from tests.portal_cases import isolation_case
 
 
 def _report(convention):

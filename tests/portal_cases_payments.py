@@ -1,8 +1,8 @@
 """Tenant isolation cases of the payment request pages (conventions/portal_payments.py);
 see tests/portal_cases.py."""
 
-from .factories import PaymentRequestFactory, balanced_forecast
-from .portal_cases import isolation_case
+from tests.factories import PaymentRequestFactory, balanced_forecast
+from tests.portal_cases import isolation_case
 
 
 @isolation_case("portal_conventions:payments")

@@ -4,9 +4,8 @@ from django.core.files.base import ContentFile
 
 from conventions.freeze import sha256_hex
 from conventions.models import Amendment, AmendmentStatus, Convention, Status
-from conventions.storage import private_storage
-
-from .portal_cases import isolation_case
+from core.storage import private_storage
+from tests.portal_cases import isolation_case
 
 #: One small stored file shared by the cases, written once: test runs do not pile files up.
 STORED_NAME = "conventions/signed/cas-isolation.pdf"

@@ -12,10 +12,9 @@ from django.urls import reverse
 from beneficiaries.models import Beneficiary
 from budgets.models import Budget, BudgetLine
 from conventions.models import Convention
+from tests.factories import BudgetLineFactory, IndicatorReportFactory
 
-from .factories import BudgetLineFactory, IndicatorReportFactory
-
-DOMAIN_APPS = {"conventions", "beneficiaries", "budgets", "indicators"}
+DOMAIN_APPS = {"conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance"}
 DOMAIN_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in DOMAIN_APPS),
     key=lambda m: m._meta.label,
@@ -46,10 +45,10 @@ CHANGELIST_QUERIES = {
     "conventions.Amendment": 9,
     "conventions.ClauseTemplate": 10,
     "conventions.Convention": 11,
-    "conventions.Document": 9,
+    "documents.Document": 9,
     "conventions.Funder": 9,
-    "conventions.PaymentRequest": 11,
-    "conventions.Recovery": 9,
+    "finance.PaymentRequest": 11,
+    "finance.Recovery": 9,
     "indicators.IndicatorDefinition": 10,
     "indicators.IndicatorReport": 10,
     "indicators.IndicatorSet": 10,
@@ -233,10 +232,10 @@ def test_admin_lists_show_years_as_written_not_as_numbers(agent_client, url_name
 
 
 def test_an_empty_list_says_why_and_how_to_see_everything(client, demo):
-    from conventions.models import PaymentRequest, PaymentStatus
+    from finance.models import PaymentRequest, PaymentStatus
 
     client.login(username="finance", password="demo")
     assert not PaymentRequest.objects.filter(status__in=[PaymentStatus.STAFF_APPROVED, PaymentStatus.FINANCE_APPROVED])
-    page = client.get(reverse("admin:conventions_paymentrequest_changelist") + "?a_traiter=finances").content.decode()
+    page = client.get(reverse("admin:finance_paymentrequest_changelist") + "?a_traiter=finances").content.decode()
     assert "Aucun élément ne correspond à ces filtres ou à cette recherche" in page
     assert "Effacer les filtres et la recherche" in page

@@ -7,14 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conventions.models import (
-    Amendment,
-    Document,
-    DocumentKind,
-    PaymentKind,
-    PaymentRequest,
-    PaymentStatus,
-)
+from conventions.models import Amendment
+from documents.models import Document, DocumentKind
+from finance.models import PaymentKind, PaymentRequest, PaymentStatus
 
 
 def queries_of(client, url):

@@ -13,12 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from budgets.models import BudgetKind, BudgetLine
-from conventions.agreement_pdf import agreement_pdf_render
-from conventions.clause_texts import DEFAULT_SECTIONS
-from conventions.demo import SEED_REFERENCE
+from conventions.clauses.texts import DEFAULT_SECTIONS
 from conventions.models import Convention
-
-from .pdf_helpers import pdf_pages, pdf_text, record_vote_and_signatures
+from demo.demo import SEED_REFERENCE
+from dossier.printing.agreement import agreement_pdf_render
+from tests.pdf_helpers import pdf_pages, pdf_text, record_vote_and_signatures
 
 ARTICLE_HEADINGS = [
     "Article 1 : Objet de la convention et objectifs généraux de l'action",
@@ -213,7 +212,7 @@ def test_without_a_logo_the_cover_has_no_image(seed_pdf):
 def test_rendering_pauses_the_garbage_collector_and_restores_it():
     import gc
 
-    from conventions import pdf
+    from core import pdf
 
     assert gc.isenabled()
     with pdf._garbage_collector_paused():

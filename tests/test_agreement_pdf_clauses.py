@@ -4,22 +4,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from conventions.agreement_pdf import agreement_pdf_missing, agreement_pdf_render
-from conventions.clause_engine import clause_check, clause_render
-from conventions.clause_services import (
+from conventions.clauses.engine import clause_check, clause_render
+from conventions.clauses.models import ClauseTemplate, ClauseTemplateSection, ConventionClause
+from conventions.clauses.services import (
     clause_template_install,
     clause_template_new_version,
     clause_template_publish,
     convention_clause_update,
     convention_clauses_prepare,
 )
-from conventions.clause_texts import DEFAULT_NAME, DEFAULT_SECTIONS, SectionInput
-from conventions.clauses import ClauseTemplate, ClauseTemplateSection, ConventionClause
+from conventions.clauses.texts import DEFAULT_NAME, DEFAULT_SECTIONS, SectionInput
 from conventions.models import Convention, Status
 from conventions.services import convention_upsert
-
-from .factories import BudgetLineFactory, ConventionFactory, FunderFactory
-from .pdf_helpers import pdf_text
+from dossier.printing.agreement import agreement_pdf_missing, agreement_pdf_render
+from tests.factories import BudgetLineFactory, ConventionFactory, FunderFactory
+from tests.pdf_helpers import pdf_text
 
 
 def test_placeholders_are_filled_and_values_escaped():
@@ -209,7 +208,7 @@ def test_seed_demo_twice_keeps_one_template_version_and_the_adjusted_article_7(s
 
 
 def _post_with_clauses(convention, clauses, **changes):
-    from .test_admin import _convention_post_data
+    from tests.test_admin import _convention_post_data
 
     data = _convention_post_data(
         convention, period_start="01/01/2026", period_end="31/12/2026", amount_granted="32000,00",

@@ -5,11 +5,10 @@ import pytest
 from django.urls import reverse
 
 from beneficiaries.models import Membership
-from conventions.freeze import convention_freeze_signed_pdf
 from conventions.models import Amendment, AmendmentStatus, Convention
-
-from .factories import UserFactory
-from .pdf_helpers import clean_private_files, pdf_text, sign_and_freeze_pim_amendment  # noqa: F401
+from dossier.printing.freeze import convention_freeze_signed_pdf
+from tests.factories import UserFactory
+from tests.pdf_helpers import clean_private_files, pdf_text, sign_and_freeze_pim_amendment  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("clean_private_files")
 

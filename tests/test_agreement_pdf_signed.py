@@ -13,13 +13,12 @@ from django.urls import reverse
 
 from budgets.models import Budget, BudgetKind
 from budgets.services import LineInput, budget_replace_lines
-from conventions.amendment_pdf import amendment_pdf_render
-from conventions.clause_services import convention_clause_update
-from conventions.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
+from conventions.clauses.services import convention_clause_update
 from conventions.models import Amendment, AmendmentStatus, Convention
 from conventions.services import convention_upsert
-
-from .pdf_helpers import (  # noqa: F401
+from dossier.printing.amendment import amendment_pdf_render
+from dossier.printing.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
+from tests.pdf_helpers import (  # noqa: F401
     clean_private_files,
     pdf_text,
     record_vote_and_signatures,
@@ -184,7 +183,7 @@ def test_the_portal_shows_the_forecast_of_a_signed_agreement_read_only(client, d
 
 
 def test_the_sign_transition_freezes_the_pdf_and_keeps_it(seed_convention):
-    from conventions.services import convention_sign
+    from dossier.actions import convention_sign
 
     agent = get_user_model().objects.get(username="agent")
     convention = record_vote_and_signatures(seed_convention)
@@ -199,7 +198,7 @@ def test_the_sign_transition_freezes_the_pdf_and_keeps_it(seed_convention):
 
 
 def test_the_sign_transition_is_refused_when_the_pdf_cannot_be_printed(seed_convention):
-    from conventions.services import convention_sign
+    from dossier.actions import convention_sign
 
     agent = get_user_model().objects.get(username="agent")
     convention = record_vote_and_signatures(seed_convention)
@@ -213,7 +212,7 @@ def test_the_sign_transition_is_refused_when_the_pdf_cannot_be_printed(seed_conv
 
 
 def test_the_amendment_sign_service_freezes_its_pdf_and_keeps_it(demo):
-    from conventions.services import amendment_sign
+    from dossier.actions import amendment_sign
 
     amendment = Amendment.objects.get(convention__reference="AMP-2026-CULT-PIM", number=1)
     Amendment.objects.filter(pk=amendment.pk).update(beneficiary_signed_on=date(2026, 9, 1),

@@ -6,11 +6,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from conventions.amendment_pdf import amendment_pdf_missing, amendment_pdf_render
 from conventions.models import Amendment, AmendmentStatus
-from conventions.payments import schedule
-
-from .pdf_helpers import pdf_text
+from dossier.printing.amendment import amendment_pdf_missing, amendment_pdf_render
+from finance.rules import schedule
+from tests.pdf_helpers import pdf_text
 
 
 def test_agent_signs_an_amendment_in_the_admin_and_the_amount_follows(client, demo):

@@ -5,8 +5,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from conventions.models import Convention
-
-from .test_admin import _convention_post_data
+from tests.test_admin import _convention_post_data
 
 
 def test_second_of_two_concurrent_saves_is_refused_and_keeps_the_input(client, demo):
@@ -54,8 +53,7 @@ def test_audit_records_cannot_be_reverted_or_edited(client, demo):
 def test_second_of_two_concurrent_budget_saves_is_refused_and_keeps_the_input(client, demo):
     """Two agents open the same budget; the second save would silently undo the first: refused."""
     from budgets.models import Budget, BudgetKind
-
-    from .admin_forms import change_form_data
+    from tests.admin_forms import change_form_data
 
     budget = Budget.objects.get(convention__reference="AMP-2026-ENV-JPH", kind=BudgetKind.FORECAST)
     url = reverse("admin:budgets_budget_change", args=[budget.pk])
@@ -84,8 +82,7 @@ def test_second_of_two_concurrent_budget_saves_is_refused_and_keeps_the_input(cl
 def test_staff_budget_save_is_refused_after_the_member_saved_from_the_portal(client, demo):
     from budgets.models import Budget, BudgetKind
     from budgets.services import LineInput, budget_save_lines
-
-    from .admin_forms import change_form_data
+    from tests.admin_forms import change_form_data
 
     budget = Budget.objects.get(convention__reference="AMP-2026-ENV-JPH", kind=BudgetKind.FORECAST)
     url = reverse("admin:budgets_budget_change", args=[budget.pk])
@@ -104,8 +101,7 @@ def test_staff_budget_save_is_refused_after_the_member_saved_from_the_portal(cli
 
 def test_budget_admin_save_without_concurrent_change_goes_through(client, demo):
     from budgets.models import Budget, BudgetKind
-
-    from .admin_forms import change_form_data
+    from tests.admin_forms import change_form_data
 
     budget = Budget.objects.get(convention__reference="AMP-2026-ENV-JPH", kind=BudgetKind.FORECAST)
     url = reverse("admin:budgets_budget_change", args=[budget.pk])

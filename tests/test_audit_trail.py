@@ -24,29 +24,23 @@ from simple_history.utils import get_history_model_for_model
 from beneficiaries.models import Beneficiary
 from budgets.models import Budget, BudgetKind, BudgetLine
 from budgets.services import budget_import
-from conventions.admin_base import DomainAdmin
-from conventions.models import (
-    Amendment,
-    Convention,
-    Document,
-    PaymentKind,
-    PaymentStatus,
-    StatusChange,
-)
+from conventions.models import Amendment, Convention, StatusChange
 from conventions.services import convention_load_history
+from core.admin_base import DomainAdmin
+from documents.models import Document
+from finance.models import PaymentKind, PaymentStatus
 from indicators.models import IndicatorReport, IndicatorValue
 from indicators.services import Figures, indicator_report_save
-
-from .factories import (
+from tests.factories import (
     BudgetFactory,
     MembershipFactory,
     PaymentRequestFactory,
     UserFactory,
     add_balanced_lines,
 )
-from .test_csp import assert_csp_clean
+from tests.test_csp import assert_csp_clean
 
-DOMAIN_APPS = ["conventions", "beneficiaries", "budgets", "indicators"]
+DOMAIN_APPS = ["conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance"]
 
 #: Models that are themselves the record of what happened, so they keep no history of their own.
 #: Each is append-only, written only by its service, and never editable from the admin (checked below).
@@ -55,7 +49,7 @@ AUDIT_LOGS = {
                                 "transition services; listed read-only on the agreement (« Historique des états »)",
     "conventions.Notification": "the log of emails sent, unique per event, written only by "
                                 "conventions.notifications; listed read-only on the agreement (« Courriels envoyés »)",
-    "conventions.ReminderLog": "the log of reminders sent, unique per item, stage and due date, written only by "
+    "compliance.ReminderLog": "the log of reminders sent, unique per item, stage and due date, written only by "
                                "send_reminders; shown read-only in the agreement's « Conformité » block",
 }
 
@@ -252,7 +246,7 @@ def test_a_payment_request_step_is_audited(agent_client, demo):
     convention = Convention.objects.get(reference="AMP-2025-ENV-JPH")
     payment = PaymentRequestFactory(convention=convention, kind=PaymentKind.BALANCE, amount=Decimal("6000.00"),
                                     status=PaymentStatus.SUBMITTED, payment_order_number="", paid_on=None)
-    step = reverse("admin:conventions_paymentrequest_step", args=[payment.pk, "valider-instructeur"])
+    step = reverse("admin:finance_paymentrequest_step", args=[payment.pk, "valider-instructeur"])
     assert agent_client.post(step).status_code == 302
     assert_audited(payment, reason="Validée par le service instructeur")
     page = history_page(agent_client, payment)
@@ -372,8 +366,8 @@ def test_every_history_page_and_past_version_is_readable_but_never_saved(client,
         assert client.post(version_url, {}).status_code == 403, version_url
         assert obj.history.count() == count
         checked.append(obj._meta.label)
-    assert {"conventions.Convention", "budgets.Budget", "indicators.IndicatorReport", "conventions.PaymentRequest",
-            "conventions.Document", "beneficiaries.Beneficiary"} <= set(checked)
+    assert {"conventions.Convention", "budgets.Budget", "indicators.IndicatorReport", "finance.PaymentRequest",
+            "documents.Document", "beneficiaries.Beneficiary"} <= set(checked)
 
 
 @pytest.mark.parametrize("username", ["scs", "asso2"])
@@ -401,7 +395,7 @@ def test_the_history_survives_a_deleted_line_and_names_it(agent_client):
 
 
 def test_long_texts_are_shortened_around_the_change_in_french():
-    from conventions.admin_history import FrenchDiffDisplay
+    from core.admin_history import FrenchDiffDisplay
 
     before, after = FrenchDiffDisplay(max_length=60).common_shorten_repr("A" * 300 + "début", "A" * 300 + "fin")
     assert "caractères …]" in before and before.endswith("début") and after.endswith("fin")

@@ -21,23 +21,17 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
-from conventions.models import (
-    Convention,
-    DocumentKind,
-    DocumentStatus,
-    PaymentKind,
-    PaymentStatus,
-    Status,
-)
-from conventions.payment_services import (
+from conventions.models import Convention, Status
+from core.roles import AGENT, FINANCE
+from documents.models import DocumentKind, DocumentStatus
+from finance.models import PaymentKind, PaymentStatus
+from finance.services import (
     payment_request_approve_as_finance,
     payment_request_approve_as_staff,
     payment_request_create,
 )
-from conventions.roles import AGENT, FINANCE
-
-from .db_state import changed_tables, database_state
-from .factories import (
+from tests.db_state import changed_tables, database_state
+from tests.factories import (
     BudgetFactory,
     ConventionFactory,
     DocumentFactory,
@@ -46,10 +40,10 @@ from .factories import (
     balanced_forecast,
     staff_user,
 )
-from .samples import image_bytes, upload
-from .test_admin import _convention_post_data
-from .test_budget_portal import field_name, form_data
-from .test_csp import INLINE_SCRIPT, INLINE_STYLE
+from tests.samples import image_bytes, upload
+from tests.test_admin import _convention_post_data
+from tests.test_budget_portal import field_name, form_data
+from tests.test_csp import INLINE_SCRIPT, INLINE_STYLE
 
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -109,7 +103,7 @@ def staff_approved(db):
 
 
 def step_url(payment, step: str) -> str:
-    return reverse("admin:conventions_paymentrequest_step", args=[payment.pk, step])
+    return reverse("admin:finance_paymentrequest_step", args=[payment.pk, step])
 
 
 FINANCE_APPROVAL = {"commitment_number": "EJ-2025-001", "budget_imputation": "65748"}
@@ -237,14 +231,14 @@ def test_an_agent_cannot_take_the_finance_steps_through_the_admin(client, staff_
 def test_staff_who_may_only_read_payment_requests_cannot_even_open_the_rejection_form(client, staff_approved):
     from django.contrib.auth.models import Permission
 
-    from .factories import UserFactory
+    from tests.factories import UserFactory
 
     reader = UserFactory(username="lecteur", is_staff=True)
     reader.user_permissions.add(Permission.objects.get(codename="view_paymentrequest"))
     client.force_login(reader)
     before = database_state()
 
-    change = client.get(reverse("admin:conventions_paymentrequest_change", args=[staff_approved.pk]))
+    change = client.get(reverse("admin:finance_paymentrequest_change", args=[staff_approved.pk]))
     assert change.status_code == 200 and step_url(staff_approved, "rejeter") not in change.content.decode()
     for response in (client.get(step_url(staff_approved, "rejeter")),
                      client.post(step_url(staff_approved, "rejeter"), {"reason": "Pièces manquantes"})):
@@ -424,7 +418,7 @@ def test_the_500_page_is_french_and_renders_without_request_or_database():
 
 def test_a_server_error_answers_the_french_500_page(client, db, monkeypatch):
     """A view that fails: the visitor reads the French page (the client re-raises by default)."""
-    from beneficiaries import views
+    from dossier import views
 
     def broken(*args, **kwargs):
         raise RuntimeError("panne simulée")

@@ -10,8 +10,9 @@ from beneficiaries.identifiers import iban_is_valid, siret_is_valid
 from beneficiaries.models import Beneficiary
 from budgets.models import Budget, BudgetKind, BudgetLine
 from budgets.rules import budget_totals
-from conventions.models import Convention, PaymentRequest, Status
-from conventions.payments import schedule
+from conventions.models import Convention, Status
+from finance.models import PaymentRequest
+from finance.rules import schedule
 from indicators.models import IndicatorReport
 
 ASSOCIATIONS = 5
@@ -29,8 +30,8 @@ def test_counts_follow_the_requested_scale(generated):
     assert generated["conventions.Convention"] == agreements
     assert Budget.objects.filter(kind=BudgetKind.FORECAST).count() == agreements
     assert BudgetLine.objects.filter(budget__kind=BudgetKind.FORECAST).count() == agreements * 30
-    assert generated["conventions.PaymentRequest"] > 0
-    assert generated["conventions.Document"] > 0
+    assert generated["finance.PaymentRequest"] > 0
+    assert generated["documents.Document"] > 0
     assert IndicatorReport.objects.filter(values__isnull=False).exists()
 
 

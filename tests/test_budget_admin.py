@@ -177,7 +177,7 @@ def test_budget_list_shows_totals_and_the_gap(agent_client, seed_budget):
 def test_budget_page_share_is_that_of_the_amount_in_force(agent_client, amended_agreement):
     """45 000 € granted + 5 000 € by a signed amendment (the draft + 1 000 € does not count)."""
     from budgets.rules import budget_totals
-    from conventions.money import format_percent
+    from core.money import format_percent
 
     budget = Budget.objects.get(convention=amended_agreement, kind=BudgetKind.FORECAST)
     page = agent_client.get(reverse("admin:budgets_budget_change", args=[budget.pk])).content.decode()

@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 
 from budgets.exports import budget_template, export_budget, export_year
 from budgets.models import BudgetKind
-
-from .factories import BudgetFactory, BudgetLineFactory, ConventionFactory, add_balanced_lines
+from tests.factories import BudgetFactory, BudgetLineFactory, ConventionFactory, add_balanced_lines
 
 
 def xlsx_rows(content: bytes) -> list[tuple]:

@@ -17,9 +17,8 @@ from budgets.imports import BudgetImportError, RowError
 from budgets.models import BudgetLine, BudgetStatus
 from budgets.rules import budget_report, budget_totals
 from budgets.services import budget_import
-from conventions.demo import SEED_FORECAST_LINES
-
-from .factories import BudgetFactory, UserFactory, add_balanced_lines
+from demo.demo import SEED_FORECAST_LINES
+from tests.factories import BudgetFactory, UserFactory, add_balanced_lines
 
 DATA = Path(__file__).parent / "data"
 HEADER = ["Compte", "Libellé", "Montant"]

@@ -12,8 +12,7 @@ from django.urls import reverse
 from budgets.models import Budget, BudgetKind, BudgetLine, BudgetStatus
 from budgets.services import budget_create_actual
 from conventions.models import Convention, Status
-
-from .factories import (
+from tests.factories import (
     BudgetFactory,
     ConventionFactory,
     MembershipFactory,

@@ -19,11 +19,11 @@ from budgets.rules import (
     needs_explanation,
     totals_from_annotations,
 )
-from conventions.consistency import consistency_findings
+from budgets.selectors import with_budget_totals
+from compliance.consistency import consistency_findings
 from conventions.models import Amendment, AmendmentStatus, Convention
-from conventions.money import format_percent
-
-from .factories import (
+from core.money import format_percent
+from tests.factories import (
     BudgetFactory,
     BudgetLineFactory,
     ConventionFactory,
@@ -51,7 +51,7 @@ def test_seed_funder_share_excludes_in_kind_contributions(seed_convention):
 
 
 def test_list_annotations_give_the_same_totals_as_the_rule(seed_convention):
-    annotated = Convention.objects.with_budget_totals().get(pk=seed_convention.pk)
+    annotated = with_budget_totals(Convention.objects).get(pk=seed_convention.pk)
     assert totals_from_annotations(annotated) == budget_totals(seed_convention.budgets.get(kind=BudgetKind.FORECAST))
 
 

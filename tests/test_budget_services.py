@@ -16,10 +16,9 @@ from budgets.services import (
     budget_submit,
     budget_validate,
 )
-from conventions.demo import SEED_FORECAST_LINES
 from conventions.models import Status
-
-from .factories import BudgetFactory, ConventionFactory, UserFactory, add_balanced_lines
+from demo.demo import SEED_FORECAST_LINES
+from tests.factories import BudgetFactory, ConventionFactory, UserFactory, add_balanced_lines
 
 
 @pytest.fixture

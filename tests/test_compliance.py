@@ -8,10 +8,8 @@ import pytest
 from beneficiaries.models import Beneficiary
 from budgets.models import BudgetKind, BudgetScope, BudgetStatus
 from budgets.rules import public_cofunding
-from conventions.compliance import (
+from compliance.checks import (
     State,
-    association_years,
-    auditor_required,
     certified_accounts_required,
     checks_by_convention,
     convention_checks,
@@ -19,17 +17,16 @@ from conventions.compliance import (
     open_data_required,
     written_agreement_required,
 )
-from conventions.models import (
-    Amendment,
-    AmendmentStatus,
-    Convention,
-    DocumentKind,
-    DocumentStatus,
-    Status,
+from conventions.models import Amendment, AmendmentStatus, Convention, Status
+from documents.models import DocumentKind, DocumentStatus
+from documents.obligations import (
+    agreement_date,
+    association_years,
+    auditor_required,
+    expected_documents,
+    open_data_due_date,
 )
-from conventions.obligations import agreement_date, expected_documents, open_data_due_date
-
-from .factories import (
+from tests.factories import (
     BeneficiaryFactory,
     BudgetFactory,
     BudgetLineFactory,

@@ -7,10 +7,14 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from conventions.consistency import consistency_findings, printed_tolerance
-from conventions.models import PaymentKind
-
-from .factories import BudgetFactory, BudgetLineFactory, ConventionFactory, PaymentRequestFactory
+from compliance.consistency import consistency_findings, printed_tolerance
+from finance.models import PaymentKind
+from tests.factories import (
+    BudgetFactory,
+    BudgetLineFactory,
+    ConventionFactory,
+    PaymentRequestFactory,
+)
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 

@@ -25,7 +25,7 @@ def assert_csp_clean(response, url):
 def staff_urls():
     urls = [reverse("admin:index")]
     for model in admin.site._registry:
-        if model._meta.app_label in {"conventions", "beneficiaries", "budgets", "indicators"}:
+        if model._meta.app_label in {"conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance"}:
             prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
             urls.append(reverse(f"{prefix}_changelist"))
             obj = model.objects.order_by("pk").first()

@@ -10,11 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conventions.charts import Series, bar_chart, column_chart, nice_maximum
-from conventions.dashboard import dependencies, money_by_year_and_state, totals_by_year
-from conventions.models import Amendment, AmendmentStatus, DocumentKind, PaymentKind, Status
-
-from .factories import (
+from compliance.dashboard import dependencies, money_by_year_and_state, totals_by_year
+from conventions.models import Amendment, AmendmentStatus, Status
+from core.charts import Series, bar_chart, column_chart, nice_maximum
+from documents.models import DocumentKind
+from finance.models import PaymentKind
+from tests.factories import (
     BudgetFactory,
     BudgetLineFactory,
     ConventionFactory,

@@ -1,8 +1,7 @@
 from datetime import date
 
-from conventions.deadlines import add_months, justification_due_date
-
-from .factories import BeneficiaryFactory, ConventionFactory
+from core.deadlines import add_months, justification_due_date
+from tests.factories import BeneficiaryFactory, ConventionFactory
 
 
 def test_documents_are_due_six_months_after_a_calendar_fiscal_year(db):

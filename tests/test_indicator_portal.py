@@ -13,9 +13,8 @@ from indicators.services import (
     indicator_report_return,
     indicator_report_submit,
 )
-
-from .factories import BeneficiaryFactory, indicator_set_for_tests
-from .indicator_helpers import convention_for, good_figures, member_of, post_data, staff
+from tests.factories import BeneficiaryFactory, indicator_set_for_tests
+from tests.indicator_helpers import convention_for, good_figures, member_of, post_data, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -22,9 +22,8 @@ from indicators.services import (
     indicator_report_submit,
     indicator_set_upsert,
 )
-
-from .factories import BeneficiaryFactory, indicator_set_for_tests
-from .indicator_helpers import convention_for, finance_user, good_figures, staff
+from tests.factories import BeneficiaryFactory, indicator_set_for_tests
+from tests.indicator_helpers import convention_for, finance_user, good_figures, staff
 
 pytestmark = pytest.mark.django_db
 

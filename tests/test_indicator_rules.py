@@ -7,9 +7,8 @@ from django.core.exceptions import ValidationError
 
 from indicators.models import IndicatorDefinition, Role, ValueType
 from indicators.rules import Figures, change_between, report_errors
-
-from .factories import IndicatorDefinitionFactory, indicator_set_for_tests
-from .indicator_helpers import good_figures
+from tests.factories import IndicatorDefinitionFactory, indicator_set_for_tests
+from tests.indicator_helpers import good_figures
 
 pytestmark = pytest.mark.django_db
 

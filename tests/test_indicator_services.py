@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from conventions.deadlines import justification_due_date
+from core.deadlines import justification_due_date
 from indicators.models import (
     IndicatorReport,
     IndicatorSet,
@@ -25,9 +25,8 @@ from indicators.services import (
     indicator_report_validate,
     indicator_set_copy,
 )
-
-from .factories import BeneficiaryFactory, indicator_set_for_tests
-from .indicator_helpers import convention_for, finance_user, good_figures, staff
+from tests.factories import BeneficiaryFactory, indicator_set_for_tests
+from tests.indicator_helpers import convention_for, finance_user, good_figures, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +177,7 @@ def test_copying_a_set_to_the_next_year_copies_its_definitions():
 
 
 def test_the_admin_action_copies_a_set(client):
-    from .indicator_helpers import staff as make_staff
+    from tests.indicator_helpers import staff as make_staff
 
     admin_user = make_staff(username="administrateur")
     admin_user.is_superuser = True

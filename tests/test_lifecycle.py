@@ -8,10 +8,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from conventions.lifecycle import available_transitions
 from conventions.models import Status
-from conventions.roles import AGENT, FINANCE
-from conventions.services import (
+from core.roles import AGENT, FINANCE
+from dossier.actions import (
     convention_cancel,
     convention_refuse,
     convention_return_to_draft,
@@ -20,8 +19,8 @@ from conventions.services import (
     convention_terminate,
     convention_vote,
 )
-
-from .factories import ConventionFactory, MembershipFactory, balanced_forecast, staff_user
+from dossier.lifecycle import available_transitions
+from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast, staff_user
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from conventions.money import format_euros, format_percent, percent_of, round_cents
+from core.money import format_euros, format_percent, percent_of, round_cents
 
 
 def test_rounding_is_half_up_at_the_cent():

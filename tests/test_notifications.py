@@ -8,10 +8,9 @@ from django.core.exceptions import ValidationError
 
 from budgets.models import BudgetStatus
 from budgets.services import budget_return
-from conventions.roles import AGENT
-from conventions.services import convention_submit
-
-from .factories import ConventionFactory, MembershipFactory, balanced_forecast, staff_user
+from core.roles import AGENT
+from dossier.actions import convention_submit
+from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast, staff_user
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from django.urls import reverse
 from moto import mock_aws
 
 from config.settings.base import storages_from_env
-from conventions.models import Amendment, Convention, Document
-
-from .factories import ConventionFactory, DocumentFactory, MembershipFactory
-from .samples import pdf_bytes, upload
+from conventions.models import Amendment, Convention
+from documents.models import Document
+from tests.factories import ConventionFactory, DocumentFactory, MembershipFactory
+from tests.samples import pdf_bytes, upload
 
 BUCKET = "conventions-test"
 REGION = "eu-west-3"
@@ -67,7 +67,7 @@ def test_a_document_uploaded_on_one_server_is_in_the_bucket_and_served_by_anothe
 def test_the_signed_agreement_pdf_is_frozen_into_the_bucket(settings, bucket, seed_convention):
     from django.contrib.auth import get_user_model
 
-    from .pdf_helpers import sign_and_freeze
+    from tests.pdf_helpers import sign_and_freeze
 
     convention = sign_and_freeze(seed_convention, user=get_user_model().objects.get(username="agent"))
 

@@ -16,9 +16,8 @@ from django.urls import reverse
 from frictionless import Check, Checklist, Resource, Schema, errors
 
 from beneficiaries.models import Beneficiary
-from conventions.compliance import State, convention_checks
-from conventions.models import Amendment, AmendmentStatus, Convention, PaymentKind, Status
-from conventions.opendata import (
+from compliance.checks import State, convention_checks
+from compliance.opendata import (
     SCDL_FIELDS,
     SCHEMA_PATH,
     custom_check_errors,
@@ -26,8 +25,9 @@ from conventions.opendata import (
     scdl_export,
     write_scdl_csv,
 )
-
-from .factories import ConventionFactory, PaymentRequestFactory
+from conventions.models import Amendment, AmendmentStatus, Convention, Status
+from finance.models import PaymentKind
+from tests.factories import ConventionFactory, PaymentRequestFactory
 
 SHARED_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "reference" / "scdl-subventions" / "schema.json"
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
 
-DOMAIN_APPS = ["conventions", "beneficiaries", "budgets", "indicators", "auth"]
+DOMAIN_APPS = ["conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance", "auth"]
 
 
 def row_counts():

@@ -16,15 +16,13 @@ from pypdf import PdfReader
 
 from budgets.models import BudgetKind, BudgetStatus
 from budgets.services import LineInput, budget_get_or_create, budget_replace_lines
-from conventions.exports import payment_requests_csv
-from conventions.models import (
-    Document,
-    DocumentStatus,
-    PaymentKind,
-    PaymentRequest,
-    Status,
-)
-from conventions.payment_services import (
+from conventions.models import Status
+from core.roles import AGENT, FINANCE
+from documents.models import Document, DocumentStatus
+from finance.exports import payment_requests_csv
+from finance.models import PaymentKind, PaymentRequest
+from finance.rules import BALANCE_DOCUMENTS, schedule
+from finance.services import (
     payment_request_approve_as_finance,
     payment_request_approve_as_staff,
     payment_request_create,
@@ -32,10 +30,7 @@ from conventions.payment_services import (
     payment_request_reject,
     recovery_issue_for_overpayment,
 )
-from conventions.payments import BALANCE_DOCUMENTS, schedule
-from conventions.roles import AGENT, FINANCE
-
-from .factories import ConventionFactory, MembershipFactory, balanced_forecast, staff_user
+from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast, staff_user
 
 
 @pytest.fixture
@@ -246,7 +241,7 @@ def test_finance_list_pdf_and_csv_queries_do_not_grow(client, finance, member):
 
     def counts():
         ids = list(PaymentRequest.objects.values_list("pk", flat=True))
-        url = reverse("admin:conventions_paymentrequest_changelist")
+        url = reverse("admin:finance_paymentrequest_changelist")
         out = []
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url + "?a_traiter=instructeur").status_code == 200
@@ -268,7 +263,7 @@ def test_finance_list_pdf_and_csv_queries_do_not_grow(client, finance, member):
 def test_payment_request_pdf_holds_what_finance_needs(client, finance, active, member, agent):
     payment = pay(request(active, PaymentKind.ADVANCE, member), agent, finance)
     client.force_login(finance)
-    response = client.get(reverse("admin:conventions_paymentrequest_pdf", args=[payment.pk]))
+    response = client.get(reverse("admin:finance_paymentrequest_pdf", args=[payment.pk]))
     assert response["Content-Type"] == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     b = active.beneficiary

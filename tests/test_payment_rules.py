@@ -6,17 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conventions.amounts import amendment_amounts, effective_amount
 from conventions.models import Convention
-from conventions.money import round_cents
-from conventions.payments import (
-    advance_cap,
-    amendment_amounts,
-    balance_due,
-    effective_amount,
-    final_grant,
-    schedule,
-    termination_recovery,
-)
+from core.money import round_cents
+from finance.rules import advance_cap, balance_due, final_grant, schedule, termination_recovery
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2)
 percents = st.decimals(min_value=Decimal("0"), max_value=Decimal("100"), places=2)
@@ -110,7 +103,7 @@ def test_each_amendment_starts_from_the_amount_in_force_before_it(amended_agreem
 
 def test_the_funder_shares_are_those_of_the_amount_in_force(amended_agreement):
     from budgets.rules import BudgetTotals
-    from conventions.payments import funder_shares
+    from conventions.amounts import funder_shares
 
     shares = funder_shares(amended_agreement, BudgetTotals(charges=Decimal("200000"), in_kind_charges=Decimal("50000")))
     assert shares.amount == Decimal("50000.00")

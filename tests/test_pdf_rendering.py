@@ -1,6 +1,6 @@
 import pytest
 
-from conventions.pdf import ForbiddenResource, local_url_fetcher, static_file_uri
+from core.pdf import ForbiddenResource, local_url_fetcher, static_file_uri
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from beneficiaries.models import Invitation, MemberRole, Membership
 from beneficiaries.services import invitation_create, invitation_token_hash
-
-from .factories import BeneficiaryFactory, ConventionFactory, MembershipFactory, UserFactory
+from tests.factories import BeneficiaryFactory, ConventionFactory, MembershipFactory, UserFactory
 
 PASSWORD = "Jardin-potager-2026"
 

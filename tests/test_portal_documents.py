@@ -11,11 +11,10 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conventions.documents import document_reject, document_upload
-from conventions.models import Document, DocumentKind, DocumentStatus
-
-from .factories import ConventionFactory, DocumentFactory, MembershipFactory
-from .samples import image_bytes, pdf_bytes, upload
+from documents.models import Document, DocumentKind, DocumentStatus
+from documents.services import document_reject, document_upload
+from tests.factories import ConventionFactory, DocumentFactory, MembershipFactory
+from tests.samples import image_bytes, pdf_bytes, upload
 
 
 def text(response) -> str:
@@ -251,13 +250,13 @@ def test_a_member_whose_membership_was_revoked_gets_404(client, member, uploaded
 @pytest.mark.parametrize("username", ["agent", "finance"])
 def test_staff_download_from_the_admin(client, demo, uploaded, username):
     client.login(username=username, password="demo")
-    response = client.get(reverse("admin:conventions_document_file", args=[uploaded.pk]))
+    response = client.get(reverse("admin:documents_document_file", args=[uploaded.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_a_member_cannot_use_the_staff_download(client, member, uploaded):
-    response = client.get(reverse("admin:conventions_document_file", args=[uploaded.pk]))
+    response = client.get(reverse("admin:documents_document_file", args=[uploaded.pk]))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
@@ -265,9 +264,9 @@ def test_a_member_cannot_use_the_staff_download(client, member, uploaded):
 
 def test_the_agent_rejects_with_a_reason_the_member_reads(agent_client, uploaded, django_capture_on_commit_callbacks):
     MembershipFactory(beneficiary=uploaded.convention.beneficiary, user__email="tresoriere@example.invalid")
-    change = reverse("admin:conventions_document_change", args=[uploaded.pk])
+    change = reverse("admin:documents_document_change", args=[uploaded.pk])
     assert "Refuser avec un motif" in text(agent_client.get(change))
-    reject = reverse("admin:conventions_document_reject", args=[uploaded.pk])
+    reject = reverse("admin:documents_document_reject", args=[uploaded.pk])
     form_page = text(agent_client.get(reject))
     assert "› Refuser" in form_page and 'value="Refuser la pièce"' in form_page
     assert f'href="{change}" class="closelink">Annuler' in form_page
@@ -291,14 +290,14 @@ def test_the_agent_rejects_with_a_reason_the_member_reads(agent_client, uploaded
 
 
 def test_the_agent_accepts_a_received_document(agent_client, uploaded):
-    response = agent_client.post(reverse("admin:conventions_document_accept", args=[uploaded.pk]), follow=True)
+    response = agent_client.post(reverse("admin:documents_document_accept", args=[uploaded.pk]), follow=True)
     assert "est accepté." in text(response)
     uploaded.refresh_from_db()
     assert uploaded.status == DocumentStatus.ACCEPTED
 
 
 def test_a_document_not_received_cannot_be_accepted(agent_client, document):
-    response = agent_client.post(reverse("admin:conventions_document_accept", args=[document.pk]), follow=True)
+    response = agent_client.post(reverse("admin:documents_document_accept", args=[document.pk]), follow=True)
     assert "Seul un justificatif reçu peut être accepté." in text(response)
     document.refresh_from_db()
     assert document.status == DocumentStatus.EXPECTED
@@ -306,4 +305,4 @@ def test_a_document_not_received_cannot_be_accepted(agent_client, document):
 
 def test_finance_cannot_review_documents(client, demo, uploaded):
     client.login(username="finance", password="demo")
-    assert client.post(reverse("admin:conventions_document_accept", args=[uploaded.pk])).status_code == 403
+    assert client.post(reverse("admin:documents_document_accept", args=[uploaded.pk])).status_code == 403

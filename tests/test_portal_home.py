@@ -8,12 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from beneficiaries.portal_home import expected_items
 from budgets.models import BudgetKind, BudgetStatus
-from conventions.models import Amendment, AmendmentStatus, DocumentKind, DocumentStatus, Status
+from conventions.models import Amendment, AmendmentStatus, Status
+from documents.models import DocumentKind, DocumentStatus
+from dossier.portal_home import expected_items
 from indicators.models import ReportStatus
-
-from .factories import (
+from tests.factories import (
     BeneficiaryFactory,
     BudgetFactory,
     ConventionFactory,
@@ -124,7 +124,7 @@ def test_home_says_when_the_association_has_no_agreement_yet(client, member):
 
 
 def test_home_of_an_account_without_association(client, db):
-    from .factories import UserFactory
+    from tests.factories import UserFactory
 
     client.force_login(UserFactory())
     page = text(client.get(reverse("portal:home")))

@@ -13,10 +13,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
 
-from .db_state import changed_tables, database_state
-from .factories import ConventionFactory, MembershipFactory
-from .portal_cases import ISOLATION_CASES, PUBLIC_URLS
-from .samples import pdf_bytes, upload
+from tests.db_state import changed_tables, database_state
+from tests.factories import ConventionFactory, MembershipFactory
+from tests.portal_cases import ISOLATION_CASES, PUBLIC_URLS
+from tests.samples import pdf_bytes, upload
 
 PORTAL_PREFIX = "portail/"
 PARAMETER = re.compile(r"<(?:[^>:]+:)?([^>]+)>|\(\?P<([^>]+)>")

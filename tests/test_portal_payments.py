@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from conventions.models import PaymentKind, PaymentRequest, Status
-
-from .factories import ConventionFactory, MembershipFactory, balanced_forecast
+from conventions.models import Status
+from finance.models import PaymentKind, PaymentRequest
+from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast
 
 
 @pytest.fixture

@@ -10,21 +10,12 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from conventions.models import (
-    Convention,
-    Document,
-    DocumentKind,
-    DocumentStatus,
-    Funder,
-    ReminderChannel,
-    ReminderLog,
-    ReminderStage,
-    Status,
-)
-from conventions.obligations import AFTER_FISCAL_YEAR, ON_SIGNATURE
-from conventions.reminders import association_recipients, reminder_stage, reminders_send
-
-from .factories import (
+from compliance.models import ReminderChannel, ReminderLog, ReminderStage
+from compliance.reminders import association_recipients, reminder_stage, reminders_send
+from conventions.models import Convention, Funder, Status
+from documents.models import Document, DocumentKind, DocumentStatus
+from documents.obligations import AFTER_FISCAL_YEAR, ON_SIGNATURE
+from tests.factories import (
     BeneficiaryFactory,
     ConventionFactory,
     DocumentFactory,

@@ -8,9 +8,10 @@ from django.test import override_settings
 
 from beneficiaries.models import Beneficiary
 from budgets.models import BudgetLine
-from conventions.demo import SEED_REFERENCE
-from conventions.models import Convention, PaymentRequest, Status
-from conventions.roles import AGENT, FINANCE, has_role
+from conventions.models import Convention, Status
+from core.roles import AGENT, FINANCE, has_role
+from demo.demo import SEED_REFERENCE
+from finance.models import PaymentRequest
 from indicators.models import IndicatorDefinition, IndicatorReport
 
 

@@ -14,16 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conventions.models import Convention, Status
-
-from .factories import (
+from tests.factories import (
     BudgetFactory,
     ConventionFactory,
     MembershipFactory,
     UserFactory,
     add_balanced_lines,
 )
-from .test_admin import _convention_post_data
-from .test_budget_portal import field_name, form_data, url
+from tests.test_admin import _convention_post_data
+from tests.test_budget_portal import field_name, form_data, url
 
 PASSWORD = "motdepasse-solide-42"
 
@@ -117,7 +116,7 @@ def test_somebody_else_logging_in_on_the_same_browser_does_not_get_the_form(memb
 
 
 def test_passwords_and_csrf_tokens_are_never_kept(member_client, forecast):
-    from conventions.session_expiry import SESSION_KEY
+    from core.session_expiry import SESSION_KEY
 
     page = url("forecast", forecast.convention)
     opened = member_client.get(page)
@@ -154,7 +153,7 @@ def test_an_agreement_edited_in_the_admin_after_expiry_is_saved_after_login(clie
 
 
 def test_a_form_kept_for_hours_is_dropped_not_replayed(member_client, member, forecast, monkeypatch):
-    from conventions import session_expiry
+    from core import session_expiry
 
     before = forecast.lines.get(label="Salaires").amount
     page, _ = salaries_sent_after_expiry(member_client, forecast, "8 888,00")

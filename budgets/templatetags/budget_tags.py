@@ -2,7 +2,8 @@
 
 from django import template
 
-from conventions.money import format_euros, format_percent
+from budgets.models import FundingStatus
+from core.money import format_euros, format_percent
 
 register = template.Library()
 
@@ -58,6 +59,5 @@ def placeholder(field, text):
 
 @register.filter
 def funding_label(value):
-    from budgets.models import FundingStatus
 
     return FundingStatus(value).label if value in FundingStatus.values else ""

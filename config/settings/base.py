@@ -25,10 +25,17 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    # Apps by domain, in layers: each imports only from those above it (pyproject.toml, import-linter).
+    "core",
     "beneficiaries",
     "conventions",
     "budgets",
     "indicators",
+    "documents",
+    "finance",
+    "compliance",
+    "dossier",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -43,7 +50,7 @@ MIDDLEWARE = [
     "config.middleware.RejectNulCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After CSRF, authentication and messages: keeps a form refused for an expired session.
-    "conventions.session_expiry.ExpiredSessionFormMiddleware",
+    "core.session_expiry.ExpiredSessionFormMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it answers locked-out logins.

@@ -1,3 +1,3 @@
 """Development settings: ``make run`` writes a ``.env`` with DEBUG and a random SECRET_KEY."""
 
-from .base import *  # noqa: F403
+from config.settings.base import *  # noqa: F403

@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")  # noqa: S105
 
-from .base import *  # noqa: E402, F403
-from .base import BASE_DIR  # noqa: E402
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import BASE_DIR  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

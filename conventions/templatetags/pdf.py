@@ -1,6 +1,6 @@
 from django import template
 
-from conventions.pdf import static_file_uri
+from core.pdf import static_file_uri
 
 register = template.Library()
 
@@ -17,6 +17,6 @@ def paragraphs(text, headings=False):
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
-    from conventions.clause_engine import text_to_html
+    from conventions.clauses.engine import text_to_html
 
     return mark_safe(text_to_html(escape(text or ""), headings=bool(headings)))  # noqa: S308 - escaped on the line above

@@ -1,6 +1,6 @@
 from django import template
 
-from conventions.money import format_percent
+from core.money import format_percent
 from indicators.rules import display_number
 
 register = template.Library()

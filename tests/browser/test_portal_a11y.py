@@ -11,17 +11,17 @@ from django.urls import reverse
 
 from beneficiaries.models import MemberRole
 from beneficiaries.services import invitation_create
-from conventions.documents import document_reject, document_upload
-from conventions.models import DocumentKind, DocumentStatus, Status
-
-from ..factories import (
+from conventions.models import Status
+from documents.models import DocumentKind, DocumentStatus
+from documents.services import document_reject, document_upload
+from tests.factories import (
     BeneficiaryFactory,
     ConventionFactory,
     DocumentFactory,
     MembershipFactory,
     UserFactory,
 )
-from ..samples import image_bytes, pdf_bytes, upload
+from tests.samples import image_bytes, pdf_bytes, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -183,7 +183,7 @@ def test_invitation_to_home_is_accessible(page, live_server, assert_accessible):
 
 def test_the_axe_check_fails_on_an_inaccessible_page(page, assert_accessible):
     """The helper is no rubber stamp: a low-contrast text and an unlabelled field fail it."""
-    from .conftest import axe_violations
+    from tests.browser.conftest import axe_violations
 
     page.set_content('<html lang="fr"><head><title>t</title></head><body><main><h1>Titre</h1>'
                      '<p style="color:#bbb;background:#fff">Texte trop pâle</p>'

@@ -14,7 +14,9 @@ from django.core import mail
 from beneficiaries.models import MemberRole
 from beneficiaries.services import invitation_create
 from budgets.models import Budget, BudgetKind, BudgetStatus
-from conventions.models import Document, DocumentKind, DocumentStatus, PaymentRequest, Status
+from conventions.models import Status
+from documents.models import Document, DocumentKind, DocumentStatus
+from finance.models import PaymentRequest
 from indicators.models import ReportStatus
 from indicators.services import DefinitionInput, indicator_report_open, indicator_set_upsert
 from tests.factories import BeneficiaryFactory, ConventionFactory, balanced_forecast

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from conventions.clause_services import clause_template_install
-from conventions.clause_texts import DEFAULT_NAME, DEFAULT_SECTIONS
+from conventions.clauses.services import clause_template_install
+from conventions.clauses.texts import DEFAULT_NAME, DEFAULT_SECTIONS
 from conventions.models import Funder
 
 

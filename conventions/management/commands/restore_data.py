@@ -1,9 +1,39 @@
+import gzip
+import json
+import tempfile
+from pathlib import Path
+
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from conventions.models import Convention
+from core.model_moves import MOVED_MODELS
+
+
+def relabel_moved_models(objects: list[dict]) -> list[dict]:
+    """Rewrite a backup made before models changed app (``core.model_moves``) to today's labels.
+
+    The model of each row, and the natural keys of permissions (``[codename, app, model]``) in
+    the groups' and users' grants, name the app the model belongs to now.
+    """
+    for obj in objects:
+        obj["model"] = MOVED_MODELS.get(obj["model"], obj["model"])
+        for name in ("permissions", "user_permissions"):
+            grants = obj.get("fields", {}).get(name)
+            if grants:
+                for grant in grants:
+                    label = MOVED_MODELS.get(f"{grant[1]}.{grant[2]}")
+                    if label:
+                        grant[1] = label.split(".")[0]
+    return objects
+
+
+def _read(path: str) -> list[dict]:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 class Command(BaseCommand):
@@ -15,8 +45,15 @@ class Command(BaseCommand):
     def handle(self, *args, input, **options):
         if Convention.objects.exists() or apps.get_model("auth", "User").objects.exists():
             raise CommandError("La base n'est pas vide : restaurez dans une base neuve (créée puis migrée).")
-        with transaction.atomic():
-            # Groups created by the migrations' hook come back from the backup, with their ids.
-            apps.get_model("auth", "Group").objects.all().delete()
-            call_command("loaddata", input, verbosity=0)
+        try:
+            objects = relabel_moved_models(_read(input))
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Sauvegarde illisible : {error}") from error
+        with tempfile.TemporaryDirectory() as folder:
+            relabelled = Path(folder) / "sauvegarde.json"
+            relabelled.write_text(json.dumps(objects), encoding="utf-8")
+            with transaction.atomic():
+                # Groups created by the migrations' hook come back from the backup, with their ids.
+                apps.get_model("auth", "Group").objects.all().delete()
+                call_command("loaddata", str(relabelled), verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Sauvegarde {input} restaurée."))

@@ -1,0 +1,35 @@
+"""Queries that read agreements together with their budgets (the staff lists, compliance)."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from budgets.models import BudgetKind, BudgetLine
+from budgets.rules import block_filters
+from core.money import MONEY
+
+
+def with_budget_totals(queryset):
+    """Annotate each agreement of ``queryset`` with its forecast budget's totals, in the same query."""
+    annotations = {}
+    for name, condition in block_filters().items():
+        lines = (
+            BudgetLine.objects.filter(condition, budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST)
+            .order_by()
+            .values("budget__convention")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        annotations[f"forecast_{name}"] = Coalesce(
+            Subquery(lines, output_field=models.DecimalField(**MONEY)),
+            Value(Decimal("0.00")),
+            output_field=models.DecimalField(**MONEY),
+        )
+    return queryset.annotate(**annotations)
+
+
+def conventions_for_list(queryset):
+    """Bundle what the staff lists of agreements show: parties, forecast totals, amount in force."""
+    return with_budget_totals(queryset.select_related("beneficiary", "funder")).with_amount_in_force()

@@ -1,0 +1,177 @@
+"""Consistency of an agreement entered as printed (DOMAIN.md §10).
+
+An agreement taken over from a paper or PDF document keeps the figures it printed (declared
+budget totals, the share and the eligible expenses stated in its text). The software computes
+its own from the budget lines (``budgets.rules``); these checks say where the two disagree, by
+how much, and flag dates out of order. They never change anything.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from budgets.models import BudgetKind
+from budgets.rules import (
+    GrantingLineState,
+    budget_totals,
+    cofunders,
+    declared_total_gaps,
+    eligible_expenses,
+    granting_line_check,
+    granting_line_expected_amount,
+    several_granting_lines_message,
+)
+from core.money import HUNDRED, format_euros, format_percent
+from documents.obligations import agreement_date
+from finance.models import PaymentStatus
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One disagreement: what was printed, what the software computes, and the gap."""
+
+    code: str
+    label: str
+    message: str
+    printed: str = ""
+    computed: str = ""
+    difference: Decimal | None = None
+
+
+def consistency_findings(convention) -> list[Finding]:
+    """Return every disagreement found in ``convention`` and its forecast budget."""
+    findings = []
+    budget = convention.budgets.filter(kind=BudgetKind.FORECAST).first()
+    if budget is not None:
+        totals = budget_totals(budget)
+        findings += _declared_totals(budget, totals)
+        findings += _stated_share(convention, totals)
+        findings += _stated_eligible_expenses(convention, budget)
+        findings += _granting_funder_line(convention, budget)
+    findings += _dates_out_of_order(convention, budget)
+    return findings
+
+
+def _declared_totals(budget, totals) -> list[Finding]:
+    codes = {
+        "charges": ("declared_charges", _("Total des charges imprimé")),
+        "products": ("declared_products", _("Total des produits imprimé")),
+    }
+    findings = []
+    for gap in declared_total_gaps(budget, totals):
+        code, label = codes[gap.side]
+        findings.append(Finding(
+            code, label,
+            _("%(label)s (%(printed)s) différent de la somme des lignes : %(computed)s hors contributions en nature "
+              "(%(with)s avec) ; écart de %(gap)s.") % {
+                "label": label, "printed": format_euros(gap.declared), "computed": format_euros(gap.computed),
+                "with": format_euros(gap.computed_with_in_kind), "gap": format_euros(abs(gap.difference)),
+            },
+            printed=format_euros(gap.declared), computed=format_euros(gap.computed), difference=gap.difference,
+        ))
+    return findings
+
+
+def printed_tolerance(stated_percent: Decimal) -> Decimal:
+    """Return half a unit of the last digit printed: 5.7 → 0.05, 6.92 → 0.005, 6 → 0.5 (points)."""
+    exponent = min(stated_percent.normalize().as_tuple().exponent, 0)
+    return Decimal(5).scaleb(exponent - 1)
+
+
+def _stated_share(convention, totals) -> list[Finding]:
+    # The text printed the share of the amount granted at signature, not of the amount in force.
+    stated = convention.stated_share_percent
+    share = totals.funder_share(convention.amount_granted)
+    if stated is None or share is None:
+        return []
+    with_in_kind = totals.funder_share_with_in_kind(convention.amount_granted)
+    tolerance = printed_tolerance(stated)
+    if abs(share * HUNDRED - stated) <= tolerance:
+        return []
+    places = max(0, -stated.normalize().as_tuple().exponent)
+    printed = format_percent(stated / HUNDRED, places)
+    values = {"printed": printed, "without": format_percent(share), "with": format_percent(with_in_kind)}
+    if abs(with_in_kind * HUNDRED - stated) <= tolerance:
+        message = _("La part indiquée dans le texte (%(printed)s) ne correspond pas à la part calculée hors "
+                    "contributions en nature (%(without)s) : elle correspond à la part avec contributions "
+                    "en nature (%(with)s).") % values
+    else:
+        message = _("La part indiquée dans le texte (%(printed)s) ne correspond à aucune part calculée : "
+                    "%(without)s hors contributions en nature, %(with)s avec.") % values
+    return [Finding("stated_share", _("Part de la collectivité indiquée"), message, printed=printed,
+                    computed=format_percent(share), difference=share * HUNDRED - stated)]
+
+
+def _stated_eligible_expenses(convention, budget) -> list[Finding]:
+    stated = convention.stated_eligible_expenses
+    if stated is None:
+        return []
+    computed = eligible_expenses(budget)
+    if stated == computed:
+        return []
+    gap = computed - stated
+    message = _("Les dépenses éligibles indiquées dans le texte (%(printed)s) diffèrent de celles du budget "
+                "(%(computed)s, charges hors contributions en nature) : écart de %(gap)s.") % {
+        "printed": format_euros(stated), "computed": format_euros(computed), "gap": format_euros(abs(gap)),
+    }
+    return [Finding("stated_eligible_expenses", _("Dépenses éligibles indiquées"), message,
+                    printed=format_euros(stated), computed=format_euros(computed), difference=gap)]
+
+
+def _granting_funder_line(convention, budget) -> list[Finding]:
+    """Compare the forecast's granting funder line with the amount granted as printed (``granting_line_check``)."""
+    check = granting_line_check(cofunders(budget), granting_line_expected_amount(budget))
+    granted = check.granted
+    label = _("Ligne de la collectivité")
+    if check.state == GrantingLineState.OK:
+        return []
+    if check.state == GrantingLineState.MISSING:
+        message = _("Aucune ligne du budget n'est marquée comme celle de la collectivité attribuante "
+                    "(montant attribué : %(granted)s).") % {"granted": format_euros(granted)}
+        return [Finding("granting_funder_line", label, message, computed=format_euros(granted))]
+    if check.state == GrantingLineState.SEVERAL:
+        message = several_granting_lines_message()
+    else:
+        message = _("La ligne de la collectivité au budget (%(line)s) diffère du montant attribué (%(granted)s) : "
+                    "écart de %(gap)s.") % {
+            "line": format_euros(check.amount), "granted": format_euros(granted),
+            "gap": format_euros(abs(check.difference)),
+        }
+    return [Finding("granting_funder_line", label, message,
+                    printed=format_euros(check.amount), computed=format_euros(granted), difference=check.difference)]
+
+
+def _dates_out_of_order(convention, budget) -> list[Finding]:
+    """Flag each pair of dates whose order the lifecycle makes impossible."""
+    c = convention
+    deliberation = (_("la délibération"), c.deliberation_date)
+    signed = (_("la signature de la convention"), agreement_date(c))
+    pairs = [
+        ((_("le début de la période"), c.period_start), (_("la fin de la période"), c.period_end)),
+        (deliberation, (_("la signature par l'association"), c.beneficiary_signed_on)),
+        (deliberation, (_("la signature par la collectivité"), c.funder_signed_on)),
+        (signed, (_("la notification"), c.notified_on)),
+        (signed, (_("la résiliation"), c.terminated_on)),
+    ]
+    if budget is not None:
+        pairs.append(((_("la certification du budget prévisionnel"), budget.certified_on), deliberation))
+    for payment in c.payment_requests.filter(status=PaymentStatus.PAID).order_by("paid_on"):
+        paid = (_("le versement (%(kind)s)") % {"kind": payment.get_kind_display().lower()}, payment.paid_on)
+        pairs += [(deliberation, paid), (signed, paid)]
+    for amendment in c.amendments.all():
+        for day in (amendment.beneficiary_signed_on, amendment.funder_signed_on):
+            pairs.append((signed, (_("la signature de l'avenant n° %(n)s") % {"n": amendment.number}, day)))
+    return [_out_of_order(earlier, later) for earlier, later in pairs
+            if earlier[1] and later[1] and later[1] < earlier[1]]
+
+
+def _out_of_order(earlier: tuple[str, date], later: tuple[str, date]) -> Finding:
+    message = _("Dates dans le désordre : %(later)s (%(later_date)s) précède %(earlier)s (%(earlier_date)s).") % {
+        "later": later[0], "later_date": date_format(later[1], "j F Y"),
+        "earlier": earlier[0], "earlier_date": date_format(earlier[1], "j F Y"),
+    }
+    return Finding("dates", _("Ordre des dates"), message,
+                   printed=date_format(later[1], "j F Y"), computed=date_format(earlier[1], "j F Y"))

@@ -1,0 +1,214 @@
+"""Open data: signed agreements in the SCDL « Subventions » 2.1.1 format (décret n° 2017-779).
+
+One row per beneficiary of a signed agreement, the schema's 16 columns in its order, UTF-8
+CSV with a comma. An agreement that lacks something the schema requires is not written: it is
+listed with what is missing, so the file published is always valid.
+
+Two checks of the schema (``custom_checks``) are not Table Schema constraints and generic
+validators ignore them; they are implemented here (``custom_check_errors``) and applied to
+every row before it is written:
+- ``french-siret-value``: a non-empty ``idAttribuant`` / ``idBeneficiaire`` is a real SIRET
+  (14 digits, Luhn key; La Poste's establishments use their own rule);
+- ``one-of-required``: ``idBeneficiaire`` or ``rnaBeneficiaire`` is filled.
+
+``montant`` is, per the schema, « Montant total de la subvention attribuée »: the amount granted
+in force, i.e. the amount of the agreement plus the changes of its signed amendments (an
+amendment is part of the agreement; a draft one is not). The published figure must be what the
+association is granted, not what the first signature said (``payments.effective_amount``).
+
+``pourcentageSubvention`` is, per the schema, « le pourcentage du montant total de la
+subvention attribuée au bénéficiaire »: our agreements have one beneficiary each, so it is
+1.00. The funder's share of the association's budget is shown on the staff dashboard.
+"""
+
+import csv
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from beneficiaries.identifiers import luhn_is_valid, rna_is_valid, siret_is_valid
+from conventions.amounts import effective_amount
+from conventions.models import Convention, Status
+from core.deadlines import justification_due_date
+from core.money import HUNDRED
+from documents.obligations import agreement_date
+from finance.models import PaymentKind, PaymentRequest, PaymentStatus
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "scdl-subventions-2.1.1.json"
+SCDL_VERSION = "2.1.1"
+SCDL_FIELDS = (
+    "nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision", "nomBeneficiaire",
+    "idBeneficiaire", "rnaBeneficiaire", "objet", "montant", "nature", "conditionsVersement",
+    "datesPeriodeVersement", "idRAE", "notificationUE", "pourcentageSubvention", "dispositifAide",
+)
+NATURE_CASH = "aide en numéraire"
+SINGLE_PAYMENT = "unique"
+STAGGERED_PAYMENT = "échelonné"
+NOT_NOTIFIED_TO_EU = "non"
+SINGLE_BENEFICIARY_SHARE = "1.00"
+OBJECT_MAX_LENGTH = 256
+LA_POSTE_SIREN = "356000000"
+
+
+@cache
+def scdl_schema() -> dict:
+    """Return the SCDL « Subventions » 2.1.1 Table Schema shipped with the application."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def french_siret_value_is_valid(value: str) -> bool:
+    """Return True for a SIRET the schema's ``french-siret-value`` check accepts."""
+    if value.startswith(LA_POSTE_SIREN) and len(value) == 14 and value.isdigit():
+        return luhn_is_valid(value) or sum(int(d) for d in value) % 5 == 0
+    return siret_is_valid(value)
+
+
+def custom_check_errors(row: dict) -> list[str]:
+    """Return the errors of ``row`` against the schema's ``custom_checks``, in French."""
+    errors = []
+    for check in scdl_schema().get("custom_checks", []):
+        params = check["params"]
+        if check["name"] == "french-siret-value":
+            value = row.get(params["column"], "")
+            if value and not french_siret_value_is_valid(value):
+                errors.append(_("%(column)s : « %(value)s » n'est pas un SIRET valide.") % {
+                    "column": params["column"], "value": value})
+        elif check["name"] == "one-of-required" and not (row.get(params["column1"]) or row.get(params["column2"])):
+            errors.append(_("%(a)s ou %(b)s doit être renseigné.") % {"a": params["column1"], "b": params["column2"]})
+    return errors
+
+
+@dataclass(frozen=True)
+class ExportProblem:
+    """An agreement left out of the file, and why."""
+
+    convention: Convention
+    missing: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return f"{self.convention.reference} ({self.convention.beneficiary.name}) : " + " ; ".join(self.missing)
+
+
+@dataclass(frozen=True)
+class ScdlExport:
+    rows: list[dict]
+    problems: list[ExportProblem]
+    conventions: list[Convention]  # the agreements written, one per row
+
+
+def exported_conventions():
+    """Return the signed agreements, with what their rows need, in a fixed number of queries."""
+    paid = PaymentRequest.objects.filter(status=PaymentStatus.PAID).order_by("paid_on", "pk")
+    return (
+        Convention.objects.signed()
+        .with_amount_in_force()
+        .select_related("beneficiary", "funder")
+        .prefetch_related(Prefetch("payment_requests", queryset=paid, to_attr="paid_requests"))
+        .order_by("fiscal_year", "reference")
+    )
+
+
+def scdl_export(conventions=None) -> ScdlExport:
+    """Return the rows of the valid agreements and the problems of the others."""
+    rows, problems, exported = [], [], []
+    for convention in exported_conventions() if conventions is None else conventions:
+        row, missing = scdl_row(convention)
+        if missing:
+            problems.append(ExportProblem(convention, tuple(missing)))
+        else:
+            rows.append(row)
+            exported.append(convention)
+    return ScdlExport(rows, problems, exported)
+
+
+def is_staggered(convention) -> bool:
+    """Return True when the grant is paid in an advance then a balance (seed art. 4.3)."""
+    return 0 < convention.advance_cap_percent < HUNDRED
+
+
+def payment_period(convention) -> str | None:
+    """Return ``datesPeriodeVersement``: the payment date, or the period ``start/end`` (ISO 8601).
+
+    Payments made give the dates; a payment still to come is expected by the justification
+    date (the balance follows the documents of art. 6.2). None when nothing dates the payments.
+    """
+    paid = getattr(convention, "paid_requests", None)
+    if paid is None:
+        paid = list(convention.payment_requests.filter(status=PaymentStatus.PAID).order_by("paid_on", "pk"))
+    start = paid[0].paid_on if paid else agreement_date(convention)
+    if start is None:
+        return None
+    finished = (
+        convention.status in (Status.CLOSED, Status.TERMINATED)
+        or any(p.kind == PaymentKind.BALANCE for p in paid)
+        or (bool(paid) and not is_staggered(convention))
+    )
+    if finished:
+        end = paid[-1].paid_on if paid else (convention.terminated_on or start)
+    else:
+        end = justification_due_date(convention)
+    return start.isoformat() if end <= start else f"{start.isoformat()}/{end.isoformat()}"
+
+
+def scdl_row(convention) -> tuple[dict, list[str]]:
+    """Return the SCDL row of ``convention`` and the list of what is missing or invalid (French)."""
+    beneficiary, funder = convention.beneficiary, convention.funder
+    signed_on = agreement_date(convention)
+    period = payment_period(convention)
+    missing = []
+    if not funder.siret or not french_siret_value_is_valid(funder.siret):
+        missing.append(_("SIRET de la collectivité (idAttribuant) invalide"))
+    if signed_on is None:
+        missing.append(_("date de signature de la convention (dateConvention)"))
+    siret = beneficiary.siret if french_siret_value_is_valid(beneficiary.siret or "") else ""
+    if beneficiary.siret and not siret:
+        missing.append(_("SIRET de l'association (idBeneficiaire) invalide"))
+    rna = beneficiary.rna if rna_is_valid(beneficiary.rna or "") else ""
+    if beneficiary.rna and not rna:
+        missing.append(_("numéro RNA (rnaBeneficiaire) invalide"))
+    if not siret and not rna:
+        missing.append(_("SIRET ou RNA de l'association (idBeneficiaire ou rnaBeneficiaire)"))
+    if not convention.title.strip():
+        missing.append(_("objet de la subvention (objet)"))
+    if period is None:
+        missing.append(_("dates de versement (datesPeriodeVersement)"))
+    row = {
+        "nomAttribuant": funder.name,
+        "idAttribuant": funder.siret,
+        "dateConvention": signed_on.isoformat() if signed_on else "",
+        "referenceDecision": convention.deliberation_number,
+        "nomBeneficiaire": beneficiary.name,
+        "idBeneficiaire": siret,
+        "rnaBeneficiaire": rna,
+        "objet": convention.title.strip()[:OBJECT_MAX_LENGTH],
+        # SCDL « montant »: the total granted, in force (signed amendments included); see the docstring.
+        "montant": f"{effective_amount(convention):f}",
+        "nature": NATURE_CASH,
+        "conditionsVersement": STAGGERED_PAYMENT if is_staggered(convention) else SINGLE_PAYMENT,
+        "datesPeriodeVersement": period or "",
+        "idRAE": "",
+        "notificationUE": NOT_NOTIFIED_TO_EU,
+        "pourcentageSubvention": SINGLE_BENEFICIARY_SHARE,
+        "dispositifAide": "",
+    }
+    if not missing:
+        missing = custom_check_errors(row)
+    return row, missing
+
+
+def write_scdl_csv(export: ScdlExport, stream) -> None:
+    """Write the export's rows as the SCDL CSV file (header first) to a text ``stream``."""
+    writer = csv.DictWriter(stream, fieldnames=SCDL_FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(export.rows)
+
+
+def scdl_filename(day: date) -> str:
+    """Return the file name of an export made on ``day``."""
+    return f"subventions-scdl-{SCDL_VERSION}-{day.isoformat()}.csv"

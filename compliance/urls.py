@@ -1,0 +1,15 @@
+"""Staff pages mounted under /admin/, behind the admin's login (``admin.site.admin_view``)."""
+
+from django.contrib import admin
+from django.urls import path
+
+from compliance.views import DashboardView, OverdueView, ScdlExportView
+
+app_name = "staff"
+
+urlpatterns = [
+    path("tableau-de-bord/", admin.site.admin_view(DashboardView.as_view()), name="dashboard"),
+    path("tableau-de-bord/echeances-depassees/", admin.site.admin_view(OverdueView.as_view()), name="overdue"),
+    path("tableau-de-bord/donnees-ouvertes-scdl.csv", admin.site.admin_view(ScdlExportView.as_view()),
+         name="scdl_export"),
+]

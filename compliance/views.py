@@ -1,0 +1,124 @@
+"""Staff pages in the admin: the dashboard, the list of everything overdue, the open-data file."""
+
+import io
+from decimal import Decimal
+
+from django.contrib import admin
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from compliance.checks import CERTIFIED_ACCOUNTS_SHARE
+from compliance.dashboard import (
+    dependencies,
+    money_by_year_and_state,
+    money_total,
+    overdue_items,
+    totals_by_state,
+    totals_by_year,
+)
+from compliance.opendata import scdl_export, scdl_filename, write_scdl_csv
+from core import charts
+from core.money import format_percent
+
+PAID = charts.Series(gettext_lazy("Versé"), charts.PALETTE[0])
+TO_PAY = charts.Series(gettext_lazy("Reste à verser"), charts.PALETTE[1])
+PREPARATION = charts.Series(gettext_lazy("En préparation (non voté)"), charts.PALETTE[2])
+MONEY_SERIES = (PAID, TO_PAY, PREPARATION)
+
+
+class StaffPage(PermissionRequiredMixin, TemplateView):
+    """An admin page for whoever may read agreements (agents, finance, administrators)."""
+
+    permission_required = "conventions.view_convention"
+    raise_exception = True
+    title = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**admin.site.each_context(self.request), title=self.title, **kwargs)
+
+
+class DashboardView(StaffPage):
+    template_name = "conventions/convention_dashboard.html"
+    title = gettext_lazy("Tableau de bord des subventions")
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        rows = money_by_year_and_state()
+        years, states = totals_by_year(rows), totals_by_state(rows)
+        deps = dependencies()
+        overdue = overdue_items(today=today)
+        export = scdl_export()
+        return super().get_context_data(
+            today=today, rows=rows, years=years, states=states, dependencies=deps, overall=money_total(None, "", rows),
+            overdue=overdue[:10], overdue_count=len(overdue), export_rows=len(export.rows),
+            export_problems=export.problems, series=MONEY_SERIES,
+            year_chart=self._year_chart(years), state_chart=self._state_chart(states),
+            count_chart=self._count_chart(states), dependency_chart=self._dependency_chart(deps),
+            **kwargs,
+        )
+
+    @staticmethod
+    def _money(total):
+        return [total.paid, total.to_pay, total.in_preparation]
+
+    def _year_chart(self, years):
+        return charts.column_chart(
+            chart_id="chart-years", title=_("Montants par exercice"),
+            description=_("Barres empilées : versé, reste à verser et montants en préparation, pour chaque exercice."),
+            categories=[t.label for t in years], series=MONEY_SERIES, values=[self._money(t) for t in years],
+        )
+
+    def _state_chart(self, states):
+        return charts.bar_chart(
+            chart_id="chart-states", title=_("Montants par état des conventions"),
+            description=_("Barres empilées : versé, reste à verser et montants en préparation, pour chaque état."),
+            rows=[(t.label, self._money(t)) for t in states], series=MONEY_SERIES,
+        )
+
+    def _count_chart(self, states):
+        return charts.bar_chart(
+            chart_id="chart-counts", title=_("Conventions par état"),
+            description=_("Nombre de conventions dans chaque état."),
+            rows=[(t.label, [Decimal(t.count)]) for t in states],
+            series=[charts.Series(_("Conventions"), charts.PALETTE[0])], value_format=lambda v: f"{v:f}",
+        )
+
+    def _dependency_chart(self, deps):
+        rows = [(f"{d.convention.beneficiary.short_name} — {d.convention.fiscal_year}", [d.share])
+                for d in deps if d.share is not None]
+        return charts.bar_chart(
+            chart_id="chart-dependency", title=_("Part de la collectivité dans le budget de chaque association"),
+            description=_("Montant attribué rapporté aux charges du budget prévisionnel, hors contributions en nature ; "
+                          "la ligne pointillée marque 50 %, au-delà duquel les comptes certifiés sont dus."),
+            rows=rows, series=[charts.Series(_("Part hors contributions en nature"), charts.PALETTE[0])],
+            value_format=format_percent, maximum=Decimal(1),
+            threshold=(CERTIFIED_ACCOUNTS_SHARE, format_percent(CERTIFIED_ACCOUNTS_SHARE, 0)),
+        )
+
+
+class OverdueView(StaffPage):
+    template_name = "conventions/convention_overdue.html"
+    title = gettext_lazy("Échéances dépassées")
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        return super().get_context_data(today=today, items=overdue_items(today=today), **kwargs)
+
+
+class ScdlExportView(PermissionRequiredMixin, View):
+    """Download the open-data file (the same as ``manage.py export_scdl``)."""
+
+    permission_required = "conventions.view_convention"
+    raise_exception = True
+
+    def get(self, request):
+        buffer = io.StringIO()
+        write_scdl_csv(scdl_export(), buffer)
+        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{scdl_filename(timezone.localdate())}"'
+        return response

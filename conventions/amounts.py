@@ -1,0 +1,64 @@
+"""conventions.amounts"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from conventions.models import Amendment, AmendmentStatus, Convention, amount_in_force_expression
+from core.money import round_cents
+
+
+def amounts_in_force(convention_ids) -> dict[int, Decimal]:
+    """Return the amount in force of each agreement, in one query."""
+    rows = Convention.objects.filter(pk__in=convention_ids).annotate(in_force=amount_in_force_expression())
+    return {pk: round_cents(amount) for pk, amount in rows.values_list("pk", "in_force")}
+
+
+def effective_amount(convention: Convention) -> Decimal:
+    """Return the amount in force: the amount granted plus the changes of signed amendments.
+
+    Reads the ``amount_in_force`` annotation when the agreement was loaded with
+    ``Convention.objects.with_amount_in_force()`` (no query), else asks the database (one query).
+    """
+    annotated = getattr(convention, "amount_in_force", None)
+    if annotated is not None:
+        return round_cents(annotated)
+    return amounts_in_force([convention.pk])[convention.pk]
+
+
+@dataclass(frozen=True)
+class FunderShares:
+    """The funder's share of a budget's charges, without and with in-kind contributions."""
+
+    amount: Decimal  # the amount in force the shares are of
+    excluding_in_kind: Decimal | None
+    including_in_kind: Decimal | None
+
+
+def funder_shares(convention: Convention, totals) -> FunderShares:
+    """Return the funder's shares of ``totals`` (a ``BudgetTotals``): those of the amount in force."""
+    amount = effective_amount(convention)
+    return FunderShares(amount, totals.funder_share(amount), totals.funder_share_with_in_kind(amount))
+
+
+def amendment_amounts(amendment: Amendment) -> tuple[Decimal, Decimal]:
+    """Return the amount in force before ``amendment`` and once it applies (one query).
+
+    Before: the amount granted plus the signed amendments numbered below it; after: that plus
+    its own change. The amendment's PDF prints both (« il passe de … à … »).
+    """
+    before = round_cents(
+        Convention.objects.filter(pk=amendment.convention_id)
+        .annotate(before=amount_in_force_expression(before_number=amendment.number))
+        .values_list("before", flat=True).get()
+    )
+    return before, round_cents(before + amendment.amount_change)
+
+
+def effective_period_end(convention: Convention) -> date | None:
+    """Return the end of the agreement's period, as moved by its latest signed amendment."""
+    moved = (
+        convention.amendments.filter(status=AmendmentStatus.SIGNED, new_period_end__isnull=False)
+        .order_by("-number").values_list("new_period_end", flat=True).first()
+    )
+    return moved or convention.period_end

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("Socle")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from core.roles import sync_role_groups
+
+        post_migrate.connect(sync_role_groups, dispatch_uid="core.roles.sync_role_groups")

@@ -1,0 +1,128 @@
+"""Staff side of the documents an association owes: list, download, accept, reject with a reason.
+
+The state of a document changes only through ``conventions.documents`` (services); the file is
+downloaded through an authorising view, never from a public URL.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_base import DomainAdmin, DomainTabularInline
+from documents.models import Document, DocumentStatus
+from documents.services import document_accept, document_reject
+from documents.views import document_file_response
+
+
+def file_link(document: Document):
+    if not document.pk or not document.file:
+        return "—"
+    url = reverse("admin:documents_document_file", args=[document.pk])
+    return format_html('<a href="{}">{}</a>', url, _t("Télécharger"))
+
+
+class DocumentInline(DomainTabularInline):
+    model = Document
+    extra = 0
+    show_change_link = True
+    fields = ["kind", "due_on", "status", "download", "uploaded_at", "rejection_reason"]
+    readonly_fields = ["status", "download", "uploaded_at", "rejection_reason"]
+    verbose_name_plural = _("Justificatifs (« Modifier » pour accepter ou refuser une pièce reçue)")
+
+    @admin.display(description=_("fichier"))
+    def download(self, document):
+        return file_link(document)
+
+    def get_queryset(self, request):
+        # Each row's title names its agreement: read it with the rows, not once per row.
+        return super().get_queryset(request).select_related("convention")
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du refus"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("L'association lit ce motif sur le portail : dites ce qui manque ou ce qu'il faut corriger."),
+    )
+
+
+@admin.register(Document)
+class DocumentAdmin(DomainAdmin):
+    list_display = ["convention", "kind", "due_on", "status", "uploaded_at", "download"]
+    list_filter = ["status", "kind"]
+    search_fields = ["convention__reference", "convention__beneficiary__name"]
+    list_select_related = ["convention__beneficiary"]
+    autocomplete_fields = ["convention"]
+    fields = ["convention", "kind", "due_on", "status", "download", "uploaded_at", "rejection_reason"]
+    readonly_fields = ["status", "download", "uploaded_at", "rejection_reason"]
+    change_form_template = "admin/documents/document/change_form.html"
+    actions = ["accept_selected"]
+
+    @admin.display(description=_("fichier"))
+    def download(self, document):
+        return file_link(document)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/fichier/", wrap(self.file_view), name="documents_document_file"),
+            path("<path:object_id>/accepter/", wrap(self.accept_view), name="documents_document_accept"),
+            path("<path:object_id>/refuser/", wrap(self.reject_view), name="documents_document_reject"),
+            *super().get_urls(),
+        ]
+
+    def _get_document(self, request, object_id, *, change: bool) -> Document:
+        document = get_object_or_404(Document.objects.select_related("convention"), pk=object_id)
+        allowed = self.has_change_permission(request, document) if change else self.has_view_permission(request, document)
+        if not allowed:
+            raise PermissionDenied
+        return document
+
+    def file_view(self, request, object_id):
+        """Download the file (staff who may view documents)."""
+        return document_file_response(self._get_document(request, object_id, change=False))
+
+    def accept_view(self, request, object_id):
+        document = self._get_document(request, object_id, change=True)
+        if request.method != "POST":
+            return redirect(reverse("admin:documents_document_change", args=[document.pk]))
+        try:
+            document_accept(document=document, by=request.user)
+            self.message_user(request, _t("« %(document)s » est accepté.") % {"document": document}, messages.SUCCESS)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        return redirect(reverse("admin:documents_document_change", args=[document.pk]))
+
+    def reject_view(self, request, object_id):
+        document = self._get_document(request, object_id, change=True)
+        form = RejectForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                document_reject(document=document, reason=form.cleaned_data["reason"], by=request.user,
+                                site_url=request.build_absolute_uri("/"))
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, _t("« %(document)s » est refusé ; l'association voit le motif.")
+                                  % {"document": document}, messages.SUCCESS)
+            return redirect(reverse("admin:documents_document_change", args=[document.pk]))
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "original": document,
+            "title": _t("Refuser « %(document)s »") % {"document": document}, "form": form,
+        }
+        return TemplateResponse(request, "admin/documents/document/reject.html", context)
+
+    @admin.action(description=_("Accepter les justificatifs reçus sélectionnés"), permissions=["change"])
+    def accept_selected(self, request, queryset):
+        accepted = 0
+        for document in queryset.filter(status=DocumentStatus.RECEIVED):
+            document_accept(document=document, by=request.user)
+            accepted += 1
+        skipped = queryset.count() - accepted
+        self.message_user(request, _t("%(accepted)d justificatif(s) accepté(s) ; %(skipped)d ignoré(s) car non reçu(s).")
+                          % {"accepted": accepted, "skipped": skipped}, messages.SUCCESS)

@@ -1,0 +1,58 @@
+"""documents.models"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from conventions.models import Convention
+from core.storage import private_storage
+
+
+class DocumentKind(models.TextChoices):
+    ANNUAL_ACCOUNTS = "annual_accounts", _("Comptes annuels")
+    AUDITOR_REPORT = "auditor_report", _("Rapport du commissaire aux comptes")
+    ACTIVITY_REPORT = "activity_report", _("Rapport d'activité")
+    GENERAL_ASSEMBLY = "general_assembly", _("Procès-verbal de l'assemblée générale")
+    FINANCIAL_REPORT = "financial_report", _("Compte rendu financier (Cerfa 15059)")
+    INSURANCE = "insurance", _("Attestation d'assurance")
+    BANK_DETAILS = "bank_details", _("Relevé d'identité bancaire")
+    STATUTES = "statutes", _("Statuts")
+    BOARD_LIST = "board_list", _("Liste des membres du conseil d'administration")
+    REPUBLICAN_COMMITMENT = "republican_commitment", _("Contrat d'engagement républicain signé")
+    BOARD_CHANGE = "board_change", _("Modification du bureau ou des statuts")
+    LOGO_PROOF = "logo_proof", _("Justificatif d'apposition du logo")
+
+
+class DocumentStatus(models.TextChoices):
+    EXPECTED = "expected", _("Attendu")
+    RECEIVED = "received", _("Reçu")
+    ACCEPTED = "accepted", _("Accepté")
+    REJECTED = "rejected", _("Refusé")
+
+
+class Document(models.Model):
+    """A document the association owes (justificatif), with its due date and review state."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="documents", verbose_name=_("convention"))
+    kind = models.CharField(_("pièce"), max_length=30, choices=DocumentKind.choices)
+    due_on = models.DateField(_("à fournir avant le"), null=True, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.EXPECTED)
+    file = models.FileField(_("fichier"), upload_to="documents/", storage=private_storage, blank=True)
+    uploaded_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
+    rejection_reason = models.TextField(_("motif du refus"), blank=True)
+
+    history = HistoricalRecords(table_name="conventions_historicaldocument")
+
+    class Meta:
+        db_table = "conventions_document"  # kept from before the move to this app
+        verbose_name = _("justificatif")
+        verbose_name_plural = _("justificatifs")
+        ordering = ["convention", "due_on", "kind"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=DocumentStatus.values), name="document_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.convention.reference}"

@@ -1,0 +1,167 @@
+"""What an association owes for an agreement, and when (DOMAIN.md §7, §8).
+
+The date of the agreement, the open-data publication deadline and the list of expected
+documents with their due dates are derived here from the agreement and the association's
+fiscal year; ``conventions.deadlines`` gives the six-month justification deadline.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import OuterRef, Q, Subquery
+
+from budgets.models import Budget, BudgetKind, BudgetScope
+from budgets.rules import BudgetTotals, public_cofunding_subquery
+from budgets.selectors import with_budget_totals
+from conventions.models import SIGNED_STATES, Convention, Status
+from core.deadlines import add_months, justification_due_date
+from core.money import ZERO
+from documents.models import DocumentKind, DocumentStatus
+
+OPEN_DATA_DELAY_MONTHS = 3
+
+#: Documents due when the agreement is signed (seed art. 3; loi 2000-321 art. 10-1).
+ON_SIGNATURE = (
+    DocumentKind.INSURANCE,
+    DocumentKind.BANK_DETAILS,
+    DocumentKind.STATUTES,
+    DocumentKind.BOARD_LIST,
+    DocumentKind.REPUBLICAN_COMMITMENT,
+)
+
+#: Documents due six months after the end of the fiscal year (seed art. 6.2; Cerfa 15059).
+AFTER_FISCAL_YEAR = (
+    DocumentKind.ANNUAL_ACCOUNTS,
+    DocumentKind.ACTIVITY_REPORT,
+    DocumentKind.GENERAL_ASSEMBLY,
+    DocumentKind.FINANCIAL_REPORT,
+)
+
+#: A document is delivered once received; a rejected one is owed again.
+DELIVERED = frozenset({DocumentStatus.RECEIVED, DocumentStatus.ACCEPTED})
+
+
+@dataclass(frozen=True)
+class ExpectedDocument:
+    kind: str
+    due_on: date | None
+
+
+def agreement_date(convention) -> date | None:
+    """Return the date of the agreement: the later of the two signatures, once both are known."""
+    if convention.beneficiary_signed_on and convention.funder_signed_on:
+        return max(convention.beneficiary_signed_on, convention.funder_signed_on)
+    if convention.status in SIGNED_STATES:
+        return convention.funder_signed_on or convention.beneficiary_signed_on
+    return None
+
+
+def open_data_due_date(signed_on: date) -> date:
+    """Return the last day to publish the agreement's data: three months after signature."""
+    return add_months(signed_on, OPEN_DATA_DELAY_MONTHS)
+
+
+def expected_documents(convention, *, auditor_required: bool) -> list[ExpectedDocument]:
+    """Return the documents the association owes for ``convention``, each with its due date.
+
+    Documents due on signature have no due date until the agreement is signed. The auditor's
+    report is owed only when the association must have a statutory auditor.
+    """
+    signed_on = agreement_date(convention)
+    justification = justification_due_date(convention)
+    after = AFTER_FISCAL_YEAR + ((DocumentKind.AUDITOR_REPORT,) if auditor_required else ())
+    return [ExpectedDocument(kind, signed_on) for kind in ON_SIGNATURE] + [
+        ExpectedDocument(kind, justification) for kind in after
+    ]
+
+
+AUDITOR_THRESHOLD = Decimal("153000")
+
+
+def auditor_required(public_subsidies: Decimal) -> bool:
+    """Return True when public cash subsidies of the year reach 153 000 €."""
+    return public_subsidies >= AUDITOR_THRESHOLD
+
+
+@dataclass(frozen=True)
+class AssociationYear:
+    """What one association receives in one fiscal year, from every agreement and co-funder."""
+
+    beneficiary_id: int
+    year: int
+    agreements_total: Decimal = ZERO
+    public_cofunding: Decimal = ZERO
+    budget_charges: Decimal | None = None
+    by_funder: dict = field(default_factory=dict)
+
+    @property
+    def public_subsidies(self) -> Decimal:
+        """Return the public cash subsidies of the year: our agreements plus chapter 74 co-funders."""
+        return self.agreements_total + self.public_cofunding
+
+    def funder_total(self, funder_id: int) -> Decimal:
+        return self.by_funder.get(funder_id, ZERO)
+
+    def funder_share(self, funder_id: int) -> Decimal | None:
+        """Return the funder's share of the association's budget (charges excluding in-kind)."""
+        if self.budget_charges is None:
+            return None
+        return BudgetTotals(charges=self.budget_charges).funder_share(self.funder_total(funder_id))
+
+
+def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], AssociationYear]:
+    """Return the ``AssociationYear`` of each (beneficiary id, year) pair, in one query.
+
+    Every agreement of the association for the year counts, at its amount in force (signed
+    amendments included), except refused or cancelled ones.
+    Public co-funders come from the forecast budgets' chapter 74 (``budgets.rules``): the
+    association's global budget when it has one (the largest, if several), else the sum of the
+    action budgets. That global budget's charges are the budget the 50 % test compares with.
+    """
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    forecast = {"convention": OuterRef("pk"), "kind": BudgetKind.FORECAST}
+    rows = (
+        with_budget_totals(Convention.objects.filter(
+            beneficiary_id__in={b for b, _y in pairs}, fiscal_year__in={y for _b, y in pairs}
+        ).exclude(status__in=VOID_STATES))
+        .with_amount_in_force()
+        .annotate(
+            forecast_scope=Subquery(Budget.objects.filter(**forecast).values("scope")[:1]),
+            cofunding=public_cofunding_subquery(
+                Q(budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST)
+            ),
+        )
+        .order_by()
+        .values("beneficiary_id", "fiscal_year", "funder_id", "amount_in_force", "forecast_charges",
+                "forecast_scope", "cofunding")
+    )
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[(row["beneficiary_id"], row["fiscal_year"])].append(row)
+    result = {}
+    for key in pairs:
+        group = grouped.get(key, [])
+        by_funder = defaultdict(lambda: ZERO)
+        for row in group:
+            by_funder[row["funder_id"]] += row["amount_in_force"]
+        global_rows = [r for r in group if r["forecast_scope"] == BudgetScope.GLOBAL]
+        if global_rows:
+            main = max(global_rows, key=lambda r: r["forecast_charges"])
+            cofunding, charges = main["cofunding"], main["forecast_charges"] or None
+        else:
+            cofunding = sum((r["cofunding"] for r in group), ZERO)
+            charges = None
+        result[key] = AssociationYear(
+            beneficiary_id=key[0], year=key[1], agreements_total=sum(by_funder.values(), ZERO),
+            public_cofunding=cofunding, budget_charges=charges, by_funder=dict(by_funder),
+        )
+    return result
+
+
+#: Agreements that never granted anything: they count for no threshold and owe nothing.
+VOID_STATES = frozenset({Status.REFUSED, Status.CANCELLED})

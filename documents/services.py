@@ -1,0 +1,278 @@
+"""The documents an association owes (justificatifs): which ones, what a file may be, every write.
+
+``documents_expect`` creates the documents an agreement owes when it becomes active.
+
+A file is accepted for what it IS, never for what its name or declared type says: its first
+bytes must be those of a PDF, a JPEG or a PNG, and the file must then open as one. A PNG named
+« attestation.pdf » is therefore accepted, as the PNG it is: stored with a « .png » name and
+served as ``image/png``. A text file named « .pdf » is refused.
+
+Files go to the private storage (``conventions.storage``) under a random name; they are served
+only by ``conventions.portal_documents`` (members) and the staff admin, never by the web server.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from beneficiaries.models import Membership
+from conventions.models import Convention
+from documents.models import Document, DocumentStatus
+from documents.obligations import association_years, auditor_required, expected_documents
+
+
+def documents_expect(*, convention, user=None) -> list:
+    """Create the documents ``convention`` owes and does not have yet, with their due dates."""
+    key = (convention.beneficiary_id, convention.fiscal_year)
+    year = association_years([key])[key]
+    expected = expected_documents(convention, auditor_required=auditor_required(year.public_subsidies))
+    return convention_schedule_documents(convention=convention, expected=expected, user=user)
+
+
+@dataclass(frozen=True)
+class FileType:
+    extension: str
+    content_type: str
+    label: str
+
+
+PDF = FileType("pdf", "application/pdf", "PDF")
+JPEG = FileType("jpg", "image/jpeg", "JPEG")
+PNG = FileType("png", "image/png", "PNG")
+FILE_TYPES = {t.extension: t for t in (PDF, JPEG, PNG)}
+
+#: States in which the association may (re)place the file.
+UPLOADABLE_STATES = (DocumentStatus.EXPECTED, DocumentStatus.REJECTED, DocumentStatus.RECEIVED)
+
+NOT_ACCEPTED_TYPE = gettext_lazy(
+    "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG (quel que soit son nom). "
+    "Enregistrez-le dans l'un de ces formats, puis déposez-le de nouveau."
+)
+
+
+def max_upload_bytes() -> int:
+    return settings.DOCUMENT_MAX_UPLOAD_BYTES
+
+
+def format_size(size: int) -> str:
+    """Return a file size the French way: « 10 Mo », « 12,4 Mo », « 350 Ko »."""
+    if size >= 1024 * 1024:
+        value, unit = Decimal(size) / (1024 * 1024), "Mo"
+    else:
+        value, unit = Decimal(size) / 1024, "Ko"
+    text = f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}".removesuffix(".0").replace(".", ",")
+    return f"{text}\u00a0{unit}"
+
+
+def check_size(size: int) -> None:
+    """Refuse a file larger than ``DOCUMENT_MAX_UPLOAD_BYTES``."""
+    limit = max_upload_bytes()
+    if size > limit:
+        raise ValidationError(
+            _("Ce fichier pèse %(size)s : la limite est de %(limit)s. Réduisez-le (par exemple en le "
+              "numérisant en noir et blanc, ou en 150 points par pouce) puis déposez-le de nouveau.")
+            % {"size": format_size(size), "limit": format_size(limit)},
+            code="too_large",
+        )
+
+
+def sniff_file_type(data: bytes) -> FileType:
+    """Return what ``data`` really is (PDF, JPEG or PNG), or raise ``ValidationError``.
+
+    The first bytes decide the candidate type; the file must then open as that type.
+    """
+    if data.startswith(b"%PDF-"):
+        _check_pdf(data)
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        _check_image(data, "PNG")
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        _check_image(data, "JPEG")
+        return JPEG
+    raise ValidationError(NOT_ACCEPTED_TYPE, code="type")
+
+
+def _check_pdf(data: bytes) -> None:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            return  # A password-protected PDF is a PDF: the agent will ask for the password.
+        if len(reader.pages) < 1:
+            raise ValueError("no page")
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+        raise ValidationError(
+            _("Ce fichier commence comme un PDF mais ne peut pas être lu : il est sans doute abîmé ou "
+              "incomplet. Enregistrez-le de nouveau en PDF, puis déposez-le."), code="damaged",
+        ) from None
+
+
+def _check_image(data: bytes, expected_format: str) -> None:
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(
+            _("Cette image ne peut pas être lue : elle est sans doute abîmée ou incomplète. "
+              "Enregistrez-la de nouveau, puis déposez-la."), code="damaged",
+        ) from None
+    if image_format != expected_format:
+        raise ValidationError(NOT_ACCEPTED_TYPE, code="type")
+
+
+def read_upload(uploaded) -> tuple[bytes, FileType]:
+    """Check an uploaded file (size, then content) and return its bytes and real type."""
+    check_size(uploaded.size)
+    uploaded.seek(0)
+    data = uploaded.read(max_upload_bytes() + 1)
+    check_size(len(data))
+    if not data:
+        raise ValidationError(_("Ce fichier est vide."), code="empty")
+    return data, sniff_file_type(data)
+
+
+def document_file_type(document: Document) -> FileType | None:
+    """Return the type of ``document``'s stored file (its name is ours, so its extension is true)."""
+    extension = document.file.name.rsplit(".", 1)[-1].lower() if document.file else ""
+    return FILE_TYPES.get(extension)
+
+
+def _stored_sha256(document: Document) -> str:
+    if not document.file:
+        return ""
+    try:
+        with document.file.open("rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except FileNotFoundError:
+        return ""
+
+
+def _audit(document: Document, by, reason: str) -> None:
+    """Name who made the change and why in the history row (outside a request too)."""
+    document._change_reason = reason
+    if by is not None:
+        document._history_user = by
+
+
+@transaction.atomic
+def document_upload(*, document: Document, uploaded, by=None) -> Document:
+    """Store ``uploaded`` as ``document``'s file and mark it received.
+
+    Refused (``ValidationError``, nothing saved) when the file is too large or not a PDF, JPEG
+    or PNG, or when the document was accepted meanwhile. Sending the same file twice (a form
+    posted twice) changes nothing the second time. A replaced file stays in storage: the
+    history keeps its name.
+    """
+    data, file_type = read_upload(uploaded)
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.status not in UPLOADABLE_STATES:
+        raise ValidationError(
+            _("Ce justificatif a déjà été accepté par le service instructeur : il ne peut plus être remplacé."),
+            code="locked",
+        )
+    if document.status == DocumentStatus.RECEIVED and _stored_sha256(document) == hashlib.sha256(data).hexdigest():
+        return document
+    name = f"{secrets.token_urlsafe(24)}.{file_type.extension}"
+    document.file.save(name, ContentFile(data), save=False)
+    document.status = DocumentStatus.RECEIVED
+    document.uploaded_at = timezone.now()
+    document.rejection_reason = ""
+    _audit(document, by, _("Dépôt par l'association"))
+    document.save()
+    return document
+
+
+@transaction.atomic
+def document_accept(*, document: Document, by=None) -> Document:
+    """Accept a received document (staff)."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.status != DocumentStatus.RECEIVED:
+        raise ValidationError(_("Seul un justificatif reçu peut être accepté."), code="state")
+    document.status = DocumentStatus.ACCEPTED
+    document.rejection_reason = ""
+    _audit(document, by, _("Accepté"))
+    document.save()
+    return document
+
+
+@transaction.atomic
+def document_reject(*, document: Document, reason: str, by=None, site_url: str = "") -> Document:
+    """Reject a received document with ``reason`` (staff): the association reads it on the
+    portal, and its members get it by email with a link to the page (on ``site_url``)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Indiquez le motif du refus : l'association le lira.")}, code="required")
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.status != DocumentStatus.RECEIVED:
+        raise ValidationError(_("Seul un justificatif reçu peut être refusé."), code="state")
+    document.status = DocumentStatus.REJECTED
+    document.rejection_reason = reason
+    _audit(document, by, _("Refusé"))
+    document.save()
+    _notify_rejection(document, site_url)
+    return document
+
+
+def _notify_rejection(document: Document, site_url: str) -> None:
+    """Tell the association's members, once the transaction commits, why a document was refused."""
+
+    recipients = sorted(set(
+        Membership.objects.filter(beneficiary_id=document.convention.beneficiary_id, is_active=True)
+        .exclude(user__email="").values_list("user__email", flat=True)
+    ))
+    if not recipients:
+        return
+    convention = Document.objects.select_related("convention").get(pk=document.pk).convention
+    context = {"document": document, "convention": convention,
+               "link": site_url.rstrip("/") + reverse("portal_conventions:documents",
+                                                        kwargs={"convention_pk": convention.pk})}
+    subject = render_to_string("conventions/email/document_rejected_subject.txt", context).strip()
+    body = render_to_string("conventions/email/document_rejected_body.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+
+
+@transaction.atomic
+def convention_schedule_documents(*, convention: Convention, expected, user=None) -> list[Document]:
+    """Create the expected documents ``convention`` does not have yet, and date undated ones.
+
+    ``expected`` comes from ``conventions.obligations.expected_documents``. A kind already on
+    file is never duplicated; an expected document without a due date receives the new one.
+    The audit records name ``user`` (None: the daily command, or the current web request's user).
+    """
+    existing = {doc.kind: doc for doc in convention.documents.all()}
+    new = [
+        Document(convention=convention, kind=item.kind, due_on=item.due_on, status=DocumentStatus.EXPECTED)
+        for item in expected if item.kind not in existing
+    ]
+    dated = []
+    for item in expected:
+        doc = existing.get(item.kind)
+        if doc and doc.status == DocumentStatus.EXPECTED and doc.due_on is None and item.due_on:
+            doc.due_on = item.due_on
+            dated.append(doc)
+    if dated:
+        bulk_update_with_history(dated, Document, ["due_on"], default_user=user)
+    return bulk_create_with_history(new, Document, default_user=user) if new else []

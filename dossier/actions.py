@@ -1,0 +1,147 @@
+"""dossier.actions"""
+
+import contextlib
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from conventions.models import AmendmentStatus, Convention, Status, StatusChange
+from conventions.notifications import notify, staff_recipients
+from documents.services import documents_expect
+from dossier.lifecycle import TRANSITIONS, transition_refusal
+from dossier.printing.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
+from finance.rules import schedule
+from finance.services import recovery_issue_for_termination
+from indicators.services import indicator_report_open
+
+
+def _apply_transition(*, convention: Convention, name: str, user, comment: str = "", before_save=None) -> Convention:
+    """Check transition ``name``, apply it, record who/when/from/to/why; refuse with the reason."""
+
+    with transaction.atomic():
+        convention = Convention.objects.select_for_update().select_related("funder", "beneficiary").get(pk=convention.pk)
+        if reason := transition_refusal(convention, name, user, comment):
+            raise ValidationError(reason)
+        previous = convention.status
+        if before_save is not None:
+            before_save(convention)
+        convention.status = TRANSITIONS[name].target
+        convention._history_user = user
+        convention._change_reason = comment or str(TRANSITIONS[name].label)
+        convention.save()
+        StatusChange.objects.create(
+            convention=convention, from_status=previous, to_status=convention.status, by=user, comment=comment
+        )
+    return convention
+
+
+def convention_submit(*, convention: Convention, user, comment: str = "") -> Convention:
+    """Hand the completed file to the instructing service, which is told by email."""
+
+    convention = _apply_transition(convention=convention, name="submit", user=user, comment=comment)
+    submissions = convention.status_changes.filter(to_status="submitted").count()
+    notify(key=f"convention-submitted:{convention.pk}:{submissions}", convention=convention,
+           recipients=staff_recipients(convention), template="convention_submitted", context={})
+    return convention
+
+
+def convention_start_review(*, convention: Convention, user, comment: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="start_review", user=user, comment=comment)
+
+
+def convention_return_to_draft(*, convention: Convention, user, comment: str) -> Convention:
+    return _apply_transition(convention=convention, name="return_to_draft", user=user, comment=comment)
+
+
+def convention_vote(*, convention: Convention, user, comment: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="vote", user=user, comment=comment)
+
+
+def convention_sign(*, convention: Convention, user, comment: str = "") -> Convention:
+    """Record both signatures and freeze the agreement's PDF with its SHA-256."""
+
+    return _apply_transition(
+        convention=convention, name="sign", user=user, comment=comment,
+        before_save=lambda c: convention_freeze_signed_pdf(convention=c, user=user),
+    )
+
+
+def convention_activate(*, convention: Convention, user, comment: str = "") -> Convention:
+    """Record the notification: the advance may be requested; documents and indicators are expected."""
+
+    convention = _apply_transition(convention=convention, name="activate", user=user, comment=comment)
+    documents_expect(convention=convention, user=user)
+    # When no indicator set applies to this association's type and year, no report is owed.
+    with contextlib.suppress(ValidationError):
+        indicator_report_open(convention=convention, user=user)
+    return convention
+
+
+def convention_request_justification(*, convention: Convention, user, comment: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="request_justification", user=user, comment=comment)
+
+
+def convention_close(*, convention: Convention, user, comment: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="close", user=user, comment=comment)
+
+
+def convention_refuse(*, convention: Convention, user, comment: str) -> Convention:
+    return _apply_transition(convention=convention, name="refuse", user=user, comment=comment)
+
+
+def convention_cancel(*, convention: Convention, user, comment: str) -> Convention:
+    return _apply_transition(convention=convention, name="cancel", user=user, comment=comment)
+
+
+def convention_terminate(*, convention: Convention, user, comment: str, pro_rata_temporis: bool,
+                         terminated_on: date | None = None) -> Convention:
+    """Terminate the agreement (art. 8) and issue the recovery, in full or pro rata temporis."""
+
+    terminated_on = terminated_on or date.today()
+
+    def record_date(c):
+        c.terminated_on = terminated_on
+
+    convention = _apply_transition(convention=convention, name="terminate", user=user, comment=comment,
+                                   before_save=record_date)
+    recovery_issue_for_termination(convention=convention, user=user, pro_rata_temporis=pro_rata_temporis,
+                                   reason=comment)
+    return convention
+
+
+TRANSITION_SERVICES = {
+    "submit": convention_submit, "start_review": convention_start_review, "return_to_draft": convention_return_to_draft,
+    "vote": convention_vote, "sign": convention_sign, "activate": convention_activate,
+    "request_justification": convention_request_justification, "close": convention_close,
+    "refuse": convention_refuse, "cancel": convention_cancel,
+}
+
+
+def amendment_sign(*, amendment, user):
+    """Sign an amendment (art. 9): its PDF is frozen and its changes take effect.
+
+    The agreement's own signed PDF is untouched: what was signed before stays readable as it was.
+    """
+
+    with transaction.atomic():
+        amendment = type(amendment).objects.select_for_update().select_related("convention").get(pk=amendment.pk)
+        convention = amendment.convention
+        if not user.has_perm("conventions.change_amendment"):
+            raise ValidationError(_("Vous n'avez pas le droit de signer un avenant."))
+        if amendment.status != AmendmentStatus.DRAFT:
+            raise ValidationError(_("Cet avenant est déjà signé."))
+        if convention.status not in (Status.SIGNED, Status.ACTIVE, Status.JUSTIFICATION):
+            raise ValidationError(_("Un avenant ne peut être signé que sur une convention signée et en cours (état : %(s)s).")
+                                  % {"s": convention.get_status_display()})
+        if not (amendment.beneficiary_signed_on and amendment.funder_signed_on):
+            raise ValidationError(_("La signature de l'avenant suppose les deux dates de signature."))
+        money = schedule(convention)
+        if money.granted + amendment.amount_change < money.paid - money.recovered:
+            raise ValidationError(_("Le nouveau montant serait inférieur à ce qui a déjà été versé."))
+        amendment_freeze_signed_pdf(amendment=amendment, user=user)
+        amendment.status = AmendmentStatus.SIGNED
+        amendment._history_user = user
+        amendment.save()
+    return amendment

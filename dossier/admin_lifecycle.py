@@ -1,0 +1,80 @@
+"""The lifecycle in the staff admin: what each user may do to an agreement now, and why not."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from dossier.actions import TRANSITION_SERVICES, convention_terminate
+from dossier.lifecycle import TRANSITIONS, available_transitions
+
+
+class TransitionForm(forms.Form):
+    comment = forms.CharField(label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TerminationForm(TransitionForm):
+    pro_rata_temporis = forms.TypedChoiceField(
+        label=_("Reversement"), coerce=lambda v: v == "prorata",
+        choices=[("prorata", _("Au prorata temporis (part non exécutée)")), ("full", _("En totalité"))],
+        widget=forms.RadioSelect, initial="prorata",
+    )
+
+
+class LifecycleAdminMixin:
+    """Adds the « Cycle de vie » block and one confirmation page per transition."""
+
+    def get_urls(self):
+        custom = [
+            path("<path:object_id>/etat/<str:name>/", self.admin_site.admin_view(self.transition_view),
+                 name="conventions_convention_transition"),
+        ]
+        return custom + super().get_urls()
+
+    @staticmethod
+    def _transition_url(convention, name):
+        return reverse("admin:conventions_convention_transition", args=[convention.pk, name])
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context["lifecycle_transitions"] = [
+                (transition, reason, self._transition_url(obj, transition.name))
+                for transition, reason in available_transitions(obj, request.user)
+            ]
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def transition_view(self, request, object_id, name):
+        convention = self.get_object(request, unquote(object_id))
+        if convention is None or name not in TRANSITIONS:
+            raise Http404
+        if not self.has_view_permission(request, convention):
+            raise PermissionDenied
+        transition = TRANSITIONS[name]
+        form_class = TerminationForm if name == "terminate" else TransitionForm
+        form = form_class(request.POST or None)
+        change_url = reverse("admin:conventions_convention_change", args=[convention.pk])
+        if request.method == "POST" and form.is_valid():
+            comment = form.cleaned_data["comment"]
+            try:
+                if name == "terminate":
+                    convention_terminate(convention=convention, user=request.user, comment=comment,
+                                         pro_rata_temporis=form.cleaned_data["pro_rata_temporis"])
+                else:
+                    TRANSITION_SERVICES[name](convention=convention, user=request.user, comment=comment)
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("« %(action)s » : fait. La convention est maintenant à l'état « %(s)s ».")
+                                 % {"action": transition.label, "s": convention.__class__.objects.get(pk=convention.pk).get_status_display()})
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "original": convention,
+            "title": transition.label, "transition": transition, "form": form, "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/conventions/transition_confirm.html", context)

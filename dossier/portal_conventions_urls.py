@@ -1,0 +1,32 @@
+"""Portal URLs of the conventions app, included under /portail/ by config/urls.py."""
+
+from django.urls import path
+
+from documents import views as portal_documents
+from dossier import views as portal_views
+from finance import views as portal_payments
+
+app_name = "portal_conventions"
+
+urlpatterns: list = [
+    path("<int:convention_pk>/versements/", portal_payments.PaymentsView.as_view(), name="payments"),
+    path("<int:convention_pk>/versements/<int:pk>/pdf/", portal_payments.PaymentPdfView.as_view(), name="payment_pdf"),
+]
+
+# Documents the association owes (justificatifs): conventions/portal_documents.py.
+urlpatterns += [
+    path("<int:convention_pk>/justificatifs/", portal_documents.DocumentListView.as_view(), name="documents"),
+    path("<int:convention_pk>/justificatifs/<int:pk>/deposer/", portal_documents.DocumentUploadView.as_view(),
+         name="document_upload"),
+    path("<int:convention_pk>/justificatifs/<int:pk>/fichier/", portal_documents.DocumentFileView.as_view(),
+         name="document_file"),
+]
+
+# The signed agreement and its signed amendments: conventions/portal_views.py.
+urlpatterns += [
+    path("<int:convention_pk>/documents-signes/", portal_views.SignedDocumentsView.as_view(), name="signed_documents"),
+    path("<int:convention_pk>/convention-signee.pdf", portal_views.SignedConventionPdfView.as_view(),
+         name="signed_pdf"),
+    path("<int:convention_pk>/avenants/<int:amendment_pk>/avenant-signe.pdf",
+         portal_views.SignedAmendmentPdfView.as_view(), name="amendment_signed_pdf"),
+]

@@ -1,0 +1,154 @@
+"""What the association is expected to do next: the list on the portal's home page.
+
+``expected_items(beneficiary)`` gathers items from every provider in ``ITEM_PROVIDERS`` and
+sorts them: overdue first, then by due date, undated last. To add a kind of item (payment
+requests, …), write a provider ``(conventions, today) -> list[ExpectedItem]`` and append it
+to ``ITEM_PROVIDERS``. Each provider runs one query, whatever the number of agreements.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaries.models import Beneficiary
+from budgets.models import Budget, BudgetKind, BudgetStatus
+from conventions.models import Convention, Status
+from core.deadlines import justification_due_date
+from documents.models import Document, DocumentStatus
+from finance.models import PaymentKind, PaymentRequest, PaymentStatus
+from finance.rules import ADVANCE_STATES, BALANCE_STATES
+from indicators.models import IndicatorReport, ReportStatus
+
+#: Agreements that expect nothing more from the association.
+FINISHED_STATES = (Status.CLOSED, Status.REFUSED, Status.CANCELLED)
+
+#: Portal page of each kind of item (its URL takes the agreement's ``convention_pk``).
+ITEM_URL_NAMES = {
+    "document": "portal_conventions:documents",
+    "budget": "portal_budgets:overview",
+    "indicators": "portal_indicators:report_list",
+    "payment": "portal_conventions:payments",
+}
+
+
+@dataclass(frozen=True)
+class ExpectedItem:
+    """One thing the association has to do for one agreement."""
+
+    convention: Convention
+    category: str
+    label: str
+    action: str
+    due_on: date | None = None
+    overdue: bool = False
+    detail: str = ""
+    url: str = ""
+
+    def sort_key(self):
+        return (not self.overdue, self.due_on is None, self.due_on or date.max, self.convention.reference, self.label)
+
+
+def item_url(category: str, convention: Convention) -> str:
+    """Return the portal page where ``category`` items of ``convention`` are handled, or ""."""
+    name = ITEM_URL_NAMES.get(category)
+    if not name:
+        return ""
+    try:
+        return reverse(name, kwargs={"convention_pk": convention.pk})
+    except NoReverseMatch:
+        return ""
+
+
+def _item(convention, category, label, action, due_on, today, detail=""):
+    return ExpectedItem(
+        convention=convention, category=category, label=label, action=action, due_on=due_on,
+        overdue=due_on is not None and due_on < today, detail=detail, url=item_url(category, convention),
+    )
+
+
+def document_items(conventions: dict[int, Convention], today: date) -> list[ExpectedItem]:
+    """Documents still to upload: expected ones, and rejected ones to send again."""
+    documents = Document.objects.filter(
+        convention__in=conventions, status__in=[DocumentStatus.EXPECTED, DocumentStatus.REJECTED]
+    )
+    items = []
+    for document in documents:
+        rejected = document.status == DocumentStatus.REJECTED
+        action = _("Refusé : à déposer de nouveau") if rejected else _("À déposer")
+        items.append(_item(conventions[document.convention_id], "document", document.get_kind_display(), action,
+                           document.due_on, today, detail=document.rejection_reason if rejected else ""))
+    return items
+
+
+def budget_items(conventions: dict[int, Convention], today: date) -> list[ExpectedItem]:
+    """Budgets to complete: drafts, and budgets returned by the agent. The actual budget is
+    due with the other justification documents."""
+    budgets = Budget.objects.filter(
+        convention__in=conventions, status__in=[BudgetStatus.DRAFT, BudgetStatus.RETURNED]
+    )
+    items = []
+    for budget in budgets:
+        convention = conventions[budget.convention_id]
+        returned = budget.status == BudgetStatus.RETURNED
+        action = _("Renvoyé pour correction : à compléter") if returned else _("À compléter")
+        due_on = justification_due_date(convention) if budget.kind == BudgetKind.ACTUAL else None
+        items.append(_item(convention, "budget", budget.get_kind_display(), action, due_on, today,
+                           detail=budget.review_comment if returned else ""))
+    return items
+
+
+def indicator_items(conventions: dict[int, Convention], today: date) -> list[ExpectedItem]:
+    """Indicator reports to fill in: drafts, and reports returned by the agent."""
+    reports = IndicatorReport.objects.filter(
+        convention__in=conventions, status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED]
+    )
+    items = []
+    for report in reports:
+        returned = report.status == ReportStatus.RETURNED
+        action = _("Renvoyés pour correction : à compléter") if returned else _("À remplir")
+        label = _("Indicateurs %(period)s") % {"period": report.period_label or report.year}
+        items.append(_item(conventions[report.convention_id], "indicators", label, action, report.due_on, today,
+                           detail=report.review_comment if returned else ""))
+    return items
+
+
+def payment_items(conventions: dict[int, Convention], today: date) -> list[ExpectedItem]:
+    """Payments the association may request now: the advance once the agreement is notified,
+    the balance once its financial report is validated (the page says what may still be missing)."""
+    requested = set(
+        PaymentRequest.objects.filter(convention__in=conventions).exclude(status=PaymentStatus.REJECTED)
+        .values_list("convention_id", "kind")
+    )
+    validated_actual = set(
+        Budget.objects.filter(convention__in=conventions, kind=BudgetKind.ACTUAL, status=BudgetStatus.VALIDATED)
+        .values_list("convention_id", flat=True)
+    )
+    items = []
+    for convention in conventions.values():
+        if convention.status in ADVANCE_STATES and (convention.pk, PaymentKind.ADVANCE) not in requested:
+            items.append(_item(convention, "payment", _("Acompte"), _("Peut être demandé"), None, today))
+        if (convention.status in BALANCE_STATES and convention.pk in validated_actual
+                and (convention.pk, PaymentKind.BALANCE) not in requested):
+            items.append(_item(convention, "payment", _("Solde"), _("Peut être demandé"),
+                               justification_due_date(convention), today))
+    return items
+
+
+ITEM_PROVIDERS = [document_items, budget_items, indicator_items, payment_items]
+
+
+def expected_items(beneficiary: Beneficiary, *, today: date | None = None) -> list[ExpectedItem]:
+    """Return what ``beneficiary`` is expected to do for its open agreements, overdue first."""
+    today = today or timezone.localdate()
+    conventions = {
+        c.pk: c for c in Convention.objects.filter(beneficiary=beneficiary).exclude(status__in=FINISHED_STATES)
+    }
+    if not conventions:
+        return []
+    for convention in conventions.values():
+        convention.beneficiary = beneficiary
+    items = [item for provider in ITEM_PROVIDERS for item in provider(conventions, today)]
+    return sorted(items, key=ExpectedItem.sort_key)

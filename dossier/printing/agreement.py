@@ -1,0 +1,343 @@
+"""The agreement as a PDF: what it needs, the context it is printed from, and the rendering.
+
+The data is loaded once, in a fixed number of queries whatever the number of budget lines
+(``agreement_data_load``). ``agreement_pdf_missing`` says in French what prevents printing;
+``agreement_pdf_render`` refuses to print a document with holes. Figures come from
+``budgets.rules``, formats from ``conventions.money`` and dates from Django's date filter.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db.models import Prefetch
+from django.template.defaultfilters import date as date_filter
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from beneficiaries.models import Civility
+from budgets import annex as annexes
+from budgets.models import BudgetKind, BudgetLine
+from budgets.rules import BudgetTotals, budget_totals, chapter_subtotals, eligible_expenses
+from conventions.clauses.engine import ClauseError, clause_render, unknown_placeholders
+from conventions.clauses.models import ClauseTemplate
+from conventions.clauses.services import TEXT_EDITABLE_STATES
+from conventions.clauses.texts import DEFAULT_NAME
+from conventions.models import Convention, Status
+from core.deadlines import fiscal_year_end, justification_due_date
+from core.money import HUNDRED, format_euros, format_percent, percent_of
+from core.pdf import render_pdf
+from indicators.annex import indicators_to_report, previous_figures
+from indicators.models import IndicatorDefinition, IndicatorValue
+
+TEMPLATE = "conventions/pdf/agreement.html"
+DRAFT_MARK = "PROJET"
+UNSIGNED_COPY_MARK = "COPIE NON SIGNÉE"
+ANNEX_TITLES = [
+    ("annexe-1", "Annexe I", "Budget prévisionnel"),
+    ("annexe-2", "Annexe II", "Contributions non financières"),
+    ("annexe-3", "Annexe III", "Programme d'actions"),
+    ("annexe-4", "Annexe IV", "Bilan de la période précédente"),
+    ("annexe-5", "Annexe V", "Indicateurs à renseigner"),
+]
+
+
+class AgreementPdfIncomplete(ValueError):
+    """Raised when the agreement lacks what its PDF needs; ``missing`` lists it in French."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__("; ".join(missing))
+        self.missing = missing
+
+
+def french_date(day) -> str:
+    """Return « 6 mars 2023 » (« 1er mars 2023 » on the first of the month)."""
+    if day is None:
+        return ""
+    with translation.override("fr"):
+        text = date_filter(day, "j F Y")
+    return "1er" + text[1:] if day.day == 1 else text
+
+
+def with_preposition(preposition: str, name: str) -> str:
+    """Return « de la Métropole », « du Département », « à la Métropole », « au Département »."""
+    contracted = {("de", "le "): "du ", ("de", "les "): "des ", ("à", "le "): "au ", ("à", "les "): "aux "}
+    for article in ("le ", "les "):
+        if name.lower().startswith(article):
+            return contracted[(preposition, article)] + name[len(article):]
+    return f"{preposition} {name}"
+
+
+@dataclass
+class AgreementData:
+    """Everything the agreement's PDF prints, loaded in a fixed number of queries."""
+
+    convention: Convention
+    budget: object = None
+    totals: BudgetTotals | None = None
+    eligible: Decimal | None = None
+    chapters: list = field(default_factory=list)
+    sections: list = field(default_factory=list)
+    template_name: str = DEFAULT_NAME
+    current_report: object = None
+    previous_reports: list = field(default_factory=list)
+    definitions: list = field(default_factory=list)
+    previous_values: list = field(default_factory=list)
+    rendered: tuple | None = None  # render_sections' result, computed once
+
+    @property
+    def has_budget(self) -> bool:
+        return self.budget is not None and any(lines for _chapter, lines, _total in self.chapters)
+
+
+def agreement_data_load(convention: Convention) -> AgreementData:
+    """Load what the agreement's PDF needs: the same queries whatever the budget's size."""
+    convention = Convention.objects.select_related("funder", "beneficiary").get(pk=convention.pk)
+    data = AgreementData(convention=convention)
+    lines = Prefetch("lines", queryset=BudgetLine.objects.in_chart_order())
+    data.budget = convention.budgets.filter(kind=BudgetKind.FORECAST).prefetch_related(lines).first()
+    if data.budget is not None:
+        data.totals = budget_totals(data.budget)
+        data.eligible = eligible_expenses(data.budget)
+        data.chapters = annexes.chapters_with_lines(chapter_subtotals(data.budget), data.budget.lines.all())
+    clauses = list(convention.clauses.select_related("source__template"))
+    if clauses:
+        data.sections = clauses
+        source = next((c.source for c in clauses if c.source_id), None)
+        data.template_name = source.template.name if source else DEFAULT_NAME
+    else:
+        template = ClauseTemplate.objects.current_for(convention.funder)
+        if template is not None:
+            data.sections = list(template.sections.all())
+            data.template_name = template.name
+    reports = sorted(convention.indicator_reports.select_related("indicator_set"), key=lambda r: (r.year, r.period_label))
+    current = [r for r in reports if r.year == convention.fiscal_year]
+    data.current_report = next((r for r in current if not r.period_label), current[0] if current else None)
+    data.previous_reports = [r for r in reports if r.year < convention.fiscal_year]
+    set_ids = {r.indicator_set_id for r in data.previous_reports}
+    if data.current_report:
+        set_ids.add(data.current_report.indicator_set_id)
+    if set_ids:
+        data.definitions = list(
+            IndicatorDefinition.objects.filter(indicator_set_id__in=set_ids).order_by("indicator_set", "position", "pk")
+        )
+    if data.previous_reports:
+        data.previous_values = list(IndicatorValue.objects.filter(report__in=data.previous_reports))
+    return data
+
+
+def clause_context(data: AgreementData) -> dict:
+    """Return the values clauses may print (``clause_engine.PLACEHOLDERS``), formatted."""
+    convention, funder = data.convention, data.convention.funder
+    amount = convention.amount_granted
+    cap = Decimal(convention.advance_cap_percent if convention.advance_cap_percent is not None else funder.advance_cap_percent)
+    share = data.totals.funder_share(amount) if data.totals else None
+    share_with = data.totals.funder_share_with_in_kind(amount) if data.totals else None
+    return {
+        "funder_name": funder.name,
+        "funder": funder.short_name,
+        "funder_of": with_preposition("de", funder.short_name),
+        "funder_to": with_preposition("à", funder.short_name),
+        "beneficiary_name": convention.beneficiary.name,
+        "beneficiary": "l'association",
+        "fiscal_year": str(convention.fiscal_year),
+        "period_start": french_date(convention.period_start),
+        "period_end": french_date(convention.period_end),
+        "action_title": convention.action_title,
+        "amount": format_euros(amount),
+        "eligible_expenses": format_euros(data.eligible),
+        "total_with_in_kind": format_euros(data.totals.total_charges if data.totals else None),
+        "share": format_percent(share),
+        "share_with_in_kind": format_percent(share_with),
+        "advance_cap": format_percent(cap / HUNDRED, places=0 if cap == cap.to_integral_value() else 2),
+        "advance_cap_amount": format_euros(percent_of(amount, cap)),
+        "deliberation": deliberation_text(convention),
+        "financial_rules_reference": funder.financial_rules_reference
+        or f"règlement budgétaire et financier {with_preposition('de', funder.short_name)}",
+        "budget_imputation": funder.budget_imputation,
+        "fiscal_year_end": french_date(fiscal_year_end(convention)),
+        "justification_deadline": french_date(justification_due_date(convention)),
+        "court_name": funder.court_name,
+        "court_address": funder.court_address,
+        "signature_place": funder.signature_place,
+        "preamble": convention.preamble,
+        "objectives": convention.objectives_list(),
+        "programme_summary": convention.programme_summary_list(),
+    }
+
+
+def has_deliberation(convention: Convention) -> bool:
+    return bool(convention.deliberation_body and convention.deliberation_number and convention.deliberation_date)
+
+
+def deliberation_text(convention: Convention) -> str:
+    """Return « la délibération n° … du Bureau de la Métropole du 6 mars 2023 », or a gap to fill."""
+    if not has_deliberation(convention):
+        return "[délibération à compléter après le vote]"
+    return (
+        f"la délibération n° {convention.deliberation_number} du {convention.get_deliberation_body_display()} "
+        f"{with_preposition('de', convention.funder.short_name)} du {french_date(convention.deliberation_date)}"
+    )
+
+
+@dataclass
+class RenderedSection:
+    number: str
+    anchor: str
+    heading: str
+    body: str
+    subsections: list = field(default_factory=list)
+
+
+def render_sections(data: AgreementData) -> tuple[RenderedSection | None, list[RenderedSection], list[str]]:
+    """Render the preamble and the articles (with their sub-articles); return the problems found."""
+    if data.rendered is None:
+        data.rendered = _render_sections(data)
+    return data.rendered
+
+
+def _render_sections(data: AgreementData):
+    context = clause_context(data)
+    preamble, articles, problems = None, [], []
+    for section in data.sections:
+        try:
+            title = clause_render(section.title, context, blocks=False)
+            body = clause_render(section.body, context)
+        except ClauseError as error:
+            problems.append(f"{section.heading} : {error}")  # error is already French
+            continue
+        unknown = unknown_placeholders(title + body)
+        if unknown:
+            names = ", ".join(dict.fromkeys(unknown))
+            problems.append(_("%(heading)s : donnée inconnue (%(names)s).") % {"heading": section.heading, "names": names})
+        if section.is_preamble:
+            preamble = RenderedSection(section.number, "preambule", title, body)
+            continue
+        pattern = "Article {} : {}" if section.is_article else "{} {}"
+        heading = format_html(pattern, section.number, title)
+        rendered = RenderedSection(section.number, "article-" + section.number.replace(".", "-"), heading, body)
+        parent = section.number.split(".")[0]
+        if not section.is_article and articles and articles[-1].number == parent:
+            articles[-1].subsections.append(rendered)
+        else:
+            articles.append(rendered)
+    return preamble, articles, problems
+
+
+def agreement_pdf_missing(convention: Convention, *, final: bool = False, data: AgreementData | None = None) -> list[str]:
+    """Return, in French, what the agreement lacks for its PDF (empty when it can be printed).
+
+    From the vote on, the deliberation is required; for the final, signed print (``final``),
+    the signatories and both signature dates too.
+    """
+    data = data or agreement_data_load(convention)
+    convention = data.convention
+    missing = []
+    if not data.sections:
+        missing.append(_("Aucun modèle de clauses n'est publié pour %(funder)s : publiez-en un avant d'imprimer.")
+                       % {"funder": convention.funder})
+    if data.budget is None or not data.has_budget:
+        missing.append(_("Le budget prévisionnel (annexe I) n'est pas saisi."))
+    if not convention.amount_granted:
+        missing.append(_("Le montant attribué n'est pas renseigné."))
+    if not convention.objectives_list():
+        missing.append(_("Les objectifs de l'article 1 ne sont pas saisis."))
+    if (final or convention.status not in TEXT_EDITABLE_STATES) and not has_deliberation(convention):
+        missing.append(_("La délibération (instance, numéro et date) n'est pas renseignée : "
+                         "elle est nécessaire pour imprimer la convention votée."))
+    if final:
+        for value, message in (
+            (convention.beneficiary_signatory, _("Le nom du signataire pour l'association n'est pas renseigné.")),
+            (convention.beneficiary_signed_on, _("La date de signature par l'association n'est pas renseignée.")),
+            (convention.funder_signatory, _("Le nom du signataire pour la collectivité n'est pas renseigné.")),
+            (convention.funder_signed_on, _("La date de signature par la collectivité n'est pas renseignée.")),
+        ):
+            if not value:
+                missing.append(message)
+    if data.sections:
+        missing += render_sections(data)[2]
+    return missing
+
+
+def _mark(convention: Convention, final: bool) -> str:
+    if final:
+        return ""
+    if convention.status in TEXT_EDITABLE_STATES or convention.status in (Status.REFUSED, Status.CANCELLED):
+        return DRAFT_MARK
+    return "" if convention.status == Status.VOTED else UNSIGNED_COPY_MARK
+
+
+def signature_block(convention: Convention) -> dict:
+    beneficiary, funder = convention.beneficiary, convention.funder
+    article = "La" if beneficiary.representative_civility == Civility.MRS else "Le"
+    return {
+        "place": funder.signature_place,
+        "sides": [{
+            "side": "Pour l'association", "title": f"{article} {beneficiary.representative_title}",
+            "name": convention.beneficiary_signatory or beneficiary.representative_name,
+            "date": french_date(convention.beneficiary_signed_on),
+        }, {
+            "side": f"Pour {funder.short_name}", "title": funder.representative_title,
+            "name": convention.funder_signatory or funder.representative_name,
+            "date": french_date(convention.funder_signed_on),
+        }],
+    }
+
+
+def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
+    """Return the context of ``conventions/pdf/agreement.html``."""
+    convention = data.convention
+    preamble, articles, _problems = render_sections(data)
+    beneficiary = convention.beneficiary
+    possessive = "sa" if beneficiary.representative_civility == Civility.MRS else "son"
+    funder_title = convention.funder.representative_title
+    funder_possessive = "sa" if funder_title.lower().startswith("la ") else "son"
+    previous = [
+        (report, previous_figures(report, data.definitions, data.previous_values))
+        for report in data.previous_reports
+    ]
+    current = data.current_report
+    return {
+        "convention": convention,
+        "funder": convention.funder,
+        "beneficiary": beneficiary,
+        "mark": _mark(convention, final),
+        "title": data.template_name,
+        "logo_uri": logo_uri_of(convention.funder),
+        "deliberation": deliberation_text(convention),
+        "funder_representative": f"{funder_possessive} {funder_title.split(' ', 1)[-1]} en exercice",
+        "beneficiary_representative": f"{possessive} {beneficiary.representative_title}, {beneficiary.representative}",
+        "preamble": preamble,
+        "articles": articles,
+        "annex_titles": ANNEX_TITLES,
+        "signatures": signature_block(convention),
+        "budget": data.budget,
+        "budget_annex": annexes.budget_annex(data.chapters, data.totals) if data.totals else None,
+        "in_kind_resources": annexes.in_kind_resources(data.chapters),
+        "previous": previous,
+        "current_report": current,
+        "indicators": indicators_to_report(current.indicator_set, data.definitions) if current else [],
+        "certified_on": french_date(data.budget.certified_on) if data.budget else "",
+    }
+
+
+def logo_uri_of(funder) -> str:
+    """Return the ``file://`` URI of the funder's uploaded logo, or "" when there is none."""
+    if not funder.logo:
+        return ""
+    try:
+        path = Path(funder.logo.path)
+    except (NotImplementedError, ValueError):
+        return ""
+    return path.resolve().as_uri() if path.is_file() else ""
+
+
+def agreement_pdf_render(convention: Convention, *, final: bool = False, data: AgreementData | None = None) -> bytes:
+    """Render the agreement's PDF from current data; refuse when something it needs is missing."""
+    data = data or agreement_data_load(convention)
+    missing = agreement_pdf_missing(data.convention, final=final, data=data)
+    if missing:
+        raise AgreementPdfIncomplete(missing)
+    with translation.override("fr"):
+        return render_pdf(TEMPLATE, agreement_pdf_context(data, final=final))

@@ -1,0 +1,69 @@
+"""Portal downloads of the signed agreement and its signed amendments, for members only.
+
+Each view loads the agreement through ``beneficiaries.portal`` (another association's
+identifiers answer 404) and serves the exact stored bytes, checked against their SHA-256.
+A document that is not signed yet, or not stored, answers 404 as well.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.views import View
+from django.views.generic import TemplateView
+
+from beneficiaries.portal import CurrentBeneficiaryMixin
+from conventions.access import MemberConventionMixin
+from conventions.freeze import has_signed_pdf
+from conventions.models import Convention
+from dossier.portal_home import expected_items
+from dossier.printing.amendment import amendments_for_portal
+from dossier.printing.responses import signed_filename, signed_pdf_response
+
+PORTAL_BASE = "portal_base.html"
+
+
+class SignedConventionPdfView(MemberConventionMixin, View):
+    """Download the signed agreement."""
+
+    def get(self, request, *args, **kwargs):
+        if not (self.convention.is_signed and has_signed_pdf(self.convention)):
+            raise Http404("Cette convention n'est pas encore signée.")
+        return signed_pdf_response(request, self.convention, signed_filename(self.convention),
+                                   base_template=PORTAL_BASE)
+
+
+class SignedAmendmentPdfView(MemberConventionMixin, View):
+    """Download one signed amendment of the agreement."""
+
+    def get(self, request, *args, **kwargs):
+        amendment = get_object_or_404(amendments_for_portal(self.convention), pk=kwargs["amendment_pk"])
+        if not has_signed_pdf(amendment):
+            raise Http404("Cet avenant n'est pas encore signé.")
+        amendment.convention = self.convention
+        return signed_pdf_response(request, amendment, signed_filename(amendment), base_template=PORTAL_BASE)
+
+
+class SignedDocumentsView(MemberConventionMixin, TemplateView):
+    """List the agreement's signed documents the member can download."""
+
+    template_name = "conventions/portal/convention_signed_documents.html"
+
+    def get_context_data(self, **kwargs):
+        signed = self.convention.is_signed and has_signed_pdf(self.convention)
+        amendments = list(amendments_for_portal(self.convention)) if signed else []
+        return super().get_context_data(signed_pdf=signed, amendments=amendments, **kwargs)
+
+
+class HomeView(CurrentBeneficiaryMixin, TemplateView):
+    """Show the current association's agreements and what is expected next, overdue first."""
+
+    template_name = "beneficiaries/portal/home.html"
+
+    def get_context_data(self, **kwargs):
+        conventions, items = [], []
+        if self.beneficiary is not None:
+            conventions = list(
+                Convention.objects.filter(beneficiary=self.beneficiary).select_related("funder")
+                .with_amount_in_force().order_by("-fiscal_year", "reference")
+            )
+            items = expected_items(self.beneficiary)
+        return super().get_context_data(beneficiary=self.beneficiary, conventions=conventions, items=items, **kwargs)

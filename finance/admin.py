@@ -1,0 +1,207 @@
+"""The finance space in the admin: payment requests to process, their PDFs and CSV, recoveries."""
+
+from datetime import date
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_base import DomainAdmin
+from core.money import format_euros
+from finance.exports import (
+    payment_requests_csv,
+    payment_requests_for_export,
+    payment_requests_pdf,
+    recovery_notice_pdf,
+)
+from finance.models import PaymentRequest, PaymentStatus, Recovery
+from finance.services import (
+    payment_request_approve_as_finance,
+    payment_request_approve_as_staff,
+    payment_request_mark_paid,
+    payment_request_reject,
+)
+
+
+class WaitingForFilter(admin.SimpleListFilter):
+    title = _("file d'attente")
+    parameter_name = "a_traiter"
+
+    def lookups(self, request, model_admin):
+        return [("instructeur", _("le service instructeur")), ("finances", _("les finances"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "instructeur":
+            return queryset.filter(status=PaymentStatus.SUBMITTED)
+        if self.value() == "finances":
+            return queryset.filter(status__in=[PaymentStatus.STAFF_APPROVED, PaymentStatus.FINANCE_APPROVED])
+        return queryset
+
+
+class FinanceApprovalForm(forms.Form):
+    commitment_number = forms.CharField(label=_("Numéro d'engagement"), max_length=50)
+    budget_imputation = forms.CharField(label=_("Imputation budgétaire"), max_length=100)
+
+
+class PaymentOrderForm(forms.Form):
+    payment_order_number = forms.CharField(label=_("Numéro de mandat"), max_length=50)
+    paid_on = forms.DateField(label=_("Date du mandat"), initial=date.today, help_text=_("JJ/MM/AAAA"))
+
+
+class RejectionForm(forms.Form):
+    reason = forms.CharField(label=_("Motif du rejet (communiqué à l'association)"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+STEPS = {
+    # name: (label, form class, service, permissions: any one of them lets the user take the step)
+    "valider-instructeur": (_("Valider (service instructeur)"), None, payment_request_approve_as_staff, ("finance.approve_as_staff",)),
+    "valider-finances": (_("Valider (finances)"), FinanceApprovalForm, payment_request_approve_as_finance, ("finance.approve_as_finance",)),
+    "mandater": (_("Enregistrer le mandatement"), PaymentOrderForm, payment_request_mark_paid, ("finance.mark_paid",)),
+    "rejeter": (_("Rejeter la demande"), RejectionForm, payment_request_reject,
+                ("finance.approve_as_staff", "finance.approve_as_finance")),
+}
+STEP_STATUSES = {
+    "valider-instructeur": [PaymentStatus.SUBMITTED],
+    "valider-finances": [PaymentStatus.STAFF_APPROVED],
+    "mandater": [PaymentStatus.FINANCE_APPROVED],
+    "rejeter": [PaymentStatus.SUBMITTED, PaymentStatus.STAFF_APPROVED, PaymentStatus.FINANCE_APPROVED],
+}
+
+
+def _may_take_step(user, name: str) -> bool:
+    """Return whether ``user`` may take step ``name`` (its service checks again)."""
+    return any(user.has_perm(permission) for permission in STEPS[name][3])
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@admin.register(PaymentRequest)
+class PaymentRequestAdmin(DomainAdmin):
+    list_display = ["reference", "beneficiary", "kind", "amount_display", "status", "certified_on",
+                    "commitment_number", "payment_order_number", "paid_on"]
+    list_filter = [WaitingForFilter, "status", "kind", "convention__fiscal_year", "convention__funder"]
+    search_fields = ["convention__reference", "convention__beneficiary__name", "convention__beneficiary__siret",
+                     "commitment_number", "payment_order_number"]
+    list_select_related = ["convention__beneficiary"]
+    actions = ["download_pdf", "download_csv"]
+    readonly_fields = [
+        "convention", "kind", "amount", "status", "certified_by_name", "certified_by_quality", "certified_on",
+        "submitted_by", "commitment_number", "budget_imputation", "payment_order_number", "paid_on",
+        "rejection_reason", "created_at", "updated_at",
+    ]
+    fields = readonly_fields
+    change_form_template = "admin/finance/paymentrequest/change_form.html"
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    def has_add_permission(self, request):
+        return False  # The association requests a payment; its amount is computed, never typed.
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Convention"), ordering="convention__reference")
+    def reference(self, obj):
+        return obj.convention.reference
+
+    @admin.display(description=_("Association"), ordering="convention__beneficiary__name")
+    def beneficiary(self, obj):
+        return obj.convention.beneficiary.short_name
+
+    @admin.display(description=_("Montant"), ordering="amount")
+    def amount_display(self, obj):
+        return format_euros(obj.amount)
+
+    @admin.action(description=_("Télécharger le PDF des demandes sélectionnées"))
+    def download_pdf(self, request, queryset):
+        return _pdf_response(payment_requests_pdf(list(payment_requests_for_export(queryset))), "demandes-de-versement.pdf")
+
+    @admin.action(description=_("Exporter les demandes sélectionnées en CSV (comptabilité)"))
+    def download_csv(self, request, queryset):
+        response = HttpResponse(payment_requests_csv(queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="demandes-de-versement.csv"'
+        return response
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="finance_paymentrequest_pdf"),
+            path("<path:object_id>/etape/<str:step>/", self.admin_site.admin_view(self.step_view),
+                 name="finance_paymentrequest_step"),
+        ] + super().get_urls()
+
+    def _steps_for(self, request, obj):
+        steps = []
+        for name, (label, _form, _service, _permissions) in STEPS.items():
+            if obj.status not in STEP_STATUSES[name] or not _may_take_step(request.user, name):
+                continue
+            steps.append((label, reverse("admin:finance_paymentrequest_step", args=[obj.pk, name])))
+        return steps
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["payment_steps"] = self._steps_for(request, obj)
+            context["pdf_url"] = reverse("admin:finance_paymentrequest_pdf", args=[obj.pk])
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def pdf_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        return _pdf_response(payment_requests_pdf([obj]), f"demande-{obj.convention.reference}-{obj.kind}.pdf")
+
+    def step_view(self, request, object_id, step):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or step not in STEPS or not self.has_view_permission(request, obj):
+            raise Http404
+        if not _may_take_step(request.user, step):
+            raise PermissionDenied  # the service refuses too; here the form is not even shown
+        label, form_class, service, _permissions = STEPS[step]
+        form = form_class(request.POST or None) if form_class else None
+        change_url = reverse("admin:finance_paymentrequest_change", args=[obj.pk])
+        if request.method == "POST" and (form is None or form.is_valid()):
+            try:
+                service(request=obj, user=request.user, **(form.cleaned_data if form else {}))
+            except ValidationError as error:
+                if form is None:
+                    for message in error.messages:
+                        messages.error(request, message)
+                    return redirect(change_url)
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("« %(step)s » : fait.") % {"step": label})
+                return redirect(change_url)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": obj,
+                   "title": label, "form": form, "change_url": change_url, "amount": format_euros(obj.amount)}
+        return TemplateResponse(request, "admin/finance/paymentrequest/step.html", context)
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(DomainAdmin):
+    list_display = ["convention", "amount", "issued_on", "revenue_order_number", "recovered_on"]
+    search_fields = ["convention__reference", "convention__beneficiary__name"]
+    list_select_related = ["convention__beneficiary"]
+    autocomplete_fields = ["convention"]
+    change_form_template = "admin/finance/recovery/change_form.html"
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/avis/", self.admin_site.admin_view(self.notice_view), name="finance_recovery_notice"),
+        ] + super().get_urls()
+
+    def notice_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        return _pdf_response(recovery_notice_pdf(obj), f"avis-de-reversement-{obj.convention.reference}.pdf")

@@ -1,0 +1,202 @@
+"""The payment schedule's rules: advance, pro-rata, balance, recovery (DOMAIN.md §4, seed art. 4).
+
+Pure functions on Decimals first (property-tested), then the functions that read an agreement.
+Rounding happens once, at the cent, in ``conventions.money.round_cents``.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from budgets.models import Budget, BudgetKind, BudgetStatus
+from budgets.rules import eligible_expenses_by_convention
+from conventions.amounts import amounts_in_force
+from conventions.models import Convention, Status
+from core.money import ZERO, format_euros, percent_of, round_cents
+from documents.models import DocumentKind, DocumentStatus
+from documents.obligations import AFTER_FISCAL_YEAR
+from finance.models import PaymentKind, PaymentRequest, PaymentStatus, Recovery
+
+#: Documents the balance waits for (art. 6.2 of the seed, and the financial report by law).
+BALANCE_DOCUMENTS = AFTER_FISCAL_YEAR
+
+ADVANCE_STATES = (Status.ACTIVE,)
+BALANCE_STATES = (Status.ACTIVE, Status.JUSTIFICATION)
+
+
+# --- Pure rules -----------------------------------------------------------------------------
+
+
+def advance_cap(amount: Decimal, cap_percent: Decimal) -> Decimal:
+    """Return the largest advance: ``cap_percent`` % of the amount, at the cent."""
+    return percent_of(amount, cap_percent)
+
+
+def final_grant(granted: Decimal, forecast_expenses: Decimal, actual_expenses: Decimal) -> Decimal:
+    """Return the grant due once expenses are known (art. 4.2).
+
+    Lower actual expenses reduce the grant pro rata; higher ones never increase it.
+    """
+    if forecast_expenses <= 0 or actual_expenses >= forecast_expenses:
+        return round_cents(granted)
+    return round_cents(granted * actual_expenses / forecast_expenses)
+
+
+def balance_due(final: Decimal, paid: Decimal, recovered: Decimal = ZERO) -> Decimal:
+    """Return what remains to pay; a negative result is an amount to recover."""
+    return round_cents(final - (paid - recovered))
+
+
+def termination_recovery(*, paid: Decimal, granted: Decimal, start: date, end: date, terminated_on: date,
+                         pro_rata_temporis: bool) -> Decimal:
+    """Return what the association pays back when the agreement is terminated (art. 8).
+
+    In full: everything paid. Pro rata temporis: what was paid beyond the share of the grant
+    that corresponds to the days elapsed before termination.
+    """
+    if not pro_rata_temporis:
+        return round_cents(paid)
+    total_days = (end - start).days + 1
+    elapsed = min(max((terminated_on - start).days, 0), total_days)
+    earned = round_cents(granted * Decimal(elapsed) / Decimal(total_days))
+    return max(round_cents(paid - earned), ZERO)
+
+
+# --- The amount in force ---------------------------------------------------------------------
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+# --- Reading agreements ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Where an agreement's money stands: what a finance officer reads before paying."""
+
+    granted: Decimal
+    advance_cap: Decimal
+    paid: Decimal
+    recovered: Decimal
+    final: Decimal | None
+
+    @property
+    def remaining(self) -> Decimal:
+        """Return what is still to be paid on the amount granted (or on the final amount once known)."""
+        base = self.final if self.final is not None else self.granted
+        return balance_due(base, self.paid, self.recovered)
+
+
+def _sums_by_convention(queryset, field: str) -> dict[int, Decimal]:
+    return dict(queryset.values_list("convention").annotate(total=Sum(field)).order_by())
+
+
+def schedules_for(conventions) -> dict[int, Schedule]:
+    """Return the schedule of each agreement, in a fixed number of queries whatever their number."""
+    conventions = list(conventions)
+    ids = [c.pk for c in conventions]
+    in_force = amounts_in_force(ids)
+    paid = _sums_by_convention(PaymentRequest.objects.filter(convention__in=ids, status=PaymentStatus.PAID), "amount")
+    recovered = _sums_by_convention(Recovery.objects.filter(convention__in=ids), "amount")
+    expenses = eligible_expenses_by_convention(ids)
+    validated = set(
+        Budget.objects.filter(convention__in=ids, kind=BudgetKind.ACTUAL, status=BudgetStatus.VALIDATED)
+        .values_list("convention", flat=True)
+    )
+    result = {}
+    for convention in conventions:
+        granted = in_force[convention.pk]
+        final = None
+        if convention.pk in validated:
+            final = final_grant(granted, expenses.get((convention.pk, BudgetKind.FORECAST), ZERO),
+                                expenses.get((convention.pk, BudgetKind.ACTUAL), ZERO))
+        result[convention.pk] = Schedule(
+            granted=granted, advance_cap=advance_cap(granted, convention.advance_cap_percent),
+            paid=paid.get(convention.pk, ZERO), recovered=recovered.get(convention.pk, ZERO), final=final,
+        )
+    return result
+
+
+def schedule(convention: Convention) -> Schedule:
+    return schedules_for([convention])[convention.pk]
+
+
+def final_amount(convention: Convention) -> Decimal | None:
+    """Return the final grant once the actual budget is validated, else None."""
+    return schedule(convention).final
+
+
+
+
+def _open_request(convention: Convention, kind: str):
+    return convention.payment_requests.exclude(status=PaymentStatus.REJECTED).filter(kind=kind).first()
+
+
+def advance_refusal(convention: Convention) -> str | None:
+    """Return why the advance cannot be requested now, or None when it can."""
+    if convention.status not in ADVANCE_STATES:
+        return _("L'acompte ne peut être demandé qu'une fois la convention signée par les deux parties et notifiée.")
+    if _open_request(convention, PaymentKind.ADVANCE):
+        return _("Une demande d'acompte existe déjà pour cette convention.")
+    return None
+
+
+def advance_amount(convention: Convention) -> Decimal:
+    return schedule(convention).advance_cap
+
+
+def balance_refusal(convention: Convention) -> str | None:
+    """Return why the balance cannot be requested now, or None when it can."""
+    if convention.status not in BALANCE_STATES:
+        return _("Le solde ne peut être demandé que pour une convention en cours d'exécution ou de justification.")
+    if _open_request(convention, PaymentKind.BALANCE):
+        return _("Une demande de solde existe déjà pour cette convention.")
+    accepted = set(
+        convention.documents.filter(kind__in=BALANCE_DOCUMENTS, status=DocumentStatus.ACCEPTED).values_list("kind", flat=True)
+    )
+    missing = [DocumentKind(kind).label for kind in BALANCE_DOCUMENTS if kind not in accepted]
+    if missing:
+        return _("Le solde suppose les justificatifs de l'article 6.2 acceptés ; il manque : %(missing)s.") % {
+            "missing": ", ".join(str(label) for label in missing)
+        }
+    money = schedule(convention)
+    if money.final is None:
+        return _("Le solde suppose le budget réalisé (compte rendu financier) validé par la collectivité.")
+    pending = convention.payment_requests.filter(kind=PaymentKind.ADVANCE).exclude(
+        status__in=[PaymentStatus.PAID, PaymentStatus.REJECTED]
+    )
+    if pending.exists():
+        return _("La demande d'acompte doit être mandatée avant la demande de solde.")
+    if money.remaining <= 0:
+        return _(
+            "Aucun solde n'est dû : le montant final est de %(final)s et %(paid)s ont déjà été versés. "
+            "La collectivité émettra, le cas échéant, un titre de recette."
+        ) % {"final": format_euros(money.final), "paid": format_euros(money.paid)}
+    return None
+
+
+def balance_amount(convention: Convention) -> Decimal:
+    return schedule(convention).remaining
+
+
+def request_refusal(convention: Convention, kind: str) -> str | None:
+    return advance_refusal(convention) if kind == PaymentKind.ADVANCE else balance_refusal(convention)
+
+
+def request_amount(convention: Convention, kind: str) -> Decimal:
+    return advance_amount(convention) if kind == PaymentKind.ADVANCE else balance_amount(convention)

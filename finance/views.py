@@ -1,0 +1,77 @@
+"""Payment requests in the portal: what can be requested now, for how much, and its state."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView, View
+
+from conventions.access import MemberConventionMixin
+from finance import rules as payments
+from finance.exports import payment_requests_pdf
+from finance.models import PaymentKind
+from finance.services import payment_request_create
+
+
+class CertificationForm(forms.Form):
+    kind = forms.ChoiceField(choices=PaymentKind.choices, widget=forms.HiddenInput)
+    certified_by_name = forms.CharField(label=_("Nom et prénom du signataire"), max_length=150)
+    certified_by_quality = forms.CharField(label=_("Qualité"), max_length=100, help_text=_("Par exemple : Président, Trésorière."))
+    certify = forms.BooleanField(
+        label=_("Je certifie la réalité des dépenses engagées et leur emploi conforme à l'objet de la convention."),
+        error_messages={"required": _("Cochez la case de certification pour déposer la demande.")},
+    )
+
+
+class PaymentsView(MemberConventionMixin, TemplateView):
+    """List the agreement's payment requests and offer the ones the rules allow now."""
+
+    template_name = "conventions/portal/payments.html"
+
+    def get_context_data(self, **kwargs):
+        convention = self.convention
+        user = self.request.user
+        initial = {"certified_by_name": user.get_full_name(), "certified_by_quality": ""}
+        offers = []
+        posted = kwargs.pop("posted_form", None)
+        for kind in (PaymentKind.ADVANCE, PaymentKind.BALANCE):
+            refusal = payments.request_refusal(convention, kind)
+            form = posted if posted is not None and posted.data.get("kind") == kind else CertificationForm(
+                initial={**initial, "kind": kind}, prefix=None
+            )
+            offers.append({
+                "kind": kind, "label": PaymentKind(kind).label, "refusal": refusal,
+                "amount": None if refusal else payments.request_amount(convention, kind), "form": form,
+            })
+        return super().get_context_data(
+            offers=offers, schedule=payments.schedule(convention),
+            requests=convention.payment_requests.order_by("created_at"), **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = CertificationForm(request.POST)
+        if form.is_valid():
+            try:
+                payment_request_create(
+                    convention=self.convention, kind=form.cleaned_data["kind"], user=request.user,
+                    certified_by_name=form.cleaned_data["certified_by_name"],
+                    certified_by_quality=form.cleaned_data["certified_by_quality"],
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+                return redirect(request.path)
+            messages.success(request, _("Votre demande a été déposée. Le service instructeur va l'examiner."))
+            return redirect(request.path)
+        return self.render_to_response(self.get_context_data(posted_form=form))
+
+
+class PaymentPdfView(MemberConventionMixin, View):
+    def get(self, request, *args, **kwargs):
+        payment = get_object_or_404(self.convention.payment_requests.select_related("convention__beneficiary", "convention__funder"),
+                                    pk=kwargs["pk"])
+        response = HttpResponse(payment_requests_pdf([payment]), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="demande-{payment.convention.reference}-{payment.kind}.pdf"'
+        return response
