@@ -72,9 +72,18 @@ def _locked(budget: Budget) -> Budget:
     return Budget.objects.select_for_update().select_related("convention__funder").get(pk=budget.pk)
 
 
+def budget_editable_by_association(budget: Budget) -> bool:
+    """Return True when the association may still change ``budget`` (the portal's form and « À faire »).
+
+    Not once it is the forecast of a signed agreement (annex I of what was signed), nor while it
+    is deposited or validated (until the instructing agent returns it).
+    """
+    return not budget_is_frozen(budget) and budget.is_editable
+
+
 def _require_editable(budget: Budget) -> None:
     ensure_budget_unfrozen(budget)  # the forecast of a signed agreement is annex I of what was signed
-    if not budget.is_editable:
+    if not budget_editable_by_association(budget):
         raise ValidationError(
             _("Ce budget est %(status)s : il ne peut plus être modifié tant que le service instructeur "
               "ne l'a pas renvoyé pour correction.") % {"status": budget.get_status_display().lower()},

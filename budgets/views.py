@@ -20,6 +20,7 @@ from budgets.models import Budget, BudgetKind
 from budgets.rules import BudgetReport, budget_report, budget_variances
 from budgets.services import (
     budget_create_actual,
+    budget_editable_by_association,
     budget_get_or_create,
     budget_import,
     budget_save_lines,
@@ -121,7 +122,7 @@ class BudgetFormView(BudgetMixin, TemplateView):
         report = budget_report(budget) if budget else BudgetReport.empty()
         # Once the agreement is signed, its forecast is annex I of what was signed (conventions.freeze).
         frozen = self.kind == BudgetKind.FORECAST and self.convention.is_signed
-        editable = (budget is None or budget.is_editable) and not frozen
+        editable = budget_editable_by_association(budget) if budget is not None else not frozen
         problems = list(errors)
         if show_problems and budget is not None and editable:
             problems += submission_problems(budget)

@@ -25,8 +25,8 @@ from compliance.models import ReminderChannel, ReminderLog, ReminderStage
 from conventions.models import Convention, Status
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
-from documents.obligations import association_years, auditor_required, expected_documents
-from documents.services import convention_schedule_documents
+from documents.obligations import association_years
+from documents.services import documents_expect
 from indicators.models import IndicatorReport, ReportStatus
 
 #: Days before the due date at which a reminder goes out, furthest first, with their stage.
@@ -148,8 +148,7 @@ def schedule_expected_documents() -> int:
     created = 0
     for convention in conventions:
         year = years[(convention.beneficiary_id, convention.fiscal_year)]
-        expected = expected_documents(convention, auditor_required=auditor_required(year.public_subsidies))
-        created += len(convention_schedule_documents(convention=convention, expected=expected))
+        created += len(documents_expect(convention=convention, association_year=year))
     return created
 
 

@@ -6,7 +6,7 @@ AGENT = "Agents de la Métropole"
 FINANCE = "Service des finances"
 ADMINISTRATOR = "Administrateurs"
 
-DOMAIN_APPS = ("conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance")
+DOMAIN_APPS = ("conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance", "dossier")
 
 #: For each role: (app label, model name or "*", actions). Staff edit agreements; finance reads
 #: them and acts on payments; administrators manage reference data and users.
@@ -19,6 +19,7 @@ ROLE_PERMISSIONS = {
         ("finance", "paymentrequest", ("view", "approve_as_staff")),
         ("finance", "recovery", ("view", "add")),
         ("conventions", "notification", ("view",)),
+        ("dossier", "requirementwaiver", ("view",)),
         ("documents", "document", ("view", "add", "change")),
         ("conventions", "conventionclause", ("view", "change")),
         ("conventions", "clausetemplate", ("view",)),
@@ -34,6 +35,7 @@ ROLE_PERMISSIONS = {
         ("conventions", "*", ("view",)),
         ("documents", "*", ("view",)),
         ("finance", "*", ("view",)),
+        ("dossier", "*", ("view",)),
         ("finance", "paymentrequest", ("approve_as_finance", "mark_paid")),
         ("finance", "recovery", ("change",)),
         ("beneficiaries", "beneficiary", ("view",)),

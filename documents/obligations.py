@@ -23,6 +23,17 @@ from documents.models import DocumentKind, DocumentStatus
 
 OPEN_DATA_DELAY_MONTHS = 3
 
+#: Documents the association gives before the agreement is signed: the republican commitment
+#: contract (loi 2021-1109, décret 2021-1947). Their upload slot opens once the subsidy is voted,
+#: and the signature waits for them (``dossier.requirements``).
+BEFORE_SIGNATURE = (DocumentKind.REPUBLICAN_COMMITMENT,)
+
+#: States in which the documents due before signature are owed (voted, and every later one).
+BEFORE_SIGNATURE_STATES = frozenset({Status.VOTED, *SIGNED_STATES})
+
+#: States in which every document is owed: once the agreement is signed.
+ALL_DOCUMENTS_STATES = SIGNED_STATES
+
 #: Documents due when the agreement is signed (seed art. 3; loi 2000-321 art. 10-1).
 ON_SIGNATURE = (
     DocumentKind.INSURANCE,
@@ -65,12 +76,17 @@ def open_data_due_date(signed_on: date) -> date:
 
 
 def expected_documents(convention, *, auditor_required: bool) -> list[ExpectedDocument]:
-    """Return the documents the association owes for ``convention``, each with its due date.
+    """Return the documents the association owes for ``convention`` in its current state, with due dates.
 
-    Documents due on signature have no due date until the agreement is signed. The auditor's
-    report is owed only when the association must have a statutory auditor.
+    Once voted, the documents due before signature; once signed, every document. Documents due
+    on signature have no due date until the agreement is signed. The auditor's report is owed
+    only when the association must have a statutory auditor.
     """
     signed_on = agreement_date(convention)
+    if convention.status not in ALL_DOCUMENTS_STATES:
+        if convention.status not in BEFORE_SIGNATURE_STATES:
+            return []
+        return [ExpectedDocument(kind, signed_on) for kind in BEFORE_SIGNATURE]
     justification = justification_due_date(convention)
     after = AFTER_FISCAL_YEAR + ((DocumentKind.AUDITOR_REPORT,) if auditor_required else ())
     return [ExpectedDocument(kind, signed_on) for kind in ON_SIGNATURE] + [

@@ -34,12 +34,19 @@ from documents.models import Document, DocumentStatus
 from documents.obligations import association_years, auditor_required, expected_documents
 
 
-def documents_expect(*, convention, user=None) -> list:
-    """Create the documents ``convention`` owes and does not have yet, with their due dates."""
-    key = (convention.beneficiary_id, convention.fiscal_year)
-    year = association_years([key])[key]
+def documents_expect(*, convention, user=None, association_year=None) -> list:
+    """Create the documents ``convention`` owes in its state and does not have yet, with their due dates.
+
+    The one function that schedules expected documents: called when the subsidy is voted (the
+    documents due before signature), when the agreement is notified (all of them) and by the
+    daily reminders run. ``association_year`` spares a query when the caller has it.
+    """
+    year = association_year
+    if year is None:
+        key = (convention.beneficiary_id, convention.fiscal_year)
+        year = association_years([key])[key]
     expected = expected_documents(convention, auditor_required=auditor_required(year.public_subsidies))
-    return convention_schedule_documents(convention=convention, expected=expected, user=user)
+    return _schedule_documents(convention=convention, expected=expected, user=user)
 
 
 @dataclass(frozen=True)
@@ -255,7 +262,7 @@ def _notify_rejection(document: Document, site_url: str) -> None:
 
 
 @transaction.atomic
-def convention_schedule_documents(*, convention: Convention, expected, user=None) -> list[Document]:
+def _schedule_documents(*, convention: Convention, expected, user=None) -> list[Document]:
     """Create the expected documents ``convention`` does not have yet, and date undated ones.
 
     ``expected`` comes from ``conventions.obligations.expected_documents``. A kind already on

@@ -1,4 +1,10 @@
-"""dossier.actions"""
+"""The agreement's transitions as actions: one entry point each, keyword-only, atomic, audited.
+
+Each calls ``_apply_transition``, which checks ``dossier.lifecycle.transition_refusal`` (state,
+actor, the requirements table, comment) under a row lock and records a ``StatusChange``. A staff
+member may go past waivable requirements with ``waive`` (their codes) and ``waiver_reason``:
+the waivers are recorded in the same transaction, so a refused transition leaves none.
+"""
 
 import contextlib
 from datetime import date
@@ -10,18 +16,44 @@ from django.utils.translation import gettext as _
 from conventions.models import AmendmentStatus, Convention, Status, StatusChange
 from conventions.notifications import notify, staff_recipients
 from documents.services import documents_expect
-from dossier.lifecycle import TRANSITIONS, transition_refusal
+from dossier.lifecycle import STAFF, TRANSITIONS, actor_of, transition_refusal
+from dossier.models import RequirementWaiver
 from dossier.printing.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
+from dossier.requirements import REQUIREMENTS
 from finance.rules import schedule
 from finance.services import recovery_issue_for_termination
 from indicators.services import indicator_report_open
 
 
-def _apply_transition(*, convention: Convention, name: str, user, comment: str = "", before_save=None) -> Convention:
+def _record_waivers(*, convention: Convention, name: str, user, waive, reason: str) -> None:
+    """Record the waivers of requirements ``waive`` of transition ``name``; refuse them without a reason."""
+    waive = [code for code in dict.fromkeys(waive) if code]
+    if not waive:
+        return
+    if actor_of(user, convention) != STAFF:
+        raise ValidationError(_("Seul un agent de la collectivité peut passer outre une condition."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Le motif de la dérogation est obligatoire pour passer outre une condition."))
+    allowed = {r.code: r for r in REQUIREMENTS.get(name, ())}
+    for code in waive:
+        requirement = allowed.get(code)
+        if requirement is None or not requirement.waivable:
+            raise ValidationError(_("Cette condition ne peut pas faire l'objet d'une dérogation."))
+        waiver = (RequirementWaiver.objects.filter(convention=convention, transition=name, requirement=code).first()
+                  or RequirementWaiver(convention=convention, transition=name, requirement=code))
+        waiver.reason, waiver.by = reason, user
+        waiver._history_user = user
+        waiver.save()
+
+
+def _apply_transition(*, convention: Convention, name: str, user, comment: str = "", before_save=None,
+                      waive=(), waiver_reason: str = "") -> Convention:
     """Check transition ``name``, apply it, record who/when/from/to/why; refuse with the reason."""
 
     with transaction.atomic():
         convention = Convention.objects.select_for_update().select_related("funder", "beneficiary").get(pk=convention.pk)
+        _record_waivers(convention=convention, name=name, user=user, waive=waive, reason=waiver_reason)
         if reason := transition_refusal(convention, name, user, comment):
             raise ValidationError(reason)
         previous = convention.status
@@ -37,41 +69,45 @@ def _apply_transition(*, convention: Convention, name: str, user, comment: str =
     return convention
 
 
-def convention_submit(*, convention: Convention, user, comment: str = "") -> Convention:
+def convention_submit(*, convention: Convention, user, comment: str = "", waive=(), waiver_reason: str = "") -> Convention:
     """Hand the completed file to the instructing service, which is told by email."""
 
-    convention = _apply_transition(convention=convention, name="submit", user=user, comment=comment)
+    convention = _apply_transition(convention=convention, name="submit", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
     submissions = convention.status_changes.filter(to_status="submitted").count()
     notify(key=f"convention-submitted:{convention.pk}:{submissions}", convention=convention,
            recipients=staff_recipients(convention), template="convention_submitted", context={})
     return convention
 
 
-def convention_start_review(*, convention: Convention, user, comment: str = "") -> Convention:
-    return _apply_transition(convention=convention, name="start_review", user=user, comment=comment)
+def convention_start_review(*, convention: Convention, user, comment: str = "", waive=(), waiver_reason: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="start_review", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
 
 
-def convention_return_to_draft(*, convention: Convention, user, comment: str) -> Convention:
-    return _apply_transition(convention=convention, name="return_to_draft", user=user, comment=comment)
+def convention_return_to_draft(*, convention: Convention, user, comment: str, waive=(), waiver_reason: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="return_to_draft", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
 
 
-def convention_vote(*, convention: Convention, user, comment: str = "") -> Convention:
-    return _apply_transition(convention=convention, name="vote", user=user, comment=comment)
+def convention_vote(*, convention: Convention, user, comment: str = "", waive=(), waiver_reason: str = "") -> Convention:
+    """Record the vote: the documents due before signature are now expected (their upload slots open)."""
+    convention = _apply_transition(convention=convention, name="vote", user=user, comment=comment, waive=waive,
+                                   waiver_reason=waiver_reason)
+    documents_expect(convention=convention, user=user)
+    return convention
 
 
-def convention_sign(*, convention: Convention, user, comment: str = "") -> Convention:
+def convention_sign(*, convention: Convention, user, comment: str = "", waive=(), waiver_reason: str = "") -> Convention:
     """Record both signatures and freeze the agreement's PDF with its SHA-256."""
 
     return _apply_transition(
-        convention=convention, name="sign", user=user, comment=comment,
+        convention=convention, name="sign", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason,
         before_save=lambda c: convention_freeze_signed_pdf(convention=c, user=user),
     )
 
 
-def convention_activate(*, convention: Convention, user, comment: str = "") -> Convention:
+def convention_activate(*, convention: Convention, user, comment: str = "", waive=(), waiver_reason: str = "") -> Convention:
     """Record the notification: the advance may be requested; documents and indicators are expected."""
 
-    convention = _apply_transition(convention=convention, name="activate", user=user, comment=comment)
+    convention = _apply_transition(convention=convention, name="activate", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
     documents_expect(convention=convention, user=user)
     # When no indicator set applies to this association's type and year, no report is owed.
     with contextlib.suppress(ValidationError):
@@ -79,20 +115,20 @@ def convention_activate(*, convention: Convention, user, comment: str = "") -> C
     return convention
 
 
-def convention_request_justification(*, convention: Convention, user, comment: str = "") -> Convention:
-    return _apply_transition(convention=convention, name="request_justification", user=user, comment=comment)
+def convention_request_justification(*, convention: Convention, user, comment: str = "", waive=(), waiver_reason: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="request_justification", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
 
 
-def convention_close(*, convention: Convention, user, comment: str = "") -> Convention:
-    return _apply_transition(convention=convention, name="close", user=user, comment=comment)
+def convention_close(*, convention: Convention, user, comment: str = "", waive=(), waiver_reason: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="close", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
 
 
-def convention_refuse(*, convention: Convention, user, comment: str) -> Convention:
-    return _apply_transition(convention=convention, name="refuse", user=user, comment=comment)
+def convention_refuse(*, convention: Convention, user, comment: str, waive=(), waiver_reason: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="refuse", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
 
 
-def convention_cancel(*, convention: Convention, user, comment: str) -> Convention:
-    return _apply_transition(convention=convention, name="cancel", user=user, comment=comment)
+def convention_cancel(*, convention: Convention, user, comment: str, waive=(), waiver_reason: str = "") -> Convention:
+    return _apply_transition(convention=convention, name="cancel", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
 
 
 def convention_terminate(*, convention: Convention, user, comment: str, pro_rata_temporis: bool,

@@ -12,10 +12,30 @@ from django.utils.translation import gettext_lazy as _
 
 from dossier.actions import TRANSITION_SERVICES, convention_terminate
 from dossier.lifecycle import TRANSITIONS, available_transitions
+from dossier.requirements import BY_CODE, requirement_states
 
 
 class TransitionForm(forms.Form):
     comment = forms.CharField(label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    waive = forms.MultipleChoiceField(
+        label=_("Passer outre"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Une dérogation est enregistrée à votre nom avec son motif et reste visible sur la convention."),
+    )
+    waiver_reason = forms.CharField(label=_("Motif de la dérogation"), required=False,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, waivable=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["waive"].choices = [(state.requirement.code, f"{state.requirement.label} — {state.reason}")
+                                        for state in waivable]
+        if not waivable:
+            del self.fields["waive"], self.fields["waiver_reason"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("waive") and not (data.get("waiver_reason") or "").strip():
+            self.add_error("waiver_reason", _("Le motif de la dérogation est obligatoire pour passer outre une condition."))
+        return data
 
 
 class TerminationForm(TransitionForm):
@@ -42,6 +62,11 @@ class LifecycleAdminMixin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
+            context["requirement_waivers"] = [
+                (BY_CODE[w.requirement].label if w.requirement in BY_CODE else w.requirement,
+                 TRANSITIONS[w.transition].label if w.transition in TRANSITIONS else w.transition, w)
+                for w in obj.requirement_waivers.select_related("by")
+            ]
             context["lifecycle_transitions"] = [
                 (transition, reason, self._transition_url(obj, transition.name))
                 for transition, reason in available_transitions(obj, request.user)
@@ -55,8 +80,10 @@ class LifecycleAdminMixin:
         if not self.has_view_permission(request, convention):
             raise PermissionDenied
         transition = TRANSITIONS[name]
+        states = requirement_states(convention, name)
+        waivable = [state for state in states if state.blocking and state.requirement.waivable]
         form_class = TerminationForm if name == "terminate" else TransitionForm
-        form = form_class(request.POST or None)
+        form = form_class(request.POST or None, waivable=waivable)
         change_url = reverse("admin:conventions_convention_change", args=[convention.pk])
         if request.method == "POST" and form.is_valid():
             comment = form.cleaned_data["comment"]
@@ -65,7 +92,9 @@ class LifecycleAdminMixin:
                     convention_terminate(convention=convention, user=request.user, comment=comment,
                                          pro_rata_temporis=form.cleaned_data["pro_rata_temporis"])
                 else:
-                    TRANSITION_SERVICES[name](convention=convention, user=request.user, comment=comment)
+                    TRANSITION_SERVICES[name](convention=convention, user=request.user, comment=comment,
+                                              waive=form.cleaned_data.get("waive") or (),
+                                              waiver_reason=form.cleaned_data.get("waiver_reason", ""))
             except ValidationError as error:
                 for message in error.messages:
                     form.add_error(None, message)
@@ -76,5 +105,6 @@ class LifecycleAdminMixin:
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": convention,
             "title": transition.label, "transition": transition, "form": form, "change_url": change_url,
+            "requirement_states": states,
         }
         return TemplateResponse(request, "admin/conventions/transition_confirm.html", context)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary
 from budgets.models import Budget, BudgetKind, BudgetStatus
+from budgets.services import budget_editable_by_association
 from conventions.models import Convention, Status
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
@@ -91,7 +92,9 @@ def budget_items(conventions: dict[int, Convention], today: date) -> list[Expect
     )
     items = []
     for budget in budgets:
-        convention = conventions[budget.convention_id]
+        convention = budget.convention = conventions[budget.convention_id]
+        if not budget_editable_by_association(budget):
+            continue  # e.g. the forecast of a signed agreement: read-only, nothing to complete
         returned = budget.status == BudgetStatus.RETURNED
         action = _("Renvoyé pour correction : à compléter") if returned else _("À compléter")
         due_on = justification_due_date(convention) if budget.kind == BudgetKind.ACTUAL else None

@@ -98,8 +98,14 @@ def indicator_set_copy(*, indicator_set: IndicatorSet, year: int | None = None) 
     return copy
 
 
-def _resolve_set(convention, year: int) -> IndicatorSet:
-    """Return the set a new report uses: the association's structure type, else the default set."""
+def indicator_set_for(convention, year: int | None = None) -> IndicatorSet | None:
+    """Return the set the year's report of ``convention`` uses, or None when no set applies.
+
+    The one rule for « which indicators are asked »: the report opened at notification, the
+    portal and annex V of the agreement (printed before the report exists) all read it. The
+    set is that of the association's structure type (its last report), else the default set.
+    """
+    year = year or convention.fiscal_year
     last = (
         IndicatorReport.objects.of_beneficiary(convention.beneficiary_id)
         .select_related("indicator_set").order_by("-year", "period_label").first()
@@ -108,7 +114,12 @@ def _resolve_set(convention, year: int) -> IndicatorSet:
         IndicatorSet.objects.filter(structure_type=last.indicator_set.structure_type)
         if last else IndicatorSet.objects.filter(is_default=True)
     )
-    found = candidates.filter(year__lte=year).order_by("-year").first() or candidates.order_by("year").first()
+    return candidates.filter(year__lte=year).order_by("-year").first() or candidates.order_by("year").first()
+
+
+def _resolve_set(convention, year: int) -> IndicatorSet:
+    """Return the set a new report uses (``indicator_set_for``), or refuse in French when none applies."""
+    found = indicator_set_for(convention, year)
     if found is None:
         raise ValidationError(_(
             "Aucun jeu d'indicateurs ne s'applique à cette convention pour %(year)s : "

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from conventions.models import Amendment, AmendmentStatus, Convention, DeliberationBody, Status
 from conventions.services import convention_load_history, convention_upsert
 from core.storage import private_storage
+from documents.models import Document, DocumentKind, DocumentStatus
 from dossier.printing.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
 
 SIGNED_PATH = [Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.VOTED, Status.SIGNED]
@@ -40,6 +41,12 @@ def record_vote_and_signatures(convention: Convention) -> Convention:
     )
     convention_load_history(convention=convention, path=SIGNED_PATH)
     return convention
+
+
+def deliver_republican_commitment(convention: Convention) -> None:
+    """Record the republican commitment contract as received: the signature waits for it."""
+    Document.objects.update_or_create(convention=convention, kind=DocumentKind.REPUBLICAN_COMMITMENT,
+                                      defaults={"status": DocumentStatus.RECEIVED})
 
 
 def sign_and_freeze(convention: Convention, user=None) -> Convention:

@@ -20,6 +20,7 @@ from dossier.printing.amendment import amendment_pdf_render
 from dossier.printing.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
 from tests.pdf_helpers import (  # noqa: F401
     clean_private_files,
+    deliver_republican_commitment,
     pdf_text,
     record_vote_and_signatures,
     sign_and_freeze,
@@ -188,6 +189,7 @@ def test_the_sign_transition_freezes_the_pdf_and_keeps_it(seed_convention):
     agent = get_user_model().objects.get(username="agent")
     convention = record_vote_and_signatures(seed_convention)
     Convention.objects.filter(pk=convention.pk).update(status="voted")
+    deliver_republican_commitment(convention)  # due before signature (dossier.requirements)
     convention = convention_sign(convention=convention, user=agent, comment="Signée par les deux parties")
     convention.refresh_from_db()
     assert convention.status == "signed"
@@ -203,6 +205,7 @@ def test_the_sign_transition_is_refused_when_the_pdf_cannot_be_printed(seed_conv
     agent = get_user_model().objects.get(username="agent")
     convention = record_vote_and_signatures(seed_convention)
     Convention.objects.filter(pk=convention.pk).update(status="voted")
+    deliver_republican_commitment(convention)  # due before signature (dossier.requirements)
     Budget.objects.filter(convention=convention).delete()
     with pytest.raises(ValidationError) as error:
         convention_sign(convention=convention, user=agent)

@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from budgets.services import budget_submit, budget_validate
 from conventions.models import Status
 from core.roles import AGENT, FINANCE
 from dossier.actions import (
@@ -38,7 +39,7 @@ def convention(db):
     convention = ConventionFactory(amount_granted=Decimal("20000"))
     convention.funder.email = "instructeurs@metropole.invalid"
     convention.funder.save()
-    balanced_forecast(convention, charges=Decimal("80000"))
+    budget_submit(budget=balanced_forecast(convention, charges=Decimal("80000")), user=None)  # deposited
     return convention
 
 
@@ -52,12 +53,16 @@ def test_member_submits_a_balanced_file_and_staff_is_told_once(convention):
     assert convention.notifications.count() == 1
 
 
-def test_submission_is_refused_while_the_budget_is_unbalanced(convention, agent):
-    line = convention.budgets.get().lines.get(code="756")
+def test_submission_is_refused_while_the_budget_is_not_deposited(db, agent):
+    convention = ConventionFactory(amount_granted=Decimal("20000"))
+    budget = balanced_forecast(convention, charges=Decimal("80000"))
+    line = budget.lines.get(code="756")
     line.amount -= 793
     line.save()
-    with pytest.raises(ValidationError, match="les charges dépassent les produits de 793"):
+    with pytest.raises(ValidationError, match="doit être déposé par l'association"):
         convention_submit(convention=convention, user=agent)
+    with pytest.raises(ValidationError, match="les charges dépassent les produits de 793"):
+        budget_submit(budget=budget, user=agent)  # an unbalanced budget cannot be deposited
     convention.refresh_from_db()
     assert convention.status == Status.DRAFT and not convention.status_changes.exists()
 
@@ -80,7 +85,9 @@ def test_vote_needs_the_deliberation(convention, agent):
         convention_vote(convention=convention, user=agent)
     convention.deliberation_body, convention.deliberation_number = "bureau", "DEV 001-1/25/BM"
     convention.deliberation_date = date(2025, 3, 1)
+    convention.objectives = "Animer le réseau des adhérents."
     convention.save()
+    budget_validate(budget=convention.budgets.get(), user=agent)
     assert convention_vote(convention=convention, user=agent).status == Status.VOTED
 
 

@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from budgets.models import BudgetStatus
-from budgets.services import budget_return
+from budgets.services import budget_return, budget_submit
 from core.roles import AGENT
 from dossier.actions import convention_submit
 from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast, staff_user
@@ -39,8 +39,8 @@ def test_a_returned_budget_is_emailed_to_the_association_once(convention, django
 
 
 def test_a_submission_is_emailed_to_the_instructing_service(convention, django_capture_on_commit_callbacks):
-    balanced_forecast(convention)
     member = MembershipFactory(beneficiary=convention.beneficiary).user
+    budget_submit(budget=balanced_forecast(convention), user=member)  # the file needs its budget deposited
     with django_capture_on_commit_callbacks(execute=True):
         convention_submit(convention=convention, user=member)
     assert [m.to for m in mail.outbox] == [["instructeurs@metropole.invalid"]]

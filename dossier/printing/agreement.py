@@ -30,6 +30,7 @@ from core.money import HUNDRED, format_euros, format_percent, percent_of
 from core.pdf import render_pdf
 from indicators.annex import indicators_to_report, previous_figures
 from indicators.models import IndicatorDefinition, IndicatorValue
+from indicators.services import indicator_set_for
 
 TEMPLATE = "conventions/pdf/agreement.html"
 DRAFT_MARK = "PROJET"
@@ -81,6 +82,7 @@ class AgreementData:
     sections: list = field(default_factory=list)
     template_name: str = DEFAULT_NAME
     current_report: object = None
+    indicator_set: object = None
     previous_reports: list = field(default_factory=list)
     definitions: list = field(default_factory=list)
     previous_values: list = field(default_factory=list)
@@ -116,8 +118,10 @@ def agreement_data_load(convention: Convention) -> AgreementData:
     data.current_report = next((r for r in current if not r.period_label), current[0] if current else None)
     data.previous_reports = [r for r in reports if r.year < convention.fiscal_year]
     set_ids = {r.indicator_set_id for r in data.previous_reports}
-    if data.current_report:
-        set_ids.add(data.current_report.indicator_set_id)
+    # Annex V prints the indicators the portal will ask for, even before the report is opened.
+    data.indicator_set = data.current_report.indicator_set if data.current_report else indicator_set_for(convention)
+    if data.indicator_set is not None:
+        set_ids.add(data.indicator_set.pk)
     if set_ids:
         data.definitions = list(
             IndicatorDefinition.objects.filter(indicator_set_id__in=set_ids).order_by("indicator_set", "position", "pk")
@@ -317,7 +321,8 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
         "in_kind_resources": annexes.in_kind_resources(data.chapters),
         "previous": previous,
         "current_report": current,
-        "indicators": indicators_to_report(current.indicator_set, data.definitions) if current else [],
+        "indicator_set": data.indicator_set,
+        "indicators": indicators_to_report(data.indicator_set, data.definitions) if data.indicator_set else [],
         "certified_on": french_date(data.budget.certified_on) if data.budget else "",
     }
 
