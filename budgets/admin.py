@@ -57,7 +57,8 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
         ChildHistory("budgets.BudgetLine", "budget", _("Lignes du budget (saisie, import)"),
                      label=lambda record: f"{record.code} {record.label}"),
     ]
-    readonly_fields = ["review_comment", "version"]
+    #: The status changes only through the review buttons (budgets.services.budget_validate / budget_return).
+    readonly_fields = ["status", "review_comment", "version"]
     change_form_template = "budgets/admin/budget_change_form.html"
     change_list_template = "budgets/admin/budget_change_list.html"
     fieldsets = [
@@ -117,7 +118,7 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and budget_is_frozen(obj):
-            return [*self.readonly_fields, "convention", "kind", "scope", "status", "declared_total_charges",
+            return [*self.readonly_fields, "convention", "kind", "scope", "declared_total_charges",
                     "declared_total_products", "certified_by", "certified_place", "certified_on"]
         return self.readonly_fields
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -266,7 +267,7 @@ def budget_return(*, budget: Budget, user, comment: str) -> Budget:
     returns = budget.history.filter(status=BudgetStatus.RETURNED).count()
     notify(key=f"budget-returned:{budget.pk}:{returns}", convention=budget.convention,
            recipients=association_recipients(budget.convention), template="budget_returned",
-           context={"budget": budget, "comment": comment})
+           context={"budget": budget, "comment": comment, "budget_path": budget_portal_path(budget)})
     return budget
 
 
@@ -295,6 +296,12 @@ def budget_import(*, budget: Budget, uploaded_file, user):
         summary = import_lines(budget=budget, uploaded_file=uploaded_file, user=user)
         _record(budget, user=user, reason=_("Import du fichier « %(name)s »") % {"name": summary.file_name})
     return summary
+
+
+def budget_portal_path(budget: Budget) -> str:
+    """Return the path of ``budget``'s page in the association's portal (the link of the emails about it)."""
+    name = "portal_budgets:actual" if budget.kind == BudgetKind.ACTUAL else "portal_budgets:forecast"
+    return reverse(name, args=[budget.convention_id])
 
 
 def budget_is_frozen(budget) -> bool:

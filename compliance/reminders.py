@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,7 @@ from beneficiaries.models import Membership
 from compliance.checks import for_compliance
 from compliance.models import ReminderChannel, ReminderLog, ReminderStage
 from conventions.models import Convention, Status
+from conventions.notifications import association_recipients, render_text
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
 from documents.obligations import association_years
@@ -117,19 +117,6 @@ def due_items(conventions, *, today: date) -> list[DueItem]:
     return sorted(items, key=lambda i: (i.convention.reference, i.due_on, i.label))
 
 
-def association_recipients(beneficiary) -> list[str]:
-    """Return the association's address and its active members' addresses, without duplicates."""
-    memberships = getattr(beneficiary, "active_memberships", None)
-    if memberships is None:
-        memberships = beneficiary.memberships.filter(is_active=True, user__is_active=True).select_related("user")
-    seen, result = set(), []
-    for email in [beneficiary.email, *(m.user.email for m in memberships)]:
-        if email and email.lower() not in seen:
-            seen.add(email.lower())
-            result.append(email)
-    return result
-
-
 @dataclass
 class ReminderRun:
     """What a run did, for the command's output."""
@@ -185,16 +172,16 @@ def _send_group(convention, items: list[DueItem], *, today: date, dry_run: bool,
     beneficiary, funder = convention.beneficiary, convention.funder
     context = {"convention": convention, "beneficiary": beneficiary, "funder": funder,
                "lines": [item.describe(today) for item in items]}
-    recipients = association_recipients(beneficiary)
+    recipients = association_recipients(convention)
     summary = f"{convention.reference} — {beneficiary.name} : {len(items)} rappel(s)"
     if recipients:
         channel, log = ReminderChannel.ASSOCIATION, run.sent
         subject = _("Rappel : pièces à fournir pour la convention %(reference)s") % {"reference": convention.reference}
-        body = render_to_string("conventions/reminderlog_association_email.txt", context)
+        body = render_text("conventions/reminderlog_association_email.txt", context)
     elif funder.email:
         channel, log, recipients = ReminderChannel.STAFF, run.reported_to_staff, [funder.email]
         subject = _("Association sans courriel : rappels non envoyés à %(name)s") % {"name": beneficiary.name}
-        body = render_to_string("conventions/reminderlog_staff_email.txt", context)
+        body = render_text("conventions/reminderlog_staff_email.txt", context)
     else:
         run.unreachable.append(summary + " — " + _("ni l'association ni la collectivité n'ont d'adresse électronique"))
         return

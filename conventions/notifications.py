@@ -8,19 +8,36 @@ email leaves only once the transaction that caused it has committed.
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context, engines
 
+from beneficiaries.models import Beneficiary
 from conventions.models import Convention, Notification
 
 
-def association_recipients(convention: Convention) -> list[str]:
-    """Return the association's address and its active members' addresses."""
-    beneficiary = convention.beneficiary
-    emails = [beneficiary.email] if beneficiary.email else []
-    emails += [
-        email for email in beneficiary.memberships.filter(is_active=True).values_list("user__email", flat=True) if email
-    ]
-    return sorted(set(emails))
+def association_recipients(association: Beneficiary | Convention) -> list[str]:
+    """Return who receives the association's emails: its own address, then its active members' addresses.
+
+    The one rule for every email to an association (hand-overs, reminders, returns): members whose
+    membership or account is deactivated receive nothing, and an address given twice (whatever its
+    case) is written once. ``association`` is the association or one of its agreements; the
+    reminders prefetch the active memberships as ``active_memberships``.
+    """
+    beneficiary = association.beneficiary if isinstance(association, Convention) else association
+    memberships = getattr(beneficiary, "active_memberships", None)
+    if memberships is None:
+        memberships = beneficiary.memberships.filter(is_active=True, user__is_active=True).select_related("user")
+    seen, result = set(), []
+    for email in [beneficiary.email, *(m.user.email for m in memberships)]:
+        if email and email.lower() not in seen:
+            seen.add(email.lower())
+            result.append(email)
+    return result
+
+
+def render_text(template_name: str, context: dict) -> str:
+    """Render a plain-text template (an email) without HTML escaping: « l'équilibrer », never « l&#x27;… »."""
+    template = engines["django"].engine.get_template(template_name)
+    return template.render(Context(context, autoescape=False))
 
 
 def staff_recipients(convention: Convention) -> list[str]:
@@ -39,8 +56,8 @@ def notify(*, key: str, convention: Convention, recipients: list[str], template:
     if not recipients:
         return False
     context = {"convention": convention, "site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"conventions/emails/{template}_subject.txt", context).strip()
-    body = render_to_string(f"conventions/emails/{template}_body.txt", context)
+    subject = render_text(f"conventions/emails/{template}_subject.txt", context).strip()
+    body = render_text(f"conventions/emails/{template}_body.txt", context)
     try:
         with transaction.atomic():
             Notification.objects.create(

@@ -5,14 +5,18 @@ files on disk) is refused, so a user's text can never make the server fetch anyt
 """
 
 import gc
+import re
 import threading
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
 
 
 class ForbiddenResource(ValueError):
@@ -108,3 +112,30 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     document = HTML(string=html, base_url=base_url, url_fetcher=local_url_fetcher())
     with _garbage_collector_paused():
         return document.write_pdf(font_config=_font_config())
+
+
+def pdf_filename(*parts: str) -> str:
+    """Return a clean ASCII file name ending in ``.pdf``: accents folded, spaces and signs as dashes.
+
+    ``pdf_filename("demande de versement", "solde", "AMP-2023-X")`` → ``demande-de-versement-solde-AMP-2023-X.pdf``.
+    """
+    text = "-".join(str(part) for part in parts if str(part).strip())
+    if text.lower().endswith(".pdf"):
+        text = text[:-4]
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^A-Za-z0-9_-]+", "-", text)
+    text = re.sub(r"-{2,}", "-", text).strip("-") or "document"
+    return f"{text}.pdf"
+
+
+def pdf_response(content: bytes, filename: str, *, download: bool = True) -> HttpResponse:
+    """Return ``content`` as a PDF: every PDF the application serves goes through here.
+
+    Never cached by a browser or a proxy (``private, no-store``: the PDFs hold bank details and
+    signatures), never sniffed as another type, named with a clean ASCII file name.
+    """
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(download, pdf_filename(filename))
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -14,18 +14,24 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import DomainAdmin
 from core.money import format_euros
+from core.pdf import pdf_filename, pdf_response
 from finance.exports import (
+    payment_request_filename,
     payment_requests_csv,
     payment_requests_for_export,
     payment_requests_pdf,
     recovery_notice_pdf,
 )
 from finance.models import PaymentRequest, PaymentStatus, Recovery
-from finance.services import (
-    payment_request_approve_as_finance,
-    payment_request_approve_as_staff,
-    payment_request_mark_paid,
-    payment_request_reject,
+from finance.rules import remaining_after_request, schedules_for
+from finance.services import payment_request_take_step
+from finance.steps import (
+    APPROVE_AS_FINANCE,
+    MARK_PAID,
+    REJECT,
+    STEPS_BY_SLUG,
+    available_steps,
+    may_take_step,
 )
 
 
@@ -58,37 +64,18 @@ class RejectionForm(forms.Form):
     reason = forms.CharField(label=_("Motif du rejet (communiqué à l'association)"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-STEPS = {
-    # name: (label, form class, service, permissions: any one of them lets the user take the step)
-    "valider-instructeur": (_("Valider (service instructeur)"), None, payment_request_approve_as_staff, ("finance.approve_as_staff",)),
-    "valider-finances": (_("Valider (finances)"), FinanceApprovalForm, payment_request_approve_as_finance, ("finance.approve_as_finance",)),
-    "mandater": (_("Enregistrer le mandatement"), PaymentOrderForm, payment_request_mark_paid, ("finance.mark_paid",)),
-    "rejeter": (_("Rejeter la demande"), RejectionForm, payment_request_reject,
-                ("finance.approve_as_staff", "finance.approve_as_finance")),
+#: The form each step asks for (the steps themselves are data in ``finance.steps``).
+STEP_FORMS = {
+    APPROVE_AS_FINANCE: FinanceApprovalForm,
+    MARK_PAID: PaymentOrderForm,
+    REJECT: RejectionForm,
 }
-STEP_STATUSES = {
-    "valider-instructeur": [PaymentStatus.SUBMITTED],
-    "valider-finances": [PaymentStatus.STAFF_APPROVED],
-    "mandater": [PaymentStatus.FINANCE_APPROVED],
-    "rejeter": [PaymentStatus.SUBMITTED, PaymentStatus.STAFF_APPROVED, PaymentStatus.FINANCE_APPROVED],
-}
-
-
-def _may_take_step(user, name: str) -> bool:
-    """Return whether ``user`` may take step ``name`` (its service checks again)."""
-    return any(user.has_perm(permission) for permission in STEPS[name][3])
-
-
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @admin.register(PaymentRequest)
 class PaymentRequestAdmin(DomainAdmin):
-    list_display = ["reference", "beneficiary", "kind", "amount_display", "status", "certified_on",
-                    "commitment_number", "payment_order_number", "paid_on"]
+    list_display = ["reference", "beneficiary", "kind", "amount_display", "remaining_after_display", "status",
+                    "certified_on", "commitment_number", "payment_order_number", "paid_on"]
     list_filter = [WaitingForFilter, "status", "kind", "convention__fiscal_year", "convention__funder"]
     search_fields = ["convention__reference", "convention__beneficiary__name", "convention__beneficiary__siret",
                      "commitment_number", "payment_order_number"]
@@ -123,9 +110,22 @@ class PaymentRequestAdmin(DomainAdmin):
     def amount_display(self, obj):
         return format_euros(obj.amount)
 
+    def get_changelist_instance(self, request):
+        """Read the schedules of the listed agreements at once: the « reste à verser » column calls the rule."""
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)
+        schedules = schedules_for({row.convention for row in rows}) if rows else {}
+        for row in rows:
+            row.schedule = schedules[row.convention_id]
+        return changelist
+
+    @admin.display(description=_("Reste à verser après cette demande"))
+    def remaining_after_display(self, obj):
+        return format_euros(remaining_after_request(obj, getattr(obj, "schedule", None)))
+
     @admin.action(description=_("Télécharger le PDF des demandes sélectionnées"))
     def download_pdf(self, request, queryset):
-        return _pdf_response(payment_requests_pdf(list(payment_requests_for_export(queryset))), "demandes-de-versement.pdf")
+        return pdf_response(payment_requests_pdf(list(payment_requests_for_export(queryset))), "demandes-de-versement.pdf")
 
     @admin.action(description=_("Exporter les demandes sélectionnées en CSV (comptabilité)"))
     def download_csv(self, request, queryset):
@@ -141,12 +141,8 @@ class PaymentRequestAdmin(DomainAdmin):
         ] + super().get_urls()
 
     def _steps_for(self, request, obj):
-        steps = []
-        for name, (label, _form, _service, _permissions) in STEPS.items():
-            if obj.status not in STEP_STATUSES[name] or not _may_take_step(request.user, name):
-                continue
-            steps.append((label, reverse("admin:finance_paymentrequest_step", args=[obj.pk, name])))
-        return steps
+        return [(step.label, reverse("admin:finance_paymentrequest_step", args=[obj.pk, step.slug]))
+                for step in available_steps(request.user, obj)]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -158,20 +154,22 @@ class PaymentRequestAdmin(DomainAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_permission(request, obj):
             raise Http404
-        return _pdf_response(payment_requests_pdf([obj]), f"demande-{obj.convention.reference}-{obj.kind}.pdf")
+        return pdf_response(payment_requests_pdf([obj]), payment_request_filename(obj))
 
     def step_view(self, request, object_id, step):
         obj = self.get_object(request, unquote(object_id))
-        if obj is None or step not in STEPS or not self.has_view_permission(request, obj):
+        definition = STEPS_BY_SLUG.get(step)
+        if obj is None or definition is None or not self.has_view_permission(request, obj):
             raise Http404
-        if not _may_take_step(request.user, step):
-            raise PermissionDenied  # the service refuses too; here the form is not even shown
-        label, form_class, service, _permissions = STEPS[step]
+        if not may_take_step(request.user, definition):
+            raise PermissionDenied  # the entry point refuses too; here the form is not even shown
+        form_class = STEP_FORMS.get(definition.name)
         form = form_class(request.POST or None) if form_class else None
         change_url = reverse("admin:finance_paymentrequest_change", args=[obj.pk])
         if request.method == "POST" and (form is None or form.is_valid()):
             try:
-                service(request=obj, user=request.user, **(form.cleaned_data if form else {}))
+                payment_request_take_step(request=obj, step=definition.name, user=request.user,
+                                          **(form.cleaned_data if form else {}))
             except ValidationError as error:
                 if form is None:
                     for message in error.messages:
@@ -180,20 +178,31 @@ class PaymentRequestAdmin(DomainAdmin):
                 for message in error.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, _("« %(step)s » : fait.") % {"step": label})
+                messages.success(request, _("« %(step)s » : fait.") % {"step": definition.label})
                 return redirect(change_url)
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": obj,
-                   "title": label, "form": form, "change_url": change_url, "amount": format_euros(obj.amount)}
+                   "title": definition.label, "form": form, "change_url": change_url,
+                   "amount": format_euros(obj.amount)}
         return TemplateResponse(request, "admin/finance/paymentrequest/step.html", context)
 
 
 @admin.register(Recovery)
 class RecoveryAdmin(DomainAdmin):
+    """Recoveries are issued by ``finance.services`` (overpayment, termination), their amount computed by
+    ``finance.rules``; finance records here only the revenue order's number and the date the money came back."""
+
     list_display = ["convention", "amount", "issued_on", "revenue_order_number", "recovered_on"]
     search_fields = ["convention__reference", "convention__beneficiary__name"]
     list_select_related = ["convention__beneficiary"]
-    autocomplete_fields = ["convention"]
+    fields = ["convention", "amount", "reason", "issued_on", "revenue_order_number", "recovered_on"]
+    readonly_fields = ["convention", "amount", "reason", "issued_on"]
     change_form_template = "admin/finance/recovery/change_form.html"
+
+    def has_add_permission(self, request):
+        return False  # issued by the services from the rules, never typed
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def get_urls(self):
         return [
@@ -204,4 +213,4 @@ class RecoveryAdmin(DomainAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_permission(request, obj):
             raise Http404
-        return _pdf_response(recovery_notice_pdf(obj), f"avis-de-reversement-{obj.convention.reference}.pdf")
+        return pdf_response(recovery_notice_pdf(obj), pdf_filename("avis-de-reversement", obj.convention.reference))

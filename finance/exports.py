@@ -5,7 +5,7 @@ import io
 from decimal import Decimal
 
 from beneficiaries.identifiers import format_iban
-from core.pdf import render_pdf
+from core.pdf import pdf_filename, render_pdf
 from finance import rules as payments
 from finance.models import PaymentRequest
 
@@ -58,11 +58,11 @@ def payment_requests_csv(queryset) -> str:
 
 
 def _request_context(request: PaymentRequest, money: payments.Schedule) -> dict:
-    paid_before = money.paid - (request.amount if request.status == "paid" else Decimal("0"))
     return {
         "payment": request, "convention": request.convention, "beneficiary": request.convention.beneficiary,
-        "funder": request.convention.funder, "schedule": money, "paid_before": paid_before,
-        "remaining_after": money.granted - paid_before - request.amount + money.recovered,
+        "funder": request.convention.funder, "schedule": money,
+        "paid_before": payments.paid_before_request(request, money),
+        "remaining_after": payments.remaining_after_request(request, money),
         "iban": format_iban(request.convention.beneficiary.iban),
     }
 
@@ -81,3 +81,8 @@ def recovery_notice_pdf(recovery) -> bytes:
         "recovery": recovery, "convention": convention, "beneficiary": convention.beneficiary,
         "funder": convention.funder, "schedule": payments.schedule(convention),
     })
+
+
+def payment_request_filename(payment: PaymentRequest) -> str:
+    """Return the download name of a payment request's PDF: « demande-de-versement-solde-AMP-2023-X.pdf »."""
+    return pdf_filename("demande-de-versement", payment.get_kind_display().lower(), payment.convention.reference)

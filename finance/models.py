@@ -1,14 +1,13 @@
 """finance.models"""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from conventions.models import Convention
-from core.money import MONEY, NON_NEGATIVE, format_euros
+from core.money import MONEY, NON_NEGATIVE
 
 
 class PaymentKind(models.TextChoices):
@@ -84,15 +83,6 @@ class PaymentRequest(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.convention.reference}"
-
-    def clean(self):
-        from finance.rules import schedule
-
-        if self.kind == PaymentKind.ADVANCE and self.convention_id and self.amount is not None:
-            cap = schedule(self.convention).advance_cap
-            if self.amount > cap:
-                raise ValidationError({"amount": _("L'acompte ne peut dépasser %(cap)s, plafond fixé par la convention.")
-                                       % {"cap": format_euros(cap)}})
 
 
 class Recovery(models.Model):

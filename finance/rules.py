@@ -1,7 +1,7 @@
 """The payment schedule's rules: advance, pro-rata, balance, recovery (DOMAIN.md §4, seed art. 4).
 
 Pure functions on Decimals first (property-tested), then the functions that read an agreement.
-Rounding happens once, at the cent, in ``conventions.money.round_cents``.
+Rounding happens once, at the cent, in ``core.money.round_cents``.
 """
 
 from dataclasses import dataclass
@@ -65,23 +65,6 @@ def termination_recovery(*, paid: Decimal, granted: Decimal, start: date, end: d
     return max(round_cents(paid - earned), ZERO)
 
 
-# --- The amount in force ---------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # --- Reading agreements ----------------------------------------------------------------------
 
 
@@ -141,16 +124,62 @@ def final_amount(convention: Convention) -> Decimal | None:
     return schedule(convention).final
 
 
+def paid_before_request(request: PaymentRequest, money: Schedule | None = None) -> Decimal:
+    """Return what was paid on the agreement before ``request`` (the request itself excluded once paid)."""
+    money = money or schedule(request.convention)
+    return round_cents(money.paid - (request.amount if request.status == PaymentStatus.PAID else ZERO))
+
+
+def overpayment_refusal(request: PaymentRequest) -> str | None:
+    """Return why paying ``request`` is refused (the total paid would exceed the amount granted), or None."""
+    money = schedule(request.convention)
+    if money.paid + request.amount > money.granted:
+        return _("Ce versement porterait le total versé au-delà du montant attribué.")
+    return None
+
+
+def remaining_after_request(request: PaymentRequest, money: Schedule | None = None) -> Decimal:
+    """Return what will remain to pay once ``request`` is paid (« Reste à verser après cette demande »).
+
+    Built on the schedule: on the final grant once the actual budget is validated (pro rata,
+    art. 4.2), else on the amount granted; recoveries count back. ``money`` is the agreement's
+    schedule when the caller already has it (lists, bundled PDFs).
+    """
+    money = money or schedule(request.convention)
+    base = money.final if money.final is not None else money.granted
+    if request.status == PaymentStatus.REJECTED:
+        return balance_due(base, money.paid, money.recovered)  # a rejected request will never be paid
+    return balance_due(base, paid_before_request(request, money) + request.amount, money.recovered)
+
+
 
 
 def _open_request(convention: Convention, kind: str):
     return convention.payment_requests.exclude(status=PaymentStatus.REJECTED).filter(kind=kind).first()
 
 
+def _advance_state_refusal(status: str) -> str | None:
+    """Return why the advance cannot be requested in agreement state ``status``, or None when it can."""
+    if status in ADVANCE_STATES:
+        return None
+    if status == Status.JUSTIFICATION:
+        return _("La période de l'acompte est close : la convention est en justification, seul le solde peut "
+                 "désormais être demandé.")
+    if status == Status.CLOSED:
+        return _("La convention est soldée : plus aucun versement ne peut être demandé.")
+    if status == Status.TERMINATED:
+        return _("La convention est résiliée : aucun versement ne peut plus être demandé.")
+    if status == Status.REFUSED:
+        return _("La demande de subvention a été refusée : aucun versement n'est dû.")
+    if status == Status.CANCELLED:
+        return _("La convention est annulée : aucun versement n'est dû.")
+    return _("L'acompte ne peut être demandé qu'une fois la convention signée par les deux parties et notifiée.")
+
+
 def advance_refusal(convention: Convention) -> str | None:
-    """Return why the advance cannot be requested now, or None when it can."""
-    if convention.status not in ADVANCE_STATES:
-        return _("L'acompte ne peut être demandé qu'une fois la convention signée par les deux parties et notifiée.")
+    """Return why the advance cannot be requested now, or None when it can (the reason depends on the state)."""
+    if reason := _advance_state_refusal(convention.status):
+        return reason
     if _open_request(convention, PaymentKind.ADVANCE):
         return _("Une demande d'acompte existe déjà pour cette convention.")
     return None
@@ -158,6 +187,14 @@ def advance_refusal(convention: Convention) -> str | None:
 
 def advance_amount(convention: Convention) -> Decimal:
     return schedule(convention).advance_cap
+
+
+def advance_cap_refusal(convention: Convention, amount: Decimal) -> str | None:
+    """Return why an advance of ``amount`` is refused (above the agreement's cap), or None."""
+    cap = schedule(convention).advance_cap
+    if amount > cap:
+        return _("L'acompte ne peut dépasser %(cap)s, plafond fixé par la convention.") % {"cap": format_euros(cap)}
+    return None
 
 
 def balance_refusal(convention: Convention) -> str | None:

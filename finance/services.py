@@ -8,10 +8,18 @@ from django.utils.translation import gettext as _
 
 from conventions.amounts import effective_period_end
 from conventions.models import Convention
-from conventions.notifications import association_recipients, finance_recipients, notify
+from conventions.notifications import notify
 from core.money import format_euros
 from finance import rules as payments
-from finance.models import PaymentRequest, PaymentStatus, Recovery
+from finance.models import PaymentKind, PaymentRequest, Recovery
+from finance.steps import (
+    APPROVE_AS_FINANCE,
+    APPROVE_AS_STAFF,
+    MARK_PAID,
+    PAYMENT_STEPS,
+    REJECT,
+    may_take_step,
+)
 
 
 def _locked(request: PaymentRequest) -> PaymentRequest:
@@ -40,8 +48,11 @@ def payment_request_create(*, convention: Convention, kind: str, user, certified
             convention = Convention.objects.select_for_update().get(pk=convention.pk)
             if reason := payments.request_refusal(convention, kind):
                 raise ValidationError(reason)
+            amount = payments.request_amount(convention, kind)
+            if kind == PaymentKind.ADVANCE and (reason := payments.advance_cap_refusal(convention, amount)):
+                raise ValidationError({"amount": reason})
             request = PaymentRequest(
-                convention=convention, kind=kind, amount=payments.request_amount(convention, kind),
+                convention=convention, kind=kind, amount=amount,
                 certified_by_name=certified_by_name.strip(), certified_by_quality=certified_by_quality.strip(),
                 certified_on=date.today(), submitted_by=user, budget_imputation=convention.funder.budget_imputation,
             )
@@ -51,82 +62,63 @@ def payment_request_create(*, convention: Convention, kind: str, user, certified
     return request
 
 
-def payment_request_approve_as_staff(*, request: PaymentRequest, user) -> PaymentRequest:
-    """Validate the request on behalf of the instructing service; finance is told by email."""
-    if not user.has_perm("finance.approve_as_staff"):
-        raise ValidationError(_("Seul le service instructeur peut valider une demande à ce stade."))
+def payment_request_take_step(*, request: PaymentRequest, step: str, user, **inputs) -> PaymentRequest:
+    """Take ``step`` of ``finance.steps.PAYMENT_STEPS`` on ``request``: the one entry point of the pipeline.
+
+    In order: the user's permission, the step's inputs, then, on the locked row, its state, its
+    guard; the request reaches the step's target, the change is audited, and the step's email
+    (if any) leaves once the transaction commits.
+    """
+    definition = PAYMENT_STEPS[step]
+    if not may_take_step(user, definition):
+        raise ValidationError(definition.permission_refusal)
+    values = {}
+    for name, field in definition.inputs:
+        value = inputs.get(name)
+        value = value.strip() if isinstance(value, str) else value
+        if value in (None, ""):
+            raise ValidationError(definition.missing_inputs)
+        values[field] = value
     with transaction.atomic():
         request = _locked(request)
-        if request.status != PaymentStatus.SUBMITTED:
-            raise ValidationError(_("Cette demande n'attend pas la validation du service instructeur (état : %(s)s).")
-                                  % {"s": request.get_status_display()})
-        request.status = PaymentStatus.STAFF_APPROVED
-        _save(request, user, _("Validée par le service instructeur"))
-        notify(key=f"payment-staff-approved:{request.pk}", convention=request.convention,
-               recipients=finance_recipients(request.convention), template="payment_staff_approved",
-               context={"payment": request, "amount": format_euros(request.amount)})
+        if definition.already_done and request.status == definition.target:
+            raise ValidationError(definition.already_done % {"n": request.payment_order_number})
+        if request.status not in definition.sources:
+            raise ValidationError(definition.state_refusal % {"s": request.get_status_display()})
+        if definition.guard and (refusal := definition.guard(request)):
+            raise ValidationError(refusal)
+        request.status = definition.target
+        for field, value in values.items():
+            setattr(request, field, value)
+        _save(request, user, definition.reason)
+        if notice := definition.notice:
+            notify(key=f"{notice.key}:{request.pk}", convention=request.convention,
+                   recipients=notice.recipients(request.convention), template=notice.template,
+                   context={"payment": request, "amount": format_euros(request.amount)})
     return request
+
+
+def payment_request_approve_as_staff(*, request: PaymentRequest, user) -> PaymentRequest:
+    """Validate the request on behalf of the instructing service; finance is told by email."""
+    return payment_request_take_step(request=request, step=APPROVE_AS_STAFF, user=user)
 
 
 def payment_request_approve_as_finance(*, request: PaymentRequest, user, commitment_number: str,
                                        budget_imputation: str) -> PaymentRequest:
     """Validate the request for payment, with the commitment number and the budget imputation."""
-    if not user.has_perm("finance.approve_as_finance"):
-        raise ValidationError(_("Seul le service des finances peut valider une demande à ce stade."))
-    if not commitment_number.strip() or not budget_imputation.strip():
-        raise ValidationError(_("Le numéro d'engagement et l'imputation budgétaire sont obligatoires."))
-    with transaction.atomic():
-        request = _locked(request)
-        if request.status != PaymentStatus.STAFF_APPROVED:
-            raise ValidationError(_("Cette demande doit d'abord être validée par le service instructeur (état : %(s)s).")
-                                  % {"s": request.get_status_display()})
-        request.status = PaymentStatus.FINANCE_APPROVED
-        request.commitment_number = commitment_number.strip()
-        request.budget_imputation = budget_imputation.strip()
-        _save(request, user, _("Validée par les finances"))
-    return request
+    return payment_request_take_step(request=request, step=APPROVE_AS_FINANCE, user=user,
+                                     commitment_number=commitment_number, budget_imputation=budget_imputation)
 
 
 def payment_request_mark_paid(*, request: PaymentRequest, user, payment_order_number: str, paid_on: date) -> PaymentRequest:
     """Record the payment order; the association is told by email. A payment is recorded once."""
-    if not user.has_perm("finance.mark_paid"):
-        raise ValidationError(_("Seul le service des finances peut enregistrer un mandatement."))
-    if not payment_order_number.strip() or paid_on is None:
-        raise ValidationError(_("Le numéro de mandat et la date de mandatement sont obligatoires."))
-    with transaction.atomic():
-        request = _locked(request)
-        if request.status == PaymentStatus.PAID:
-            raise ValidationError(_("Ce versement a déjà été mandaté (mandat n° %(n)s).") % {"n": request.payment_order_number})
-        if request.status != PaymentStatus.FINANCE_APPROVED:
-            raise ValidationError(_("Cette demande doit être validée par les finances avant son mandatement (état : %(s)s).")
-                                  % {"s": request.get_status_display()})
-        money = payments.schedule(request.convention)
-        if money.paid + request.amount > money.granted:
-            raise ValidationError(_("Ce versement porterait le total versé au-delà du montant attribué."))
-        request.status = PaymentStatus.PAID
-        request.payment_order_number = payment_order_number.strip()
-        request.paid_on = paid_on
-        _save(request, user, _("Mandatée"))
-        notify(key=f"payment-paid:{request.pk}", convention=request.convention,
-               recipients=association_recipients(request.convention), template="payment_paid",
-               context={"payment": request, "amount": format_euros(request.amount)})
-    return request
+    return payment_request_take_step(request=request, step=MARK_PAID, user=user,
+                                     payment_order_number=payment_order_number, paid_on=paid_on)
 
 
 def payment_request_reject(*, request: PaymentRequest, user, reason: str) -> PaymentRequest:
     """Reject a request not yet paid, with the reason the association will read."""
-    if not (user.has_perm("finance.approve_as_staff") or user.has_perm("finance.approve_as_finance")):
-        raise ValidationError(_("Vous n'avez pas le droit de rejeter une demande de versement."))
-    if not reason.strip():
-        raise ValidationError(_("Le motif du rejet est obligatoire."))
-    with transaction.atomic():
-        request = _locked(request)
-        if request.status in (PaymentStatus.PAID, PaymentStatus.REJECTED):
-            raise ValidationError(_("Une demande mandatée ou déjà rejetée ne peut plus être rejetée."))
-        request.status = PaymentStatus.REJECTED
-        request.rejection_reason = reason.strip()
-        _save(request, user, _("Rejetée"))
-    return request
+    return payment_request_take_step(request=request, step=REJECT, user=user, reason=reason)
 
 
 def _issue_recovery(*, convention: Convention, user, amount, reason: str) -> Recovery | None:

@@ -3,14 +3,14 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
 from conventions.access import MemberConventionMixin
+from core.pdf import pdf_response
 from finance import rules as payments
-from finance.exports import payment_requests_pdf
+from finance.exports import payment_request_filename, payment_requests_pdf
 from finance.models import PaymentKind
 from finance.services import payment_request_create
 
@@ -45,10 +45,12 @@ class PaymentsView(MemberConventionMixin, TemplateView):
                 "kind": kind, "label": PaymentKind(kind).label, "refusal": refusal,
                 "amount": None if refusal else payments.request_amount(convention, kind), "form": form,
             })
-        return super().get_context_data(
-            offers=offers, schedule=payments.schedule(convention),
-            requests=convention.payment_requests.order_by("created_at"), **kwargs,
-        )
+        money = payments.schedule(convention)
+        requests = [
+            {"request": r, "remaining_after": payments.remaining_after_request(r, money)}
+            for r in convention.payment_requests.select_related("convention").order_by("created_at")
+        ]
+        return super().get_context_data(offers=offers, schedule=money, requests=requests, **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = CertificationForm(request.POST)
@@ -72,6 +74,4 @@ class PaymentPdfView(MemberConventionMixin, View):
     def get(self, request, *args, **kwargs):
         payment = get_object_or_404(self.convention.payment_requests.select_related("convention__beneficiary", "convention__funder"),
                                     pk=kwargs["pk"])
-        response = HttpResponse(payment_requests_pdf([payment]), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="demande-{payment.convention.reference}-{payment.kind}.pdf"'
-        return response
+        return pdf_response(payment_requests_pdf([payment]), payment_request_filename(payment))

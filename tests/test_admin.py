@@ -47,7 +47,7 @@ CHANGELIST_QUERIES = {
     "conventions.Convention": 11,
     "documents.Document": 9,
     "conventions.Funder": 9,
-    "finance.PaymentRequest": 11,
+    "finance.PaymentRequest": 16,  # + the schedules of the listed agreements (« reste à verser » column)
     "finance.Recovery": 9,
     "indicators.IndicatorDefinition": 10,
     "indicators.IndicatorReport": 10,

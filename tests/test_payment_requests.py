@@ -21,7 +21,7 @@ from core.roles import AGENT, FINANCE
 from documents.models import Document, DocumentStatus
 from finance.exports import payment_requests_csv
 from finance.models import PaymentKind, PaymentRequest
-from finance.rules import BALANCE_DOCUMENTS, schedule
+from finance.rules import BALANCE_DOCUMENTS, advance_cap_refusal, schedule
 from finance.services import (
     payment_request_approve_as_finance,
     payment_request_approve_as_staff,
@@ -102,12 +102,15 @@ def test_a_second_advance_is_refused(active, member):
     assert PaymentRequest.objects.count() == 1
 
 
-def test_an_advance_above_the_cap_is_refused(active):
-    forged = PaymentRequest(convention=active, kind=PaymentKind.ADVANCE, amount=Decimal("52800.01"),
-                            certified_by_name="X", certified_by_quality="Y", certified_on=date.today())
+def test_an_advance_above_the_cap_is_refused(active, member, monkeypatch):
+    """The cap is a rule (finance.rules.advance_cap_refusal), checked by the create service."""
+    assert advance_cap_refusal(active, Decimal("52800.00")) is None
+    assert "ne peut dépasser 52\u202f800\u00a0€" in advance_cap_refusal(active, Decimal("52800.01"))
+    monkeypatch.setattr("finance.rules.request_amount", lambda convention, kind: Decimal("52800.01"))
     with pytest.raises(ValidationError) as refusal:
-        forged.full_clean()
+        request(active, PaymentKind.ADVANCE, member)
     assert "ne peut dépasser 52\u202f800\u00a0€" in refusal.value.message_dict["amount"][0]
+    assert not PaymentRequest.objects.exists()
 
 
 def test_certification_is_required(active, member):

@@ -2,20 +2,15 @@
 
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.http import content_disposition_header
-from django.utils.text import get_valid_filename
 
 from conventions.freeze import SignedPdfAltered, signed_pdf_bytes
 from conventions.models import Amendment
+from core.pdf import pdf_response as core_pdf_response
 
 
 def pdf_response(content: bytes, filename: str, *, download: bool) -> HttpResponse:
-    """Return ``content`` as a PDF, shown in the browser or downloaded as ``filename``."""
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(download, get_valid_filename(filename))
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """Return ``content`` as a PDF, shown in the browser or downloaded as ``filename`` (``core.pdf``'s one helper)."""
+    return core_pdf_response(content, filename, download=download)
 
 
 def signed_pdf_response(request, obj, filename: str, *, download: bool = True, base_template: str) -> HttpResponse:
