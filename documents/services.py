@@ -21,15 +21,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from beneficiaries.models import Membership
 from conventions.models import Convention
+from conventions.notifications import association_recipients, render_text
 from documents.models import Document, DocumentStatus
 from documents.obligations import association_years, auditor_required, expected_documents
 
@@ -246,18 +245,15 @@ def document_reject(*, document: Document, reason: str, by=None, site_url: str =
 def _notify_rejection(document: Document, site_url: str) -> None:
     """Tell the association's members, once the transaction commits, why a document was refused."""
 
-    recipients = sorted(set(
-        Membership.objects.filter(beneficiary_id=document.convention.beneficiary_id, is_active=True)
-        .exclude(user__email="").values_list("user__email", flat=True)
-    ))
+    convention = Document.objects.select_related("convention__beneficiary").get(pk=document.pk).convention
+    recipients = association_recipients(convention)
     if not recipients:
         return
-    convention = Document.objects.select_related("convention").get(pk=document.pk).convention
     context = {"document": document, "convention": convention,
                "link": site_url.rstrip("/") + reverse("portal_conventions:documents",
                                                         kwargs={"convention_pk": convention.pk})}
-    subject = render_to_string("conventions/email/document_rejected_subject.txt", context).strip()
-    body = render_to_string("conventions/email/document_rejected_body.txt", context)
+    subject = render_text("conventions/email/document_rejected_subject.txt", context).strip()
+    body = render_text("conventions/email/document_rejected_body.txt", context)
     transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
 
 

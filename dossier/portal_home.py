@@ -19,8 +19,8 @@ from budgets.services import budget_editable_by_association
 from conventions.models import Convention, Status
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
-from finance.models import PaymentKind, PaymentRequest, PaymentStatus
-from finance.rules import ADVANCE_STATES, BALANCE_STATES
+from finance.models import PaymentKind
+from finance.rules import ADVANCE_STATES, BALANCE_STATES, request_refusals_for
 from indicators.models import IndicatorReport, ReportStatus
 
 #: Agreements that expect nothing more from the association.
@@ -119,22 +119,16 @@ def indicator_items(conventions: dict[int, Convention], today: date) -> list[Exp
 
 
 def payment_items(conventions: dict[int, Convention], today: date) -> list[ExpectedItem]:
-    """Payments the association may request now: the advance once the agreement is notified,
-    the balance once its financial report is validated (the page says what may still be missing)."""
-    requested = set(
-        PaymentRequest.objects.filter(convention__in=conventions).exclude(status=PaymentStatus.REJECTED)
-        .values_list("convention_id", "kind")
-    )
-    validated_actual = set(
-        Budget.objects.filter(convention__in=conventions, kind=BudgetKind.ACTUAL, status=BudgetStatus.VALIDATED)
-        .values_list("convention_id", flat=True)
-    )
+    """Payments the association may request now: those the payments page offers (``finance.rules``)."""
+    candidates = [c for c in conventions.values() if c.status in ADVANCE_STATES or c.status in BALANCE_STATES]
+    if not candidates:
+        return []
+    refusals = request_refusals_for(candidates)
     items = []
-    for convention in conventions.values():
-        if convention.status in ADVANCE_STATES and (convention.pk, PaymentKind.ADVANCE) not in requested:
+    for convention in candidates:
+        if refusals[(convention.pk, PaymentKind.ADVANCE)] is None:
             items.append(_item(convention, "payment", _("Acompte"), _("Peut être demandé"), None, today))
-        if (convention.status in BALANCE_STATES and convention.pk in validated_actual
-                and (convention.pk, PaymentKind.BALANCE) not in requested):
+        if refusals[(convention.pk, PaymentKind.BALANCE)] is None:
             items.append(_item(convention, "payment", _("Solde"), _("Peut être demandé"),
                                justification_due_date(convention), today))
     return items

@@ -4,6 +4,7 @@ Pure functions on Decimals first (property-tested), then the functions that read
 Rounding happens once, at the cent, in ``core.money.round_cents``.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,7 +17,7 @@ from budgets.rules import eligible_expenses_by_convention
 from conventions.amounts import amounts_in_force
 from conventions.models import Convention, Status
 from core.money import ZERO, format_euros, percent_of, round_cents
-from documents.models import DocumentKind, DocumentStatus
+from documents.models import Document, DocumentKind, DocumentStatus
 from documents.obligations import AFTER_FISCAL_YEAR
 from finance.models import PaymentKind, PaymentRequest, PaymentStatus, Recovery
 
@@ -154,10 +155,6 @@ def remaining_after_request(request: PaymentRequest, money: Schedule | None = No
 
 
 
-def _open_request(convention: Convention, kind: str):
-    return convention.payment_requests.exclude(status=PaymentStatus.REJECTED).filter(kind=kind).first()
-
-
 def _advance_state_refusal(status: str) -> str | None:
     """Return why the advance cannot be requested in agreement state ``status``, or None when it can."""
     if status in ADVANCE_STATES:
@@ -176,13 +173,65 @@ def _advance_state_refusal(status: str) -> str | None:
     return _("L'acompte ne peut être demandé qu'une fois la convention signée par les deux parties et notifiée.")
 
 
-def advance_refusal(convention: Convention) -> str | None:
-    """Return why the advance cannot be requested now, or None when it can (the reason depends on the state)."""
+def request_refusals_for(conventions) -> dict[tuple[int, str], str | None]:
+    """Return, for each agreement and kind of payment, why it cannot be requested now (None: it can).
+
+    The one rule behind the portal's payments page, its home page (« À faire ») and the request
+    service; a fixed number of queries whatever the number of agreements.
+    """
+    conventions = list(conventions)
+    ids = [c.pk for c in conventions]
+    open_requests = {}
+    for convention_id, kind, status in (PaymentRequest.objects.filter(convention__in=ids)
+                                        .exclude(status=PaymentStatus.REJECTED)
+                                        .values_list("convention_id", "kind", "status")):
+        open_requests[(convention_id, kind)] = status
+    accepted = defaultdict(set)
+    for convention_id, kind in Document.objects.filter(
+            convention__in=ids, kind__in=BALANCE_DOCUMENTS, status=DocumentStatus.ACCEPTED).values_list("convention_id", "kind"):
+        accepted[convention_id].add(kind)
+    schedules = schedules_for(conventions)
+    result = {}
+    for convention in conventions:
+        result[(convention.pk, PaymentKind.ADVANCE)] = _advance_refusal(convention, open_requests)
+        result[(convention.pk, PaymentKind.BALANCE)] = _balance_refusal(
+            convention, open_requests, accepted[convention.pk], schedules[convention.pk])
+    return result
+
+
+def _advance_refusal(convention, open_requests) -> str | None:
     if reason := _advance_state_refusal(convention.status):
         return reason
-    if _open_request(convention, PaymentKind.ADVANCE):
+    if (convention.pk, PaymentKind.ADVANCE) in open_requests:
         return _("Une demande d'acompte existe déjà pour cette convention.")
     return None
+
+
+def _balance_refusal(convention, open_requests, accepted: set, money: Schedule) -> str | None:
+    if convention.status not in BALANCE_STATES:
+        return _("Le solde ne peut être demandé que pour une convention en cours d'exécution ou de justification.")
+    if (convention.pk, PaymentKind.BALANCE) in open_requests:
+        return _("Une demande de solde existe déjà pour cette convention.")
+    missing = [DocumentKind(kind).label for kind in BALANCE_DOCUMENTS if kind not in accepted]
+    if missing:
+        return _("Le solde suppose les justificatifs de l'article 6.2 acceptés ; il manque : %(missing)s.") % {
+            "missing": ", ".join(str(label) for label in missing)
+        }
+    if money.final is None:
+        return _("Le solde suppose le budget réalisé (compte rendu financier) validé par la collectivité.")
+    if open_requests.get((convention.pk, PaymentKind.ADVANCE)) not in (None, PaymentStatus.PAID):
+        return _("La demande d'acompte doit être mandatée avant la demande de solde.")
+    if money.remaining <= 0:
+        return _(
+            "Aucun solde n'est dû : le montant final est de %(final)s et %(paid)s ont déjà été versés. "
+            "La collectivité émettra, le cas échéant, un titre de recette."
+        ) % {"final": format_euros(money.final), "paid": format_euros(money.paid)}
+    return None
+
+
+def advance_refusal(convention: Convention) -> str | None:
+    """Return why the advance cannot be requested now, or None when it can (the reason depends on the state)."""
+    return request_refusals_for([convention])[(convention.pk, PaymentKind.ADVANCE)]
 
 
 def advance_amount(convention: Convention) -> Decimal:
@@ -199,32 +248,7 @@ def advance_cap_refusal(convention: Convention, amount: Decimal) -> str | None:
 
 def balance_refusal(convention: Convention) -> str | None:
     """Return why the balance cannot be requested now, or None when it can."""
-    if convention.status not in BALANCE_STATES:
-        return _("Le solde ne peut être demandé que pour une convention en cours d'exécution ou de justification.")
-    if _open_request(convention, PaymentKind.BALANCE):
-        return _("Une demande de solde existe déjà pour cette convention.")
-    accepted = set(
-        convention.documents.filter(kind__in=BALANCE_DOCUMENTS, status=DocumentStatus.ACCEPTED).values_list("kind", flat=True)
-    )
-    missing = [DocumentKind(kind).label for kind in BALANCE_DOCUMENTS if kind not in accepted]
-    if missing:
-        return _("Le solde suppose les justificatifs de l'article 6.2 acceptés ; il manque : %(missing)s.") % {
-            "missing": ", ".join(str(label) for label in missing)
-        }
-    money = schedule(convention)
-    if money.final is None:
-        return _("Le solde suppose le budget réalisé (compte rendu financier) validé par la collectivité.")
-    pending = convention.payment_requests.filter(kind=PaymentKind.ADVANCE).exclude(
-        status__in=[PaymentStatus.PAID, PaymentStatus.REJECTED]
-    )
-    if pending.exists():
-        return _("La demande d'acompte doit être mandatée avant la demande de solde.")
-    if money.remaining <= 0:
-        return _(
-            "Aucun solde n'est dû : le montant final est de %(final)s et %(paid)s ont déjà été versés. "
-            "La collectivité émettra, le cas échéant, un titre de recette."
-        ) % {"final": format_euros(money.final), "paid": format_euros(money.paid)}
-    return None
+    return request_refusals_for([convention])[(convention.pk, PaymentKind.BALANCE)]
 
 
 def balance_amount(convention: Convention) -> Decimal:

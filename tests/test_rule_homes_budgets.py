@@ -21,10 +21,13 @@ from compliance import reminders
 from conventions import notifications
 from conventions.notifications import association_recipients
 from core.roles import AGENT
+from documents.models import DocumentKind, DocumentStatus
+from documents.services import document_reject
 from tests.admin_forms import change_form_data
 from tests.factories import (
     BudgetFactory,
     BudgetLineFactory,
+    DocumentFactory,
     MembershipFactory,
     UserFactory,
     staff_user,
@@ -126,5 +129,9 @@ def test_reminders_and_notifications_reach_the_same_recipients(db, agent, django
     budget = BudgetFactory(convention=convention, kind=BudgetKind.ACTUAL, status=BudgetStatus.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
         budget_return(budget=budget, user=agent, comment="À corriger")
-    reminder, returned = mail.outbox
-    assert reminder.to == returned.to == ["contact@asso.invalid", "tresoriere@asso.invalid"]
+    document = DocumentFactory(convention=convention, kind=DocumentKind.INSURANCE, status=DocumentStatus.RECEIVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        document_reject(document=document, reason="Attestation périmée", by=agent)
+    reminder, returned, rejected = mail.outbox
+    assert reminder.to == returned.to == rejected.to == ["contact@asso.invalid", "tresoriere@asso.invalid"]
+    assert "Attestation d'assurance" in rejected.body and "&#x27;" not in rejected.body  # plain text, not escaped HTML
