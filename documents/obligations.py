@@ -28,7 +28,7 @@ OPEN_DATA_DELAY_MONTHS = 3
 #: and the signature waits for them (``dossier.requirements``).
 BEFORE_SIGNATURE = (DocumentKind.REPUBLICAN_COMMITMENT,)
 
-#: States in which the documents due before signature are owed (voted, and every later one).
+#: States in which the documents due on (and before) signature are owed: voted, and every later one.
 BEFORE_SIGNATURE_STATES = frozenset({Status.VOTED, *SIGNED_STATES})
 
 #: States in which every document is owed: once the agreement is signed.
@@ -78,7 +78,8 @@ def open_data_due_date(signed_on: date) -> date:
 def expected_documents(convention, *, auditor_required: bool) -> list[ExpectedDocument]:
     """Return the documents the association owes for ``convention`` in its current state, with due dates.
 
-    Once voted, the documents due before signature; once signed, every document. Documents due
+    Once voted, the documents due on signature (those due before it among them); once signed, every
+    document. Documents due
     on signature have no due date until the agreement is signed. The auditor's report is owed
     only when the association must have a statutory auditor.
     """
@@ -86,7 +87,9 @@ def expected_documents(convention, *, auditor_required: bool) -> list[ExpectedDo
     if convention.status not in ALL_DOCUMENTS_STATES:
         if convention.status not in BEFORE_SIGNATURE_STATES:
             return []
-        return [ExpectedDocument(kind, signed_on) for kind in BEFORE_SIGNATURE]
+        # Voted, not signed yet: every document due on signature may be given now (undated until
+        # the signature); the signature itself waits only for those due before it.
+        return [ExpectedDocument(kind, signed_on) for kind in ON_SIGNATURE]
     justification = justification_due_date(convention)
     after = AFTER_FISCAL_YEAR + ((DocumentKind.AUDITOR_REPORT,) if auditor_required else ())
     return [ExpectedDocument(kind, signed_on) for kind in ON_SIGNATURE] + [

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from dossier.actions import TRANSITION_SERVICES, convention_terminate
-from dossier.lifecycle import TRANSITIONS, available_transitions
+from dossier.lifecycle import TRANSITIONS, available_transitions, may_waive
 from dossier.requirements import BY_CODE, requirement_states
 
 
@@ -68,7 +68,8 @@ class LifecycleAdminMixin:
                 for w in obj.requirement_waivers.select_related("by")
             ]
             context["lifecycle_transitions"] = [
-                (transition, reason, self._transition_url(obj, transition.name))
+                (transition, reason, self._transition_url(obj, transition.name),
+                 bool(reason) and may_waive(obj, transition.name, request.user))
                 for transition, reason in available_transitions(obj, request.user)
             ]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)

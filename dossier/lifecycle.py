@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaries.models import Membership
 from conventions.models import Convention, Status
-from dossier.requirements import blocking_reasons
+from dossier.requirements import blocking_reasons, requirement_states
 
 STAFF = "staff"
 MEMBER = "member"
@@ -96,3 +96,11 @@ def available_transitions(convention: Convention, user) -> list[tuple[Transition
         reason = transition_refusal(convention, transition.name, user, comment="-")
         result.append((transition, reason))
     return result
+
+
+def may_waive(convention: Convention, transition: str, user) -> bool:
+    """Return True when ``user`` may apply ``transition`` now by waiving what blocks it (each waivable)."""
+    if convention.status not in TRANSITIONS[transition].sources or actor_of(user, convention) != STAFF:
+        return False
+    blocking = [state for state in requirement_states(convention, transition) if state.blocking]
+    return bool(blocking) and all(state.requirement.waivable for state in blocking)

@@ -19,6 +19,7 @@ from budgets.services import budget_editable_by_association
 from conventions.models import Convention, Status
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
+from documents.obligations import BEFORE_SIGNATURE, ON_SIGNATURE
 from finance.models import PaymentKind
 from finance.rules import ADVANCE_STATES, BALANCE_STATES, request_refusals_for
 from indicators.models import IndicatorReport, ReportStatus
@@ -79,8 +80,13 @@ def document_items(conventions: dict[int, Convention], today: date) -> list[Expe
     for document in documents:
         rejected = document.status == DocumentStatus.REJECTED
         action = _("Refusé : à déposer de nouveau") if rejected else _("À déposer")
+        detail = document.rejection_reason if rejected else ""
+        if not detail and document.due_on is None and document.kind in BEFORE_SIGNATURE:
+            detail = _("À fournir avant la signature de la convention : la signature l'attend.")
+        elif not detail and document.due_on is None and document.kind in ON_SIGNATURE:
+            detail = _("Dû à la signature de la convention.")
         items.append(_item(conventions[document.convention_id], "document", document.get_kind_display(), action,
-                           document.due_on, today, detail=document.rejection_reason if rejected else ""))
+                           document.due_on, today, detail=detail))
     return items
 
 

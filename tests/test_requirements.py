@@ -96,6 +96,8 @@ def test_the_admin_buttons_and_confirmation_page_read_the_table(client, agent):
     client.force_login(agent)
     change = client.get(reverse("admin:conventions_convention_change", args=[convention.pk])).content.decode()
     assert "Enregistrer le vote</span> — <em>Le vote suppose le budget prévisionnel validé" in change
+    vote_url = reverse("admin:conventions_convention_transition", args=[convention.pk, "vote"])
+    assert f'<a href="{vote_url}">Voir les conditions et passer outre…</a>' in change
     url = reverse("admin:conventions_convention_transition", args=[convention.pk, "vote"])
     page = client.get(url).content.decode()
     assert "✗ Non remplie</strong> — Objectifs de l&#x27;article 1 saisis" in page
