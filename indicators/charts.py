@@ -1,54 +1,29 @@
-"""A bar chart per indicator across years, as geometry for an inline SVG (no JavaScript, no CDN).
+"""A bar chart per indicator across years, drawn by the application's one chart engine (:mod:`core.charts`).
 
-Where the figures are split women / men, the bars are stacked. The template
-``indicators/indicator_chart.html`` draws the SVG, with a title, a description and the figures
-as a table, from what :func:`indicator_chart` returns.
+This module only prepares what to draw: one column per year (or period), the series (the
+total, or women / men / not stated stacked where the figures are split), the figures written
+the French way, the title, the description a screen reader reads and the table of the figures.
+:func:`core.charts.column_chart` draws the SVG and :func:`core.charts.figure` puts it beside
+its table.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from core import charts
 from indicators.models import PART_LABELS
 from indicators.rules import display_number
 
 WIDTH, HEIGHT = 360, 220
-LEFT, RIGHT, TOP, BOTTOM = 64, 10, 18, 40
-PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-MAX_BAR = Decimal("56")
-PIXEL = Decimal("0.1")
+TENTH = Decimal("0.1")
 
 #: Fill colours, each with a contrast of at least 4.5:1 on white (legible as text too).
 COLOURS = {"total": "#0b5394", "women": "#8e2f7a", "men": "#1f6b4f", "not_stated": "#5f6b78"}
 STACK = ("women", "men", "not_stated")
-
-
-@dataclass(frozen=True)
-class Segment:
-    part: str
-    colour: str
-    y: Decimal
-    height: Decimal
-    value: Decimal
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    x: Decimal
-    width: Decimal
-    centre: Decimal
-    top: Decimal
-    total_label: str
-    is_current: bool
-    segments: list[Segment]
-
-
-@dataclass(frozen=True)
-class Tick:
-    y: Decimal
-    label: str
+SERIES_ORDER = ("total", *STACK)
 
 
 @dataclass(frozen=True)
@@ -62,40 +37,29 @@ class Chart:
     slug: str
     title: str
     description: str
-    bars: list[Bar]
-    ticks: list[Tick]
-    legend: list[tuple[str, str]]
+    series: list[charts.Series]
     columns: list[str]
     rows: list[TableRow]
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: int = LEFT
-    right_edge: int = WIDTH - RIGHT
-    baseline: int = HEIGHT - BOTTOM
-    label_y: int = HEIGHT - BOTTOM + 16
+    svg: SafeString
+
+    @property
+    def figure(self) -> SafeString:
+        """Return the chart with its caption and the table of its figures."""
+        return charts.figure(chart_id=self.slug, caption=self.title, svg=self.svg, row_heading=_("Année"),
+                             columns=self.columns, rows=[(row.label, row.cells) for row in self.rows])
 
 
 def compact(value: Decimal) -> str:
     """Return a short French label for an axis or a bar: ``81 M``, ``110 000``, ``12,5``."""
     if abs(value) >= Decimal("1e6"):
-        return f"{display_number((value / Decimal('1e6')).quantize(PIXEL).normalize())}\u00a0M"
+        return f"{display_number((value / Decimal('1e6')).quantize(TENTH).normalize())}\u00a0M"
     return display_number(value)
 
 
-def nice_step(maximum: Decimal, intervals: int = 4) -> Decimal:
-    """Return a round tick step (1, 2 or 5 times a power of ten) covering ``maximum`` in ``intervals``."""
-    if maximum <= 0:
-        return Decimal("1")
-    raw = maximum / intervals
-    power = Decimal(1).scaleb(raw.adjusted())
-    for factor in (1, 2, 5, 10):
-        if power * factor >= raw:
-            return power * factor
-    return power * 10  # pragma: no cover - unreachable: 10 × power always covers raw
-
-
-def _px(value: Decimal) -> Decimal:
-    return value.quantize(PIXEL)
+def _stack(figures) -> dict[str, Decimal]:
+    """Return the segments of one column: the non-zero parts of a split, otherwise the total."""
+    parts = {part: figures.get(part) for part in STACK if figures.get(part)} if figures.has_split else {}
+    return parts or {"total": figures.total}
 
 
 def indicator_chart(definition, points) -> Chart | None:
@@ -104,47 +68,24 @@ def indicator_chart(definition, points) -> Chart | None:
     if not points or not definition.is_numeric:
         return None
     split = any(p.figures.has_split for p in points)
-    step = nice_step(max(p.figures.total for p in points))
-    top_value = step * (max(p.figures.total for p in points) / step).to_integral_value(ROUND_CEILING) or step
-    scale = Decimal(PLOT_HEIGHT) / top_value
-    slot = Decimal(PLOT_WIDTH) / len(points)
-    width = min(MAX_BAR, slot * Decimal("0.6"))
-    baseline = Decimal(HEIGHT - BOTTOM)
-
-    bars = []
-    for index, point in enumerate(points):
-        x = LEFT + slot * index + (slot - width) / 2
-        figures, segments, y = point.figures, [], baseline
-        parts = [(part, figures.get(part)) for part in STACK if figures.get(part)] if figures.has_split else []
-        for part, value in parts or [("total", figures.total)]:
-            height = Decimal(value) * scale
-            y -= height
-            segments.append(Segment(part=part, colour=COLOURS[part], y=_px(y), height=_px(height), value=value))
-        bars.append(Bar(
-            label=point.label, x=_px(x), width=_px(width), centre=_px(x + width / 2),
-            top=_px(baseline - figures.total * scale), total_label=compact(figures.total),
-            is_current=point.is_current, segments=segments,
-        ))
-    ticks = [
-        Tick(y=_px(baseline - step * i * scale), label=compact(step * i))
-        for i in range(int(top_value / step) + 1)
-    ]
-    legend = []
-    if split:
-        used = [part for part in STACK if any(p.figures.get(part) for p in points)]
-        if any(not p.figures.has_split for p in points):
-            used.insert(0, "total")
-        legend = [(str(PART_LABELS[part]), COLOURS[part]) for part in used]
+    stacks = [_stack(p.figures) for p in points]
+    drawn = [part for part in SERIES_ORDER if any(part in stack for stack in stacks)]
+    series = [charts.Series(str(PART_LABELS[part]), COLOURS[part]) for part in drawn]
+    unit = f" ({definition.unit})" if definition.unit else ""
+    slug = f"graphique-{definition.code.replace('.', '-')}"
+    title = _("%(label)s%(unit)s, par année") % {"label": definition.label, "unit": unit}
+    description = " ; ".join(_describe(p.label, p.figures) for p in points) + "."
+    svg = charts.column_chart(
+        chart_id=slug, title=title, description=description, categories=[p.label for p in points],
+        series=series, values=[[stack.get(part, Decimal(0)) for part in drawn] for stack in stacks],
+        value_format=compact, totals=[p.figures.total for p in points],
+        highlight={index for index, p in enumerate(points) if p.is_current}, legend=split,
+        width=WIDTH, height=HEIGHT,
+    )
     columns = ["total", *(STACK if split else ())]
     rows = [TableRow(label=p.label, cells=[display_number(p.figures.get(c)) for c in columns]) for p in points]
-    unit = f" ({definition.unit})" if definition.unit else ""
-    return Chart(
-        slug=f"graphique-{definition.code.replace('.', '-')}",
-        title=_("%(label)s%(unit)s, par année") % {"label": definition.label, "unit": unit},
-        description=" ; ".join(_describe(p.label, p.figures) for p in points) + ".",
-        bars=bars, ticks=ticks, legend=legend,
-        columns=[str(PART_LABELS[c]) for c in columns], rows=rows,
-    )
+    return Chart(slug=slug, title=title, description=description, series=series,
+                 columns=[str(PART_LABELS[c]) for c in columns], rows=rows, svg=svg)
 
 
 def _describe(label: str, figures) -> str:
@@ -159,10 +100,10 @@ def _describe(label: str, figures) -> str:
 
 def report_charts(definitions, history) -> list[Chart]:
     """Return the charts of a report's main numeric indicators, over the association's history."""
-    charts = []
+    drawn = []
     for definition in definitions:
         if definition.parent_id is None and definition.is_numeric:
             chart = indicator_chart(definition, history.get(definition.code, []))
             if chart is not None:
-                charts.append(chart)
-    return charts
+                drawn.append(chart)
+    return drawn

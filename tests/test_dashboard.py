@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from compliance.dashboard import dependencies, money_by_year_and_state, totals_by_year
 from conventions.models import Amendment, AmendmentStatus, Status
-from core.charts import Series, bar_chart, column_chart, nice_maximum
+from core.charts import Series, axis_ticks, bar_chart, column_chart, nice_maximum
 from documents.models import DocumentKind
 from finance.models import PaymentKind
 from tests.factories import (
@@ -165,6 +165,20 @@ def test_a_stacked_column_is_as_tall_as_its_total():
                        values=[[D("50"), D("50")]], width=200, height=136)
     # plot height 136 − 36 − 36 = 64 px for 100: two segments of 32 px
     assert svg.count('height="32.0"') == 2
+
+
+@pytest.mark.parametrize("value, ticks", [("77000", [0, 20000, 40000, 60000, 80000]), ("0", [0, 1]),
+                                          ("10", [0, 5, 10]), ("176", [0, 50, 100, 150, 200])])
+def test_the_column_axis_lines_fall_on_round_steps(value, ticks):
+    assert axis_ticks(D(value)) == [D(t) for t in ticks]
+
+
+def test_a_long_legend_wraps_inside_the_chart():
+    svg = column_chart(chart_id="c", title="T", description="D", categories=["2025"], width=240,
+                       series=[Series("En préparation (non voté)", "#000"), Series("Reste à verser", "#111")],
+                       values=[[D("1"), D("1")]])
+    swatches = re.findall(r'<rect x="(\d+)" y="(\d+)" width="12" height="12"', svg)
+    assert len(swatches) == 2 and swatches[0][0] == swatches[1][0] and swatches[0][1] != swatches[1][1]
 
 
 def test_chart_labels_are_escaped():

@@ -3,6 +3,7 @@
 import csv
 import io
 from decimal import Decimal as D
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -10,7 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.charts import indicator_chart, nice_step
+from core import charts
+from core.charts import nice_step
+from indicators.charts import indicator_chart, report_charts
 from indicators.models import IndicatorDefinition, ReportStatus, SubmissionOutcome
 from indicators.rules import Figures
 from indicators.selectors import Point
@@ -187,20 +190,77 @@ def test_chart_axis_steps_are_round(maximum, step):
     assert nice_step(D(maximum)) == D(step)
 
 
-def test_split_figures_are_drawn_as_stacked_bars():
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def bars_of(svg) -> dict[str, dict[str, D]]:
+    """Return each bar of an engine SVG by its hover title (« 2025 — Femmes : 60 »), with its geometry."""
+    root = ElementTree.fromstring(str(svg))  # noqa: S314 - our own SVG, not untrusted input
+    return {rect.find(f"{SVG}title").text: {k: D(rect.get(k)) for k in ("y", "height")}
+            for rect in root.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None}
+
+
+def split_points():
     definition = indicator_set_upsert(name="J", structure_type="T", year=2025, definitions=[
         DefinitionInput("emplois", "Emplois créés", unit="emplois", split_by_sex=True)]).definitions.get()
     points = [
         Point("2019-2022", 2022, True, False, Figures(total=D("40"))),
         Point("2025", 2025, False, True, Figures(total=D("100"), women=D("60"), men=D("40"), not_stated=D("0"))),
     ]
+    return definition, points
+
+
+def test_split_figures_are_drawn_as_stacked_bars():
+    definition, points = split_points()
     chart = indicator_chart(definition, points)
-    unsplit, split = chart.bars
-    assert [s.part for s in unsplit.segments] == ["total"]
-    assert [s.part for s in split.segments] == ["women", "men"]
-    women, men = split.segments
-    assert women.height == D("97.2") and men.height == D("64.8")  # 162 px for 100 on a 0–100 axis
-    assert men.y + men.height == women.y  # stacked
-    assert [label for label, _colour in chart.legend] == ["Total", "Femmes", "Hommes"]
+    bars = bars_of(chart.svg)
+    # One bar for the unsplit period; women and men stacked for 2025; no bar for the zero not stated.
+    assert set(bars) == {"2019-2022 — Total : 40", "2025 — Femmes : 60", "2025 — Hommes : 40"}
+    women, men = bars["2025 — Femmes : 60"], bars["2025 — Hommes : 40"]
+    assert men["y"] + men["height"] == women["y"]  # stacked
+    assert women["height"] / men["height"] == D("1.5")  # 60 / 40
+    assert bars["2019-2022 — Total : 40"]["height"] == men["height"]  # same axis for every year
+    assert [series.label for series in chart.series] == ["Total", "Femmes", "Hommes"]
+    svg = str(chart.svg)
+    for label in ("Total", "Femmes", "Hommes", "2019-2022", "2025", ">100<", ">40<"):  # legend, years, totals
+        assert label in svg
+    assert "Non renseigné" not in svg  # nothing to draw: only in the description and the table
+    assert 'font-weight="700" text-anchor="middle" fill="#222">2025</text>' in svg  # the current year is bold
     assert chart.description == "2019-2022 : 40 ; 2025 : 100 (femmes 60, hommes 40, non renseigné 0)."
+    assert f'<desc id="graphique-emplois-desc">{chart.description}</desc>' in svg
+    assert '<title id="graphique-emplois-title">Emplois créés (emplois), par année</title>' in svg
     assert chart.rows[1].cells == ["100", "60", "40", "0"]
+    table = str(chart.figure)
+    assert "<summary>Les chiffres du graphique</summary>" in table
+    assert '<th scope="col">Année</th><th scope="col" class="num">Total</th>' in table
+    assert ('<tr><th scope="row">2025</th><td class="num">100</td><td class="num">60</td><td class="num">40</td>'
+            '<td class="num">0</td></tr>') in table
+
+
+def test_large_figures_are_written_the_french_way_on_the_chart():
+    definition = indicator_set_upsert(name="J", structure_type="T", year=2025, definitions=[
+        DefinitionInput("fonds", "Fonds levés", unit="€")]).definitions.get()
+    points = [Point("2024", 2024, False, False, Figures(total=D("110000"))),
+              Point("2025", 2025, False, True, Figures(total=D("81000000")))]
+    svg = str(indicator_chart(definition, points).svg)
+    assert ">110\u202f000<" in svg and ">81\u00a0M<" in svg  # above the bars
+    assert ">100\u00a0M<" in svg  # the top of the axis, on a round step
+    assert "2025 — Total : 81\u00a0M" in svg
+    assert ">Total</text>" not in svg  # one series, not split: no legend
+
+
+def test_the_indicator_charts_are_drawn_by_the_one_chart_engine(monkeypatch):
+    definition, points = split_points()
+    calls = []
+    engine = charts.column_chart
+
+    def recording(**kwargs):
+        calls.append(kwargs)
+        return engine(**kwargs)
+
+    monkeypatch.setattr(charts, "column_chart", recording)
+    chart = report_charts([definition], {"emplois": points})[0]
+    assert len(calls) == 1 and calls[0]["chart_id"] == "graphique-emplois"
+    assert calls[0]["categories"] == ["2019-2022", "2025"]
+    assert calls[0]["values"] == [[D("40"), 0, 0], [0, D("60"), D("40")]]
+    assert chart.svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"')
