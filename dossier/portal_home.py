@@ -20,6 +20,7 @@ from conventions.models import Convention, Status
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
 from documents.obligations import BEFORE_SIGNATURE, ON_SIGNATURE
+from dossier.requirements import ASSOCIATION_PREFETCH, association_requirements
 from finance.models import PaymentKind
 from finance.rules import ADVANCE_STATES, BALANCE_STATES, request_refusals_for
 from indicators.models import IndicatorReport, ReportStatus
@@ -143,15 +144,33 @@ def payment_items(conventions: dict[int, Convention], today: date) -> list[Expec
 ITEM_PROVIDERS = [document_items, budget_items, indicator_items, payment_items]
 
 
+def requirement_items(conventions: dict[int, Convention], items: list[ExpectedItem], today: date) -> list[ExpectedItem]:
+    """What the next step of each agreement waits for from the association (``dossier.requirements``),
+    when no item above already says it: e.g. the actual budget not entered yet, which closing needs."""
+    covered = {(item.convention.pk, item.category) for item in items}
+    extra = []
+    for convention in conventions.values():
+        for state in association_requirements(convention):
+            category = state.requirement.portal_item
+            if (convention.pk, category) in covered:
+                continue
+            extra.append(_item(convention, category, str(state.requirement.label), _("Attendu pour avancer"),
+                               justification_due_date(convention) if convention.status == Status.JUSTIFICATION else None,
+                               today, detail=state.reason))
+    return extra
+
+
 def expected_items(beneficiary: Beneficiary, *, today: date | None = None) -> list[ExpectedItem]:
     """Return what ``beneficiary`` is expected to do for its open agreements, overdue first."""
     today = today or timezone.localdate()
     conventions = {
         c.pk: c for c in Convention.objects.filter(beneficiary=beneficiary).exclude(status__in=FINISHED_STATES)
+        .prefetch_related(*ASSOCIATION_PREFETCH)
     }
     if not conventions:
         return []
     for convention in conventions.values():
         convention.beneficiary = beneficiary
     items = [item for provider in ITEM_PROVIDERS for item in provider(conventions, today)]
+    items += requirement_items(conventions, items, today)
     return sorted(items, key=ExpectedItem.sort_key)

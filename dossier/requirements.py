@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from budgets.models import BudgetKind, BudgetStatus
-from conventions.models import Convention
+from conventions.models import Convention, Status
 from core.deadlines import add_months
 from core.money import format_euros
 from documents.models import DocumentKind, DocumentStatus
-from documents.obligations import BEFORE_SIGNATURE
+from documents.obligations import BEFORE_SIGNATURE, DELIVERED
 from dossier.models import RequirementWaiver
 from finance.models import PaymentStatus
 from finance.rules import schedule
@@ -35,8 +35,7 @@ from indicators.models import ReportStatus
 STAFF = "staff"
 ASSOCIATION = "association"
 
-#: A document that counts as given, and one that counts as settled for closing.
-GIVEN = frozenset({DocumentStatus.RECEIVED, DocumentStatus.ACCEPTED})
+
 
 
 @dataclass(frozen=True)
@@ -143,7 +142,7 @@ def _label_of(kind: str) -> str:
 
 
 def _documents_before_signature(convention: Convention) -> str | None:
-    missing = _missing_documents(convention, BEFORE_SIGNATURE, GIVEN)
+    missing = _missing_documents(convention, BEFORE_SIGNATURE, DELIVERED)
     if missing:
         return _("La signature attend de l'association : %(documents)s.") % {"documents": ", ".join(missing)}
     return None
@@ -155,28 +154,55 @@ def _notification_recorded(convention: Convention) -> str | None:
     return None
 
 
+def _documents_given(convention: Convention) -> str | None:
+    owed = [d.get_kind_display() for d in convention.documents.all()
+            if d.status in (DocumentStatus.EXPECTED, DocumentStatus.REJECTED)]
+    if owed:
+        return _("La clôture attend de l'association les justificatifs : %(documents)s.") % {
+            "documents": ", ".join(sorted(owed))}
+    return None
+
+
 def _documents_accepted(convention: Convention) -> str | None:
-    pending = [d.get_kind_display() for d in convention.documents.all() if d.status != DocumentStatus.ACCEPTED]
+    pending = [d.get_kind_display() for d in convention.documents.all() if d.status == DocumentStatus.RECEIVED]
     if pending:
-        return _("La clôture suppose chaque justificatif accepté ; en attente : %(documents)s.") % {
+        return _("La clôture suppose chaque justificatif accepté ; reçus, à examiner : %(documents)s.") % {
             "documents": ", ".join(sorted(pending))}
+    return None
+
+
+def _actual_budget_deposited(convention: Convention) -> str | None:
+    budget = _budget(convention, BudgetKind.ACTUAL)
+    if budget is None or budget.status not in (BudgetStatus.SUBMITTED, BudgetStatus.VALIDATED):
+        state = budget.get_status_display() if budget else _("non saisi")
+        return _("La clôture attend le budget réalisé déposé par l'association (il est « %(status)s »).") % {
+            "status": state}
     return None
 
 
 def _actual_budget_validated(convention: Convention) -> str | None:
     budget = _budget(convention, BudgetKind.ACTUAL)
-    if budget is None or budget.status != BudgetStatus.VALIDATED:
-        state = budget.get_status_display() if budget else _("non saisi")
-        return _("La clôture suppose le budget réalisé validé (il est « %(status)s »).") % {"status": state}
+    if budget is not None and budget.status == BudgetStatus.SUBMITTED:
+        return _("La clôture suppose le budget réalisé validé : il est déposé, à examiner.")
+    return None
+
+
+def _year_reports(convention: Convention) -> list:
+    return [r for r in convention.indicator_reports.all() if r.year == convention.fiscal_year]
+
+
+def _indicators_sent(convention: Convention) -> str | None:
+    unsent = [r for r in _year_reports(convention) if r.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)]
+    if unsent:
+        return _("La clôture attend le bilan des indicateurs %(year)s de l'association (il est « %(status)s »).") % {
+            "year": convention.fiscal_year, "status": unsent[0].get_status_display()}
     return None
 
 
 def _indicators_validated(convention: Convention) -> str | None:
-    pending = [r for r in convention.indicator_reports.all()
-               if r.year == convention.fiscal_year and r.status != ReportStatus.VALIDATED]
-    if pending:
-        return _("La clôture suppose le bilan des indicateurs %(year)s validé (il est « %(status)s »).") % {
-            "year": convention.fiscal_year, "status": pending[0].get_status_display()}
+    if any(r.status == ReportStatus.SUBMITTED for r in _year_reports(convention)):
+        return _("La clôture suppose le bilan des indicateurs %(year)s validé : il est transmis, à examiner.") % {
+            "year": convention.fiscal_year}
     return None
 
 
@@ -220,12 +246,15 @@ DOCUMENTS_BEFORE_SIGNATURE = R("documents_before_signature", gettext_lazy("Pièc
                                _documents_before_signature, party=ASSOCIATION, portal_item="document")
 NOTIFICATION_RECORDED = R("notification_recorded", gettext_lazy("Date de notification indiquée"),
                           _notification_recorded, waivable=False)
-DOCUMENTS_ACCEPTED = R("documents_accepted", gettext_lazy("Justificatifs acceptés"), _documents_accepted,
-                       party=ASSOCIATION, portal_item="document")
-ACTUAL_BUDGET_VALIDATED = R("actual_budget_validated", gettext_lazy("Budget réalisé validé"),
-                            _actual_budget_validated, party=ASSOCIATION, portal_item="budget")
-INDICATORS_VALIDATED = R("indicators_validated", gettext_lazy("Bilan des indicateurs validé"), _indicators_validated,
-                         party=ASSOCIATION, portal_item="indicators")
+DOCUMENTS_GIVEN = R("documents_given", gettext_lazy("Justificatifs déposés"), _documents_given,
+                    party=ASSOCIATION, portal_item="document")
+DOCUMENTS_ACCEPTED = R("documents_accepted", gettext_lazy("Justificatifs acceptés"), _documents_accepted)
+ACTUAL_BUDGET_DEPOSITED = R("actual_budget_deposited", gettext_lazy("Budget réalisé déposé"),
+                            _actual_budget_deposited, party=ASSOCIATION, portal_item="budget")
+ACTUAL_BUDGET_VALIDATED = R("actual_budget_validated", gettext_lazy("Budget réalisé validé"), _actual_budget_validated)
+INDICATORS_SENT = R("indicators_sent", gettext_lazy("Bilan des indicateurs transmis"), _indicators_sent,
+                    party=ASSOCIATION, portal_item="indicators")
+INDICATORS_VALIDATED = R("indicators_validated", gettext_lazy("Bilan des indicateurs validé"), _indicators_validated)
 BALANCE_SETTLED = R("balance_settled", gettext_lazy("Solde versé ou reversement émis"), _balance_settled)
 FORMAL_NOTICE_EXPIRED = R("formal_notice_expired", gettext_lazy("Mise en demeure restée sans effet un mois"),
                           _formal_notice_expired, waivable=False)
@@ -236,21 +265,43 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
     "vote": (DELIBERATION_COMPLETE, AMOUNT_POSITIVE, FORECAST_VALIDATED, OBJECTIVES_WRITTEN),
     "sign": (SIGNATURES_RECORDED, DOCUMENTS_BEFORE_SIGNATURE),
     "activate": (NOTIFICATION_RECORDED,),
-    "close": (DOCUMENTS_ACCEPTED, ACTUAL_BUDGET_VALIDATED, INDICATORS_VALIDATED, BALANCE_SETTLED),
+    "close": (DOCUMENTS_GIVEN, DOCUMENTS_ACCEPTED, ACTUAL_BUDGET_DEPOSITED, ACTUAL_BUDGET_VALIDATED,
+              INDICATORS_SENT, INDICATORS_VALIDATED, BALANCE_SETTLED),
     "terminate": (FORMAL_NOTICE_EXPIRED,),
 }
 
 BY_CODE = {r.code: r for requirements in REQUIREMENTS.values() for r in requirements}
 
+#: The next step of the main path from each state, whose requirements the association is shown.
+NEXT_STEP = {Status.DRAFT: "submit", Status.VOTED: "sign", Status.JUSTIFICATION: "close"}
 
-def requirement_states(convention: Convention, transition: str) -> list[RequirementState]:
-    """Return each requirement of ``transition`` for ``convention``: met, unmet with why, or waived."""
+#: What ``association_requirements`` needs prefetched on each agreement.
+ASSOCIATION_PREFETCH = ("budgets", "documents", "indicator_reports", "requirement_waivers")
+
+
+def association_requirements(convention: Convention) -> list[RequirementState]:
+    """Return the association's unmet, unwaived requirements of the agreement's next step."""
+    transition = NEXT_STEP.get(convention.status)
+    if transition is None:
+        return []
+    return [state for state in requirement_states(convention, transition, party=ASSOCIATION) if state.blocking]
+
+
+def requirement_states(convention: Convention, transition: str, *, party: str | None = None) -> list[RequirementState]:
+    """Return each requirement of ``transition`` for ``convention``: met, unmet with why, or waived.
+
+    With ``party``, only the requirements that party meets. The association's requirements read
+    only the agreement's budgets, documents, indicator reports and waivers: prefetched, they cost
+    no query (the portal's home, ``dossier.portal_home``).
+    """
     requirements = REQUIREMENTS.get(transition, ())
     if not requirements:
         return []
-    waivers = {w.requirement: w for w in convention.requirement_waivers.filter(transition=transition)}
+    waivers = {w.requirement: w for w in convention.requirement_waivers.all() if w.transition == transition}
     states = []
     for requirement in requirements:
+        if party is not None and requirement.party != party:
+            continue
         reason = requirement.check(convention)
         waiver = waivers.get(requirement.code) if reason and requirement.waivable else None
         states.append(RequirementState(requirement, reason, waiver))

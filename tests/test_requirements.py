@@ -13,7 +13,14 @@ from core.roles import AGENT
 from dossier.actions import convention_start_review, convention_submit, convention_vote
 from dossier.models import RequirementWaiver
 from dossier.requirements import REQUIREMENTS, blocking_reasons, requirement_states
-from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast, staff_user
+from indicators.models import ReportStatus
+from tests.factories import (
+    ConventionFactory,
+    IndicatorReportFactory,
+    MembershipFactory,
+    balanced_forecast,
+    staff_user,
+)
 
 
 @pytest.fixture
@@ -37,8 +44,14 @@ def test_the_table_holds_what_each_transition_needs():
     assert codes["submit"] == ["forecast_deposited"]
     assert set(codes["vote"]) == {"deliberation_complete", "amount_positive", "forecast_validated", "objectives_written"}
     assert set(codes["sign"]) == {"signatures_recorded", "documents_before_signature"}
-    assert set(codes["close"]) == {"documents_accepted", "actual_budget_validated", "indicators_validated",
+    assert set(codes["close"]) == {"documents_given", "documents_accepted", "actual_budget_deposited",
+                                   "actual_budget_validated", "indicators_sent", "indicators_validated",
                                    "balance_settled"}
+    # What the association does is its own requirement; what the agent then checks is another.
+    parties = {r.code: r.party for rs in REQUIREMENTS.values() for r in rs}
+    assert [c for c, p in parties.items() if p == "association"] == [
+        "forecast_deposited", "documents_before_signature", "documents_given", "actual_budget_deposited",
+        "indicators_sent"]
     # Every requirement says in French what it asks.
     assert all(str(r.label) and r.label[0].isupper() for rs in REQUIREMENTS.values() for r in rs)
 
@@ -131,3 +144,19 @@ def test_a_waiver_given_on_the_confirmation_page_is_shown_on_the_agreement(clien
     assert "Dérogations accordées" in change
     assert "Objectifs de l&#x27;article 1 saisis (Enregistrer le vote) — par agent-req" in change
     assert "Objectifs annexés à la délibération" in change
+
+
+def test_the_portal_home_shows_what_the_next_step_waits_for_from_the_association(client, agent):
+    convention = ConventionFactory(amount_granted=Decimal("20000"), status=Status.JUSTIFICATION)
+    report = IndicatorReportFactory(convention=convention, year=convention.fiscal_year, status=ReportStatus.SUBMITTED)
+    client.force_login(MembershipFactory(beneficiary=convention.beneficiary).user)
+    page = client.get(reverse("portal:home")).content.decode()
+    # No actual budget yet: the closing needs it from the association, and the home says so (same words).
+    assert "Budget réalisé déposé" in page
+    assert "La clôture attend le budget réalisé déposé par l&#x27;association (il est « non saisi »)." in page
+    # The report is sent: validating it is the agent's turn, the association is not asked for it.
+    assert "Bilan des indicateurs" not in page
+    report.status = ReportStatus.DRAFT
+    report.save()
+    page = client.get(reverse("portal:home")).content.decode()
+    assert "Indicateurs" in page and "Bilan des indicateurs transmis" not in page  # the report's own item says it
