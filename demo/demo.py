@@ -27,6 +27,7 @@ from conventions.models import Amendment, DeliberationBody, Kind, Status
 from conventions.services import convention_load_history, convention_upsert, funder_upsert
 from core.money import percent_of
 from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
+from demo.demo_portal import load_portal_demo
 from documents.models import Document, DocumentKind, DocumentStatus
 from finance.models import PaymentKind, PaymentRequest, PaymentStatus
 from finance.services import recovery_issue_for_termination
@@ -369,8 +370,6 @@ def load_demo() -> list[DemoAccount]:
                              introduction="Ces indicateurs sont renseignés chaque année et joints à la demande de solde.")
     for entry in FICTIONAL:
         _load_fictional(funder, users, entry)
-    from demo.demo_portal import load_portal_demo
-
     load_portal_demo(users)
     return DEMO_ACCOUNTS
 

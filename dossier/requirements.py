@@ -32,10 +32,9 @@ from finance.models import PaymentStatus
 from finance.rules import schedule
 from indicators.models import ReportStatus
 
+#: Who meets a requirement: the instructing service, or the association (shown on its portal).
 STAFF = "staff"
 ASSOCIATION = "association"
-
-
 
 
 @dataclass(frozen=True)

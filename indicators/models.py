@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from conventions.models import Convention
+from indicators.choices import PART_LABELS, Role, ValueType  # noqa: F401 - the models' choices, re-exported
+from indicators.rules import definition_errors
 
 
 class IndicatorSet(models.Model):
@@ -38,19 +40,6 @@ class IndicatorSet(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.year})"
-
-
-class ValueType(models.TextChoices):
-    COUNT = "count", _("Nombre")
-    AMOUNT = "amount", _("Montant (€)")
-    PERCENTAGE = "percentage", _("Pourcentage")
-    TEXT = "text", _("Texte")
-
-
-class Role(models.TextChoices):
-    MAIN = "main", _("Indicateur")
-    BAND = "band", _("Tranche (la somme des tranches égale le total)")
-    OF_WHICH = "of_which", _("Dont (partie du total)")
 
 
 class IndicatorDefinition(models.Model):
@@ -94,8 +83,6 @@ class IndicatorDefinition(models.Model):
         return f"{self.code} — {self.label}"
 
     def clean(self):
-        from indicators.rules import definition_errors
-
         errors = definition_errors(self)
         if errors:
             raise ValidationError(errors)
@@ -115,11 +102,6 @@ class IndicatorDefinition(models.Model):
 #: The fields of a value split women / men (total first).
 SPLIT_PARTS = ("total", "women", "men", "not_stated")
 NUMBER_PARTS = SPLIT_PARTS
-PART_LABELS = {
-    "total": _("Total"), "women": _("Femmes"), "men": _("Hommes"), "not_stated": _("Non renseigné"), "text": _("Réponse"),
-}
-
-
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Brouillon")
     SUBMITTED = "submitted", _("Transmis")

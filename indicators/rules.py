@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from core.money import format_decimal_fr, ratio
-from indicators.models import PART_LABELS, Role, ValueType
+from indicators.choices import PART_LABELS, Role, ValueType
 
 #: Reported figures are stored with 16 digits, 2 of them decimals.
 MAX_FIGURE = Decimal("1e14")

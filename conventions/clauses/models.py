@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from conventions.clauses.engine import clause_check
+
 PREAMBLE_NUMBER = "preambule"
 
 
@@ -72,8 +74,6 @@ class SectionFields(models.Model):
         return f"{self.number} {self.title}"
 
     def clean(self):
-        from conventions.clauses.engine import clause_check
-
         errors = {}
         for field in ("title", "body"):
             message = clause_check(getattr(self, field))
