@@ -121,19 +121,32 @@ def invitation_create(*, beneficiary: Beneficiary, email: str, role: str = Membe
     return invitation
 
 
+def invitation_is_for(invitation: Invitation, user) -> bool:
+    """Return True if ``user``'s email is the invited address (case and spaces aside)."""
+    email = (getattr(user, "email", "") or "").strip().lower()
+    return bool(email) and email == invitation.email.strip().lower()
+
+
 @transaction.atomic
 def invitation_accept(*, token: str, user=None, password: str = "", first_name: str = "",
-                      last_name: str = ""):
+                      last_name: str = "", other_account_confirmed: bool = False):
     """Use invitation ``token`` once: give ``user`` (or a new account) access to the association.
 
     Without ``user``, creates the account (its identifier is the invited email) with
     ``password``. Raises ``InvitationError`` for an unknown, used or expired link; a second use
-    of the same link, even concurrent, is refused (the row is locked).
+    of the same link, even concurrent, is refused (the row is locked). An account whose email
+    is not the invited address joins only with ``other_account_confirmed`` (code
+    ``other_account`` otherwise): a forwarded or intercepted link is not enough.
     """
     found = invitation_find(token=token)
     invitation = invitation_check(
         found and Invitation.objects.select_for_update().select_related("beneficiary").get(pk=found.pk)
     )
+    if user is not None and not invitation_is_for(invitation, user) and not other_account_confirmed:
+        raise InvitationError(
+            _("Cette invitation a été envoyée à %(email)s, et vous êtes connecté avec un autre compte : "
+              "cochez la case de confirmation pour rejoindre « %(name)s » avec ce compte.")
+            % {"email": invitation.email, "name": invitation.beneficiary.name}, code="other_account")
     if user is None:
         if invitation_existing_user(invitation) is not None:
             raise InvitationError(

@@ -16,6 +16,7 @@ from beneficiaries.services import (
     invitation_check,
     invitation_existing_user,
     invitation_find,
+    invitation_is_for,
 )
 
 
@@ -65,7 +66,8 @@ class InvitationAcceptView(View):
         form = None
         try:
             if request.user.is_authenticated:
-                user = invitation_accept(token=self.token, user=request.user)
+                user = invitation_accept(token=self.token, user=request.user,
+                                         other_account_confirmed=request.POST.get("confirm_other_account") == "1")
             elif invitation_existing_user(self.invitation) is not None:
                 return self.render_page(None)
             else:
@@ -77,16 +79,20 @@ class InvitationAcceptView(View):
                                          last_name=form.cleaned_data["last_name"])
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         except InvitationError as error:
+            if error.code == "other_account":
+                return self.render_page(None, error=error.message)
             return self.invalid(error)
         beneficiary_choose(request, self.invitation.beneficiary_id)
         messages.success(request, _("Bienvenue ! Vous avez rejoint l'espace de « %(name)s ».")
                          % {"name": self.invitation.beneficiary.name})
         return redirect("portal:home")
 
-    def render_page(self, form):
-        existing = None if self.request.user.is_authenticated else invitation_existing_user(self.invitation)
+    def render_page(self, form, error: str = ""):
+        authenticated = self.request.user.is_authenticated
+        existing = None if authenticated else invitation_existing_user(self.invitation)
         return render(self.request, self.template_name, {
-            "invitation": self.invitation, "form": form, "existing_user": existing,
+            "invitation": self.invitation, "form": form, "existing_user": existing, "error": error,
+            "other_account": authenticated and not invitation_is_for(self.invitation, self.request.user),
             "already_member": self.request.user.is_authenticated and any(
                 b.pk == self.invitation.beneficiary_id for b in portal_header(self.request).beneficiaries),
         })

@@ -92,13 +92,19 @@ def _require_editable(budget: Budget) -> None:
         )
 
 
+def stale_version_error() -> ValidationError:
+    """Return the refusal of a save made from a page older than the budget (or without its version)."""
+    return ValidationError(
+        _("Ce budget a été modifié par quelqu'un d'autre depuis l'ouverture de la page. "
+          "Rechargez la page, puis refaites vos changements."),
+        code="stale",
+    )
+
+
 def _require_version(budget: Budget, expected_version: int | None) -> None:
+    """Refuse a save from a page opened at another version (``None``: a caller with no page)."""
     if expected_version is not None and expected_version != budget.version:
-        raise ValidationError(
-            _("Ce budget a été modifié par quelqu'un d'autre depuis l'ouverture de la page. "
-              "Rechargez la page, puis refaites vos changements."),
-            code="stale",
-        )
+        raise stale_version_error()
 
 
 def _require_reviewer(user) -> None:

@@ -25,6 +25,7 @@ from budgets.services import (
     budget_import,
     budget_save_lines,
     budget_submit,
+    stale_version_error,
     submission_problems,
 )
 from conventions.access import MemberConventionMixin
@@ -77,19 +78,26 @@ class BudgetFormView(BudgetMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         budget = self.get_budget()
-        if budget is None:
-            if self.kind == BudgetKind.ACTUAL:
-                raise Http404
-            budget = budget_get_or_create(convention=self.convention, kind=BudgetKind.FORECAST)
+        if budget is None and self.kind == BudgetKind.ACTUAL:
+            raise Http404
         action = request.POST.get("action")
         if action not in ACTIONS:
             action = "save"
         formset = self.formset(budget, data=request.POST)
         if not formset.is_valid():
             return self.render_to_response(self.page_context(budget, formset=formset, invalid=True))
+        # The page carries the version it was opened at (0: no budget yet). A post without it
+        # cannot be told from a stale one: it is refused the same way, what was typed kept.
+        seen_version = _int(request.POST.get("version"))
+        if seen_version is None or (budget is None and seen_version != 0):
+            return self.render_to_response(self.page_context(budget, formset=formset,
+                                                             errors=stale_version_error().messages))
+        if budget is None:
+            budget = budget_get_or_create(convention=self.convention, kind=BudgetKind.FORECAST)
+            seen_version = budget.version
         try:
             budget = budget_save_lines(budget=budget, lines=formset.line_inputs(), user=request.user,
-                                       expected_version=_int(request.POST.get("version")))
+                                       expected_version=seen_version)
         except ValidationError as exc:
             return self.render_to_response(self.page_context(budget, formset=formset, errors=exc.messages))
         if action == "submit":

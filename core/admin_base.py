@@ -84,7 +84,8 @@ class OptimisticLockAdminMixin:
 
     The model has a ``version`` integer. The change form carries the version it was opened at;
     on save the row is locked (the request is atomic) and the versions compared. If somebody
-    saved in between, the form comes back with a French error and the user's input intact.
+    saved in between, or the post carries no version, the form comes back with a French error
+    and the user's input intact.
     """
 
     version_field = "version"
@@ -113,7 +114,8 @@ class OptimisticLockAdminMixin:
                     type(self.instance).objects.select_for_update().filter(pk=self.instance.pk)
                     .values_list(field_name, flat=True).first()
                 )
-                if seen is not None and current is not None and seen != current:
+                # A post without the version it was opened at cannot be told from a stale one.
+                if current is not None and seen != current:
                     raise forms.ValidationError(
                         _("Quelqu'un d'autre a enregistré cette fiche pendant que vous la modifiiez. "
                           "Vos saisies sont conservées ci-dessous : rechargez la page dans un autre onglet "

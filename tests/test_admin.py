@@ -191,6 +191,8 @@ def _convention_post_data(convention, **overrides):
         "non_financial_contributions": "", "beneficiary_signatory": "", "beneficiary_signed_on": "",
         "funder_signatory": "", "funder_signed_on": "", "notified_on": "", "stated_share_percent": "",
         "stated_eligible_expenses": "",
+        # The version the page was opened at (a post without it is refused as stale).
+        "seen_version": type(convention).objects.values_list("version", flat=True).get(pk=convention.pk),
     }
     for prefix in ("budgets", "amendments", "payment_requests", "documents", "indicator_reports", "status_changes",
                    "notifications", "clauses"):

@@ -67,7 +67,7 @@ def form_data(response, **changes):
     """Return what the browser would post back from the page, with ``changes`` (field name → value)."""
     formset = response.context["formset"]
     data = {f"{formset.prefix}-{key}": value for key, value in formset.management_form.initial.items()}
-    data["version"] = response.context["budget"].version if response.context["budget"] else ""
+    data["version"] = response.context["budget"].version if response.context["budget"] else 0  # as the page
     for form in formset.forms:
         for name, field in form.fields.items():
             value = form.initial.get(name, field.initial)
