@@ -11,8 +11,11 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = False  # enabled by the tests of login throttling
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = BASE_DIR / ".test-media" / "public"
-PRIVATE_MEDIA_ROOT = BASE_DIR / ".test-media" / "private"
+# One folder per pytest-xdist worker: a test that cleans up the files it stored (or that lists
+# them) never sees those another worker is writing at the same moment.
+_MEDIA = BASE_DIR / ".test-media" / os.environ.get("PYTEST_XDIST_WORKER", "main")
+MEDIA_ROOT = _MEDIA / "public"
+PRIVATE_MEDIA_ROOT = _MEDIA / "private"
 _PRIVATE = {"BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": "/non-public/"}}
 STORAGES = {**STORAGES, "private": _PRIVATE, "import_export": _PRIVATE}  # noqa: F405
