@@ -30,8 +30,9 @@ from finance.steps import (
     MARK_PAID,
     REJECT,
     STEPS_BY_SLUG,
-    available_steps,
+    conflict_refusal,
     may_take_step,
+    step_choices,
 )
 
 
@@ -140,13 +141,15 @@ class PaymentRequestAdmin(DomainAdmin):
                  name="finance_paymentrequest_step"),
         ] + super().get_urls()
 
-    def _steps_for(self, request, obj):
-        return [(step.label, reverse("admin:finance_paymentrequest_step", args=[obj.pk, step.slug]))
-                for step in available_steps(request.user, obj)]
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["payment_steps"] = self._steps_for(request, obj)
+            choices = step_choices(request.user, obj)
+            # A step the user may take is a button; one their duties forbid is shown with the reason.
+            context["payment_steps"] = [
+                (step.label, reverse("admin:finance_paymentrequest_step", args=[obj.pk, step.slug]))
+                for step, refusal in choices if refusal is None
+            ]
+            context["blocked_payment_steps"] = [(step.label, refusal) for step, refusal in choices if refusal]
             context["pdf_url"] = reverse("admin:finance_paymentrequest_pdf", args=[obj.pk])
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
@@ -163,9 +166,12 @@ class PaymentRequestAdmin(DomainAdmin):
             raise Http404
         if not may_take_step(request.user, definition):
             raise PermissionDenied  # the entry point refuses too; here the form is not even shown
+        change_url = reverse("admin:finance_paymentrequest_change", args=[obj.pk])
+        if definition.independent and (refusal := conflict_refusal(request.user, obj)):
+            messages.error(request, refusal)  # the entry point refuses too; no form to fill in vain
+            return redirect(change_url)
         form_class = STEP_FORMS.get(definition.name)
         form = form_class(request.POST or None) if form_class else None
-        change_url = reverse("admin:finance_paymentrequest_change", args=[obj.pk])
         if request.method == "POST" and (form is None or form.is_valid()):
             try:
                 payment_request_take_step(request=obj, step=definition.name, user=request.user,

@@ -18,6 +18,7 @@ from finance.steps import (
     MARK_PAID,
     PAYMENT_STEPS,
     REJECT,
+    conflict_refusal,
     may_take_step,
 )
 
@@ -65,7 +66,8 @@ def payment_request_create(*, convention: Convention, kind: str, user, certified
 def payment_request_take_step(*, request: PaymentRequest, step: str, user, **inputs) -> PaymentRequest:
     """Take ``step`` of ``finance.steps.PAYMENT_STEPS`` on ``request``: the one entry point of the pipeline.
 
-    In order: the user's permission, the step's inputs, then, on the locked row, its state, its
+    In order: the user's permission, the step's inputs, then, on the locked row, its state, for an
+    approval the segregation of duties (not the depositor, not a member of the association), its
     guard; the request reaches the step's target, the change is audited, and the step's email
     (if any) leaves once the transaction commits.
     """
@@ -85,6 +87,8 @@ def payment_request_take_step(*, request: PaymentRequest, step: str, user, **inp
             raise ValidationError(definition.already_done % {"n": request.payment_order_number})
         if request.status not in definition.sources:
             raise ValidationError(definition.state_refusal % {"s": request.get_status_display()})
+        if definition.independent and (refusal := conflict_refusal(user, request)):
+            raise ValidationError(refusal, code="conflict")
         if definition.guard and (refusal := definition.guard(request)):
             raise ValidationError(refusal)
         request.status = definition.target

@@ -7,6 +7,10 @@ the request in state « Déposée » (``finance.services.payment_request_create`
 step goes through one entry point, ``finance.services.payment_request_take_step``, which reads
 its entry here. The admin's buttons and step pages read the same entries
 (``available_steps``, ``may_take_step``): none decides on its own.
+
+The approving steps are ``independent``: nobody takes them on a request they deposited, nor on
+one of an association they belong to (``beneficiaries.duties.review_conflict``). Rejecting is
+not approving: it stays open to them, and someone else must still approve a new request.
 """
 
 from collections.abc import Callable
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.duties import review_conflict
 from conventions.notifications import association_recipients, finance_recipients
 from finance.models import PaymentRequest, PaymentStatus
 from finance.rules import overpayment_refusal
@@ -53,6 +58,8 @@ class PaymentStep:
     missing_inputs: str = ""
     guard: Callable[[PaymentRequest], str | None] | None = None
     notice: Notice | None = None
+    #: An approval: refused to whoever deposited the request or belongs to its association.
+    independent: bool = False
 
     @property
     def reason(self) -> str:
@@ -74,6 +81,7 @@ PAYMENT_STEPS = {
             permission_refusal=_("Seul le service instructeur peut valider une demande à ce stade."),
             state_refusal=_("Cette demande n'attend pas la validation du service instructeur (état : %(s)s)."),
             notice=Notice("payment-staff-approved", finance_recipients, "payment_staff_approved"),
+            independent=True,
         ),
         PaymentStep(
             APPROVE_AS_FINANCE, _("Valider (finances)"), "valider-finances",
@@ -82,6 +90,7 @@ PAYMENT_STEPS = {
             state_refusal=_("Cette demande doit d'abord être validée par le service instructeur (état : %(s)s)."),
             inputs=(("commitment_number", "commitment_number"), ("budget_imputation", "budget_imputation")),
             missing_inputs=_("Le numéro d'engagement et l'imputation budgétaire sont obligatoires."),
+            independent=True,
         ),
         PaymentStep(
             MARK_PAID, _("Enregistrer le mandatement"), "mandater",
@@ -93,6 +102,7 @@ PAYMENT_STEPS = {
             missing_inputs=_("Le numéro de mandat et la date de mandatement sont obligatoires."),
             guard=overpayment_refusal,
             notice=Notice("payment-paid", association_recipients, "payment_paid"),
+            independent=True,
         ),
         PaymentStep(
             REJECT, _("Rejeter la demande"), "rejeter",
@@ -113,6 +123,20 @@ def may_take_step(user, step: PaymentStep) -> bool:
     return any(user.has_perm(permission) for permission in step.permissions)
 
 
+def conflict_refusal(user, request: PaymentRequest) -> str | None:
+    """Return why ``user`` may not approve ``request`` (they deposited it, or belong to its association)."""
+    return review_conflict(user, beneficiary=request.convention.beneficiary, submitted_by=request.submitted_by,
+                           what=_("cette demande de versement"))
+
+
+def step_choices(user, request: PaymentRequest) -> list[tuple[PaymentStep, str | None]]:
+    """Return the steps leaving the request's state that ``user`` holds a permission for, in the
+    pipeline's order, each with why ``user`` may not take it on this request (None: they may)."""
+    steps = [step for step in PAYMENT_STEPS.values() if request.status in step.sources and may_take_step(user, step)]
+    conflict = conflict_refusal(user, request) if any(step.independent for step in steps) else None
+    return [(step, conflict if step.independent else None) for step in steps]
+
+
 def available_steps(user, request: PaymentRequest) -> list[PaymentStep]:
     """Return the steps ``user`` may take now on ``request``, in the pipeline's order."""
-    return [step for step in PAYMENT_STEPS.values() if request.status in step.sources and may_take_step(user, step)]
+    return [step for step, refusal in step_choices(user, request) if refusal is None]

@@ -1,0 +1,192 @@
+"""Segregation of duties: nobody approves, validates or accepts what they submitted, nor anything of an
+association they belong to — payment steps, budget validation, document acceptance, indicator validation
+and waivers of the association's requirements — with a French reason; nothing changes when refused.
+
+The issue: « A staff member added themselves as a member of an association, requested its advance from
+the portal, then approved that request as instructing agent. »
+"""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from conventions.models import Status
+from core.roles import AGENT, FINANCE
+from finance.models import PaymentKind, PaymentStatus
+from finance.services import (
+    payment_request_approve_as_finance,
+    payment_request_approve_as_staff,
+    payment_request_create,
+    payment_request_mark_paid,
+    payment_request_reject,
+)
+from tests.factories import (
+    BeneficiaryFactory,
+    ConventionFactory,
+    MembershipFactory,
+    balanced_forecast,
+    staff_user,
+)
+from tests.test_least_privilege import text
+
+pytestmark = pytest.mark.django_db
+
+ASSOCIATION = "Les Jardins du Canal"
+AS_MEMBER = (f"Vous êtes membre de l'association « {ASSOCIATION} » : la validation de ce qui la concerne "
+             "revient à une autre personne.")
+
+
+def as_depositor(what: str) -> str:
+    return f"Vous avez vous-même déposé {what} : sa validation revient à une autre personne."
+
+
+@pytest.fixture
+def association():
+    return BeneficiaryFactory(name=ASSOCIATION)
+
+
+@pytest.fixture
+def agent(db):
+    """The instructing agent whose duties are tested: a member of the association or its depositor."""
+    return staff_user("agent-en-conflit", AGENT)
+
+
+@pytest.fixture
+def other_agent(db):
+    return staff_user("agent-independant", AGENT)
+
+
+@pytest.fixture
+def member(association):
+    """A member of the association acting on the portal."""
+    return MembershipFactory(beneficiary=association).user
+
+
+def join(user, association, *, active=True):
+    return MembershipFactory(user=user, beneficiary=association, is_active=active)
+
+
+def snapshot(obj):
+    """What a refusal must leave untouched: the state and the audit trail."""
+    obj.refresh_from_db()
+    return obj.status, obj.history.count()
+
+
+def refusal(call, **kwargs) -> str:
+    with pytest.raises(ValidationError) as raised:
+        call(**kwargs)
+    return " ".join(raised.value.messages)
+
+
+# --- Payment requests ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def active(association):
+    convention = ConventionFactory(beneficiary=association, amount_granted=Decimal("66000"), status=Status.ACTIVE)
+    balanced_forecast(convention, charges=Decimal("954123"))
+    return convention
+
+
+def request_advance(convention, user):
+    return payment_request_create(convention=convention, kind=PaymentKind.ADVANCE, user=user,
+                                  certified_by_name="Camille DURAND", certified_by_quality="Présidente")
+
+
+def test_the_issue_the_agent_who_joined_and_requested_the_advance_cannot_approve_it(active, association, agent):
+    join(agent, association)
+    payment = request_advance(active, agent)
+    before = snapshot(payment)
+    message = refusal(payment_request_approve_as_staff, request=payment, user=agent)
+    assert message == as_depositor("cette demande de versement")
+    assert snapshot(payment) == before == (PaymentStatus.SUBMITTED, 1)
+
+
+def test_the_depositor_is_refused_even_after_leaving_the_association(active, association, agent):
+    membership = join(agent, association)
+    payment = request_advance(active, agent)
+    membership.is_active = False
+    membership.save()
+    assert refusal(payment_request_approve_as_staff, request=payment, user=agent) == as_depositor(
+        "cette demande de versement")
+    assert snapshot(payment) == (PaymentStatus.SUBMITTED, 1)
+
+
+def test_a_member_is_refused_every_approval_step_but_may_still_reject(active, association, agent, member,
+                                                                       other_agent):
+    finance_member = staff_user("finance-en-conflit", FINANCE)
+    finance = staff_user("finance-independant", FINANCE)
+    join(agent, association)
+    join(finance_member, association)
+    payment = request_advance(active, member)
+    assert refusal(payment_request_approve_as_staff, request=payment, user=agent) == AS_MEMBER
+    assert snapshot(payment) == (PaymentStatus.SUBMITTED, 1)
+    payment_request_approve_as_staff(request=payment, user=other_agent)
+    before = snapshot(payment)
+    assert refusal(payment_request_approve_as_finance, request=payment, user=finance_member,
+                   commitment_number="EJ-1", budget_imputation="65748") == AS_MEMBER
+    payment.refresh_from_db()
+    assert snapshot(payment) == before and payment.commitment_number == ""
+    payment_request_approve_as_finance(request=payment, user=finance, commitment_number="EJ-1",
+                                       budget_imputation="65748")
+    before = snapshot(payment)
+    assert refusal(payment_request_mark_paid, request=payment, user=finance_member,
+                   payment_order_number="M-1", paid_on=date(2026, 5, 2)) == AS_MEMBER
+    assert snapshot(payment) == before == (PaymentStatus.FINANCE_APPROVED, 3)
+    # Rejecting is not approving: it hands the request back, and someone else approves a new one.
+    payment_request_reject(request=payment, user=finance_member, reason="Pièce manquante.")
+    assert snapshot(payment) == (PaymentStatus.REJECTED, 4)
+
+
+def test_an_inactive_membership_does_not_block_an_active_one_does(active, association, agent, member):
+    membership = join(agent, association)
+    payment = request_advance(active, member)
+    assert refusal(payment_request_approve_as_staff, request=payment, user=agent) == AS_MEMBER
+    membership.is_active = False
+    membership.save()
+    payment_request_approve_as_staff(request=payment, user=agent)
+    assert snapshot(payment) == (PaymentStatus.STAFF_APPROVED, 2)
+
+
+def test_another_agent_approves_what_the_depositor_may_not(active, association, agent, other_agent):
+    join(agent, association)
+    payment = request_advance(active, agent)
+    refusal(payment_request_approve_as_staff, request=payment, user=agent)
+    payment_request_approve_as_staff(request=payment, user=other_agent)
+    assert snapshot(payment) == (PaymentStatus.STAFF_APPROVED, 2)
+    last = payment.history.first()
+    assert (last.history_user, last.history_change_reason) == (other_agent, "Validée par le service instructeur")
+
+
+def test_in_the_admin_the_member_sees_why_and_a_crafted_post_changes_nothing(client, active, association, agent,
+                                                                            member):
+    join(agent, association)
+    payment = request_advance(active, member)
+    client.force_login(agent)
+    change_url = reverse("admin:finance_paymentrequest_change", args=[payment.pk])
+    page = client.get(change_url)
+    assert [label for label, _url in page.context["payment_steps"]] == ["Rejeter la demande"]
+    assert f"Valider (service instructeur) — {AS_MEMBER}" in text(page)
+    step_url = reverse("admin:finance_paymentrequest_step", args=[payment.pk, "valider-instructeur"])
+    assert step_url not in page.content.decode()
+    response = client.post(step_url, follow=True)
+    assert response.redirect_chain == [(change_url, 302)]
+    assert AS_MEMBER in [str(m) for m in response.context["messages"]]
+    assert snapshot(payment) == (PaymentStatus.SUBMITTED, 1)
+
+
+def test_in_the_admin_a_finance_officer_member_cannot_validate_for_payment(client, active, association, member,
+                                                                          other_agent):
+    finance_member = staff_user("finance-en-conflit", FINANCE)
+    join(finance_member, association)
+    payment = request_advance(active, member)
+    payment_request_approve_as_staff(request=payment, user=other_agent)
+    client.force_login(finance_member)
+    url = reverse("admin:finance_paymentrequest_step", args=[payment.pk, "valider-finances"])
+    response = client.post(url, {"commitment_number": "EJ-1", "budget_imputation": "65748"}, follow=True)
+    assert AS_MEMBER in text(response)
+    payment.refresh_from_db()
+    assert snapshot(payment) == (PaymentStatus.STAFF_APPROVED, 2) and payment.commitment_number == ""
