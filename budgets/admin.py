@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from budgets import admin_views
 from budgets.models import Budget, BudgetKind, BudgetLine
 from budgets.rules import block_annotations, budget_report, totals_from_annotations
-from budgets.services import budget_is_frozen
+from budgets.services import budget_is_frozen, validation_conflict
 from conventions.amounts import funder_shares
 from core.admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin, year_column
 from core.admin_history import ChildHistory
@@ -58,11 +58,11 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
                      label=lambda record: f"{record.code} {record.label}"),
     ]
     #: The status changes only through the review buttons (budgets.services.budget_validate / budget_return).
-    readonly_fields = ["status", "review_comment", "version"]
+    readonly_fields = ["status", "submitted_by", "review_comment", "version"]
     change_form_template = "budgets/admin/budget_change_form.html"
     change_list_template = "budgets/admin/budget_change_list.html"
     fieldsets = [
-        (None, {"fields": ["convention", "kind", "scope", "status"]}),
+        (None, {"fields": ["convention", "kind", "scope", "status", "submitted_by"]}),
         (_("Totaux imprimés sur un document repris de l'existant"),
          {"classes": ["collapse"], "fields": [("declared_total_charges", "declared_total_products")]}),
         (_("Certification et instruction"),
@@ -106,6 +106,7 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
             extra_context["budget_share"] = shares.excluding_in_kind
             extra_context["budget_share_with_in_kind"] = shares.including_in_kind
             extra_context["has_review_permission"] = self.has_change_permission(request, budget)
+            extra_context["validation_conflict"] = validation_conflict(budget, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_object(self, request, object_id, from_field=None):

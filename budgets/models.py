@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import CharField, F, Func, IntegerField, Q
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +112,11 @@ class Budget(models.Model):
     certified_place = models.CharField(_("fait à"), max_length=100, blank=True)
     certified_on = models.DateField(_("le"), null=True, blank=True)
     review_comment = models.TextField(_("commentaire de l'instructeur"), blank=True)
+    #: Who deposited the budget last (``budgets.services.budget_submit``): they may not validate it.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("déposé par"),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)

@@ -1,7 +1,8 @@
 """Writes on budgets: every change to lines and every step of a budget's review goes through here.
 
 A budget is drafted by the association (draft, or returned for correction), submitted, then
-validated or returned by the instructing agent. Each step checks its guard, raises a
+validated or returned by the instructing agent — never validated by who deposited it, nor by a
+member of the association (``beneficiaries.duties``). Each step checks its guard, raises a
 ``ValidationError`` with a French message when refused, and leaves an audit record (the
 budget's history, with who and why).
 """
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from beneficiaries.duties import review_conflict
 from budgets import chart, rules
 from budgets.imports import import_lines
 from budgets.models import Budget, BudgetKind, BudgetLine, BudgetScope, BudgetStatus, FundingStatus
@@ -110,6 +112,15 @@ def _require_version(budget: Budget, expected_version: int | None) -> None:
 def _require_reviewer(user) -> None:
     if user is None or not user.has_perm(REVIEW_PERMISSION):
         raise ValidationError(_("Seul le service instructeur peut valider ou renvoyer un budget."), code="forbidden")
+
+
+def validation_conflict(budget: Budget, user) -> str | None:
+    """Return why ``user`` may not validate ``budget``: they deposited it, or belong to its association.
+
+    The budget's validation asks it; the admin shows the reason instead of the « Valider » button.
+    """
+    return review_conflict(user, beneficiary=budget.convention.beneficiary, submitted_by=budget.submitted_by,
+                           what=_("ce budget"))
 
 
 def _record(budget: Budget, *, user, reason: str, **changes) -> Budget:
@@ -255,7 +266,8 @@ def budget_submit(*, budget: Budget, user, expected_version: int | None = None) 
     problems = submission_problems(budget)
     if problems:
         raise ValidationError(problems, code="not_submittable")
-    return _record(budget, user=user, reason=_("Dépôt par l'association"), status=BudgetStatus.SUBMITTED)
+    return _record(budget, user=user, reason=_("Dépôt par l'association"), status=BudgetStatus.SUBMITTED,
+                   submitted_by=user)
 
 
 @transaction.atomic
@@ -279,11 +291,14 @@ def budget_return(*, budget: Budget, user, comment: str) -> Budget:
 
 @transaction.atomic
 def budget_validate(*, budget: Budget, user) -> Budget:
-    """Validate a submitted budget; refused if it is no longer balanced."""
+    """Validate a submitted budget; refused if it is no longer balanced, or to whoever deposited it
+    or belongs to its association (returning it stays open to them: someone else validates)."""
     _require_reviewer(user)
     budget = _locked(budget)
     if budget.status != BudgetStatus.SUBMITTED:
         raise ValidationError(_("Seul un budget déposé peut être validé."), code="state")
+    if conflict := validation_conflict(budget, user):
+        raise ValidationError(conflict, code="conflict")
     problems = submission_problems(budget)
     if problems:
         raise ValidationError(problems, code="not_valid")

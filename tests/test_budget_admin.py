@@ -15,7 +15,8 @@ from budgets.models import Budget, BudgetKind, BudgetLine, BudgetStatus
 from budgets.services import LineInput, budget_create_actual, budget_save_lines
 
 # Pinned numbers: a change that adds a query to a page must update them knowingly.
-CHANGE_PAGE_QUERIES = 12  # with the amount in force (signed amendments) for the share
+CHANGE_PAGE_QUERIES = 13  # with the amount in force (signed amendments) for the share, and whether the
+# reviewer belongs to the association (segregation of duties: the « Valider » button or its reason)
 COMPARE_QUERIES = 9
 EXPORT_QUERIES = 6
 YEAR_EXPORT_QUERIES = 5

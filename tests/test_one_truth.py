@@ -93,7 +93,9 @@ def agreement_in_review(agent, *, objectives="Animer le réseau des adhérents.\
         amount_granted=amount, objectives=objectives, deliberation_body=DeliberationBody.BUREAU,
         deliberation_number="DEVT 012-3456/25/BM", deliberation_date=date(2025, 3, 20),
     )
-    budget = budget_submit(budget=balanced_forecast(convention, charges=Decimal("80000")), user=agent)
+    # The association deposits its budget (the agent then validates it: never their own deposit).
+    depositor = MembershipFactory(beneficiary=convention.beneficiary).user
+    budget = budget_submit(budget=balanced_forecast(convention, charges=Decimal("80000")), user=depositor)
     convention_submit(convention=convention, user=agent)
     convention = convention_start_review(convention=convention, user=agent)
     if validate_budget:

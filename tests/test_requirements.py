@@ -33,7 +33,9 @@ def in_review(agent, **fields):
               "deliberation_body": DeliberationBody.BUREAU, "deliberation_number": "DEV 001-2/25/BM",
               "deliberation_date": date(2025, 3, 20), **fields}
     convention = ConventionFactory(**values)
-    budget = budget_submit(budget=balanced_forecast(convention, charges=Decimal("80000")), user=agent)
+    # The association deposits its budget (the agent then validates it: never their own deposit).
+    depositor = MembershipFactory(beneficiary=convention.beneficiary).user
+    budget = budget_submit(budget=balanced_forecast(convention, charges=Decimal("80000")), user=depositor)
     convention_submit(convention=convention, user=agent)
     convention = convention_start_review(convention=convention, user=agent)
     return convention, budget

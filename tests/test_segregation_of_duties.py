@@ -13,6 +13,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from budgets.models import BudgetStatus
+from budgets.services import budget_return, budget_submit, budget_validate
 from conventions.models import Status
 from core.roles import AGENT, FINANCE
 from finance.models import PaymentKind, PaymentStatus
@@ -25,8 +27,10 @@ from finance.services import (
 )
 from tests.factories import (
     BeneficiaryFactory,
+    BudgetFactory,
     ConventionFactory,
     MembershipFactory,
+    add_balanced_lines,
     balanced_forecast,
     staff_user,
 )
@@ -190,3 +194,67 @@ def test_in_the_admin_a_finance_officer_member_cannot_validate_for_payment(clien
     assert AS_MEMBER in text(response)
     payment.refresh_from_db()
     assert snapshot(payment) == (PaymentStatus.STAFF_APPROVED, 2) and payment.commitment_number == ""
+
+
+# --- Budgets ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def forecast(association):
+    return add_balanced_lines(BudgetFactory(convention=ConventionFactory(beneficiary=association)))
+
+
+def test_who_deposited_the_budget_may_not_validate_it(forecast, agent):
+    budget = budget_submit(budget=forecast, user=agent)  # an agent depositing on the association's behalf
+    assert budget.submitted_by == agent
+    before = snapshot(budget)
+    assert refusal(budget_validate, budget=budget, user=agent) == as_depositor("ce budget")
+    assert snapshot(budget) == before and before[0] == BudgetStatus.SUBMITTED
+
+
+def test_a_member_may_not_validate_the_budget_but_may_return_it(forecast, association, agent, member):
+    join(agent, association)
+    budget = budget_submit(budget=forecast, user=member)
+    before = snapshot(budget)
+    assert refusal(budget_validate, budget=budget, user=agent) == AS_MEMBER
+    assert snapshot(budget) == before
+    # Returning is not validating: the association corrects it, someone else validates it.
+    budget_return(budget=budget, user=agent, comment="Précisez la ligne 613.")
+    assert snapshot(budget)[0] == BudgetStatus.RETURNED
+
+
+def test_an_inactive_membership_does_not_block_budget_validation(forecast, association, agent, member):
+    membership = join(agent, association)
+    budget = budget_submit(budget=forecast, user=member)
+    assert refusal(budget_validate, budget=budget, user=agent) == AS_MEMBER
+    membership.is_active = False
+    membership.save()
+    budget_validate(budget=budget, user=agent)
+    assert snapshot(budget)[0] == BudgetStatus.VALIDATED
+
+
+def test_another_agent_validates_the_budget_the_depositor_may_not(forecast, agent, other_agent):
+    budget = budget_submit(budget=forecast, user=agent)
+    refusal(budget_validate, budget=budget, user=agent)
+    budget_validate(budget=budget, user=other_agent)
+    assert snapshot(budget)[0] == BudgetStatus.VALIDATED
+    last = budget.history.first()
+    assert (last.history_user, last.history_change_reason) == (other_agent, "Validation par le service instructeur")
+    assert last.submitted_by == agent  # who deposited it stays on record
+
+
+def test_in_the_admin_the_budget_member_sees_why_and_a_crafted_post_changes_nothing(client, forecast, association,
+                                                                                   agent, member):
+    join(agent, association)
+    budget = budget_submit(budget=forecast, user=member)
+    before = snapshot(budget)
+    client.force_login(agent)
+    change_url = reverse("admin:budgets_budget_change", args=[budget.pk])
+    validate_url = reverse("admin:budgets_budget_validate", args=[budget.pk])
+    page = client.get(change_url)
+    assert f"Valider le budget — {AS_MEMBER}" in text(page)
+    assert validate_url not in page.content.decode()
+    response = client.post(validate_url, follow=True)
+    assert response.redirect_chain == [(change_url, 302)]
+    assert AS_MEMBER in [str(m) for m in response.context["messages"]]
+    assert snapshot(budget) == before
