@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import DomainAdmin, DomainTabularInline
 from documents.models import Document, DocumentStatus
-from documents.services import document_accept, document_reject
+from documents.services import acceptance_conflict, document_accept, document_reject
 from documents.views import document_file_response
 
 
@@ -58,14 +58,22 @@ class DocumentAdmin(DomainAdmin):
     search_fields = ["convention__reference", "convention__beneficiary__name"]
     list_select_related = ["convention__beneficiary"]
     autocomplete_fields = ["convention"]
-    fields = ["convention", "kind", "due_on", "status", "download", "uploaded_at", "rejection_reason"]
-    readonly_fields = ["status", "download", "uploaded_at", "rejection_reason"]
+    fields = ["convention", "kind", "due_on", "status", "download", "uploaded_at", "uploaded_by", "rejection_reason"]
+    readonly_fields = ["status", "download", "uploaded_at", "uploaded_by", "rejection_reason"]
     change_form_template = "admin/documents/document/change_form.html"
     actions = ["accept_selected"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     @admin.display(description=_("fichier"))
     def download(self, document):
         return file_link(document)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.status == DocumentStatus.RECEIVED:
+            context["acceptance_conflict"] = acceptance_conflict(obj, request.user)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -119,10 +127,16 @@ class DocumentAdmin(DomainAdmin):
 
     @admin.action(description=_("Accepter les justificatifs reçus sélectionnés"), permissions=["change"])
     def accept_selected(self, request, queryset):
-        accepted = 0
-        for document in queryset.filter(status=DocumentStatus.RECEIVED):
-            document_accept(document=document, by=request.user)
-            accepted += 1
-        skipped = queryset.count() - accepted
+        accepted = refused = 0
+        for document in queryset.filter(status=DocumentStatus.RECEIVED).select_related("convention__beneficiary"):
+            try:
+                document_accept(document=document, by=request.user)
+            except ValidationError as error:
+                refused += 1
+                self.message_user(request, f"« {document} » : {' '.join(error.messages)}", messages.ERROR)
+            else:
+                accepted += 1
+        skipped = queryset.count() - accepted - refused
         self.message_user(request, _t("%(accepted)d justificatif(s) accepté(s) ; %(skipped)d ignoré(s) car non reçu(s).")
-                          % {"accepted": accepted, "skipped": skipped}, messages.SUCCESS)
+                          % {"accepted": accepted, "skipped": skipped}, messages.SUCCESS if accepted or not refused
+                          else messages.WARNING)

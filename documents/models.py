@@ -1,5 +1,6 @@
 """documents.models"""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,11 @@ class Document(models.Model):
     status = models.CharField(_("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.EXPECTED)
     file = models.FileField(_("fichier"), upload_to="documents/", storage=private_storage, blank=True)
     uploaded_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
+    #: Who placed the current file (``documents.services.document_upload``): they may not accept it.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("déposé par"),
+    )
     rejection_reason = models.TextField(_("motif du refus"), blank=True)
 
     history = HistoricalRecords(table_name="conventions_historicaldocument")

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from beneficiaries.duties import review_conflict
 from conventions.models import Convention
 from conventions.notifications import association_recipients, render_text
 from documents.models import Document, DocumentStatus
@@ -205,18 +206,31 @@ def document_upload(*, document: Document, uploaded, by=None) -> Document:
     document.file.save(name, ContentFile(data), save=False)
     document.status = DocumentStatus.RECEIVED
     document.uploaded_at = timezone.now()
+    document.uploaded_by = by
     document.rejection_reason = ""
     _audit(document, by, _("Dépôt par l'association"))
     document.save()
     return document
 
 
+def acceptance_conflict(document: Document, user) -> str | None:
+    """Return why ``user`` may not accept ``document``: they uploaded it, or belong to its association.
+
+    The acceptance asks it; the admin shows the reason instead of the « Accepter » button. Refusing
+    a document stays open to them: the association sends it again, someone else accepts it.
+    """
+    return review_conflict(user, beneficiary=document.convention.beneficiary, submitted_by=document.uploaded_by,
+                           what=_("ce justificatif"))
+
+
 @transaction.atomic
 def document_accept(*, document: Document, by=None) -> Document:
-    """Accept a received document (staff)."""
+    """Accept a received document (staff), never by who uploaded it nor a member of the association."""
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.status != DocumentStatus.RECEIVED:
         raise ValidationError(_("Seul un justificatif reçu peut être accepté."), code="state")
+    if conflict := acceptance_conflict(document, by):
+        raise ValidationError(conflict, code="conflict")
     document.status = DocumentStatus.ACCEPTED
     document.rejection_reason = ""
     _audit(document, by, _("Accepté"))

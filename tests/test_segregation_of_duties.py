@@ -17,6 +17,8 @@ from budgets.models import BudgetStatus
 from budgets.services import budget_return, budget_submit, budget_validate
 from conventions.models import Status
 from core.roles import AGENT, FINANCE
+from documents.models import DocumentKind, DocumentStatus
+from documents.services import document_accept, document_reject, document_upload
 from finance.models import PaymentKind, PaymentStatus
 from finance.services import (
     payment_request_approve_as_finance,
@@ -29,11 +31,13 @@ from tests.factories import (
     BeneficiaryFactory,
     BudgetFactory,
     ConventionFactory,
+    DocumentFactory,
     MembershipFactory,
     add_balanced_lines,
     balanced_forecast,
     staff_user,
 )
+from tests.samples import pdf_bytes, upload
 from tests.test_least_privilege import text
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +262,74 @@ def test_in_the_admin_the_budget_member_sees_why_and_a_crafted_post_changes_noth
     assert response.redirect_chain == [(change_url, 302)]
     assert AS_MEMBER in [str(m) for m in response.context["messages"]]
     assert snapshot(budget) == before
+
+
+# --- Documents ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def expected_document(association):
+    return DocumentFactory(convention=ConventionFactory(beneficiary=association, status=Status.ACTIVE),
+                           kind=DocumentKind.INSURANCE)
+
+
+def deposit(document, by):
+    return document_upload(document=document, uploaded=upload("attestation.pdf", pdf_bytes()), by=by)
+
+
+def test_who_uploaded_the_document_may_not_accept_it(expected_document, agent):
+    document = deposit(expected_document, agent)
+    assert document.uploaded_by == agent
+    before = snapshot(document)
+    assert refusal(document_accept, document=document, by=agent) == as_depositor("ce justificatif")
+    assert snapshot(document) == before and before[0] == DocumentStatus.RECEIVED
+
+
+def test_a_member_may_not_accept_the_document_but_may_refuse_it(expected_document, association, agent, member):
+    join(agent, association)
+    document = deposit(expected_document, member)
+    before = snapshot(document)
+    assert refusal(document_accept, document=document, by=agent) == AS_MEMBER
+    assert snapshot(document) == before
+    document_reject(document=document, by=agent, reason="Attestation de l'an dernier.")
+    assert snapshot(document)[0] == DocumentStatus.REJECTED
+
+
+def test_an_inactive_membership_does_not_block_acceptance(expected_document, association, agent, member):
+    membership = join(agent, association)
+    document = deposit(expected_document, member)
+    assert refusal(document_accept, document=document, by=agent) == AS_MEMBER
+    membership.is_active = False
+    membership.save()
+    document_accept(document=document, by=agent)
+    assert snapshot(document)[0] == DocumentStatus.ACCEPTED
+
+
+def test_another_agent_accepts_the_document_the_uploader_may_not(expected_document, agent, other_agent):
+    document = deposit(expected_document, agent)
+    refusal(document_accept, document=document, by=agent)
+    document_accept(document=document, by=other_agent)
+    assert snapshot(document)[0] == DocumentStatus.ACCEPTED
+    last = document.history.first()
+    assert (last.history_user, last.history_change_reason, last.uploaded_by) == (other_agent, "Accepté", agent)
+
+
+def test_in_the_admin_the_document_member_sees_why_and_crafted_posts_change_nothing(client, expected_document,
+                                                                                   association, agent, member):
+    join(agent, association)
+    document = deposit(expected_document, member)
+    before = snapshot(document)
+    client.force_login(agent)
+    change_url = reverse("admin:documents_document_change", args=[document.pk])
+    accept_url = reverse("admin:documents_document_accept", args=[document.pk])
+    page = client.get(change_url)
+    assert f"Accepter la pièce — {AS_MEMBER}" in text(page)
+    assert accept_url not in page.content.decode()
+    response = client.post(accept_url, follow=True)
+    assert AS_MEMBER in [str(m) for m in response.context["messages"]]
+    assert snapshot(document) == before
+    # The list's bulk action says why for each document it could not accept.
+    response = client.post(reverse("admin:documents_document_changelist"),
+                           {"action": "accept_selected", "_selected_action": [document.pk]}, follow=True)
+    assert f"« {document} » : {AS_MEMBER}" in [str(m) for m in response.context["messages"]]
+    assert snapshot(document) == before
