@@ -12,7 +12,11 @@ from indicators.charts import report_charts
 from indicators.models import IndicatorReport
 from indicators.resources import FORMATS, export_year
 from indicators.selectors import comparisons, report_for_review, report_history
-from indicators.services import indicator_report_return, indicator_report_validate
+from indicators.services import (
+    indicator_report_return,
+    indicator_report_validate,
+    validation_conflict,
+)
 
 
 class ReviewForm(forms.Form):
@@ -62,6 +66,7 @@ def review(model_admin, request, object_id):
         "report": report, "convention": report.convention, "rows": rows, "period_label": period_label,
         "previous_year": report.year - 1, "charts": report_charts(report.indicator_set.definitions.all(), history),
         "submissions": report.submissions.all(), "form": form, "can_review": can_review and report.status == "submitted",
+        "validation_conflict": validation_conflict(report, request.user) if report.status == "submitted" else None,
     }
     return TemplateResponse(request, "indicators/indicatorreport_review.html", context)
 

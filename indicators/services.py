@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from beneficiaries.duties import review_conflict
 from core.deadlines import justification_due_date
 from indicators.models import (
     REPORT_TRANSITIONS,
@@ -252,10 +253,24 @@ def indicator_report_submit(*, report: IndicatorReport, by=None,
     return submission
 
 
+def validation_conflict(report: IndicatorReport, user) -> str | None:
+    """Return why ``user`` may not validate ``report``: they sent its last submission, or belong to
+    its association. The validation asks it; the review page shows the reason instead of the button."""
+    # The review page prefetches the submissions with who sent them: read them, do not ask again.
+    submission = max(report.submissions.all(), key=lambda s: s.number, default=None)
+    return review_conflict(user, beneficiary=report.convention.beneficiary,
+                           submitted_by=submission.submitted_by if submission else None,
+                           what=_("ce rapport d'indicateurs"))
+
+
 def _review(report: IndicatorReport, *, to: str, by, comment: str, outcome: str) -> IndicatorReport:
     if not (by and by.has_perm("indicators.change_indicatorreport")):
         raise ValidationError(_("Seul un agent habilité peut valider ou renvoyer un rapport d'indicateurs."))
     report = _locked(report)
+    # Returning stays open to a conflicted reviewer: the association corrects, someone else validates.
+    if to == ReportStatus.VALIDATED and report.status == ReportStatus.SUBMITTED and (
+            conflict := validation_conflict(report, by)):
+        raise ValidationError(conflict, code="conflict")
     _move(report, to, str(ReportStatus(to).label), by)  # the comment is kept on the report; the reason stays short
     now = timezone.now()
     report.review_comment, report.reviewed_by, report.reviewed_at = comment, by, now
@@ -270,7 +285,7 @@ def _review(report: IndicatorReport, *, to: str, by, comment: str, outcome: str)
 
 @transaction.atomic
 def indicator_report_validate(*, report: IndicatorReport, by, comment: str = "") -> IndicatorReport:
-    """Accept the submitted figures."""
+    """Accept the submitted figures; refused to whoever sent them or belongs to the association."""
     return _review(report, to=ReportStatus.VALIDATED, by=by, comment=comment.strip(), outcome=SubmissionOutcome.VALIDATED)
 
 

@@ -90,7 +90,8 @@ def test_the_review_page_query_count_is_pinned_and_flat(agent):
     with CaptureQueriesContext(connection) as after:
         response = agent.get(url)
     assert "Transmission n° 2" in response.content.decode()
-    assert len(after.captured_queries) == len(before.captured_queries) == 11
+    # 12: with whether the reviewer belongs to the association (segregation of duties)
+    assert len(after.captured_queries) == len(before.captured_queries) == 12
 
 
 def test_the_agent_validates_from_the_review_page(agent):

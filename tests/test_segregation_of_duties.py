@@ -27,6 +27,13 @@ from finance.services import (
     payment_request_mark_paid,
     payment_request_reject,
 )
+from indicators.models import ReportStatus
+from indicators.services import (
+    indicator_report_open,
+    indicator_report_return,
+    indicator_report_submit,
+    indicator_report_validate,
+)
 from tests.factories import (
     BeneficiaryFactory,
     BudgetFactory,
@@ -35,8 +42,10 @@ from tests.factories import (
     MembershipFactory,
     add_balanced_lines,
     balanced_forecast,
+    indicator_set_for_tests,
     staff_user,
 )
+from tests.indicator_helpers import good_figures
 from tests.samples import pdf_bytes, upload
 from tests.test_least_privilege import text
 
@@ -333,3 +342,70 @@ def test_in_the_admin_the_document_member_sees_why_and_crafted_posts_change_noth
                            {"action": "accept_selected", "_selected_action": [document.pk]}, follow=True)
     assert f"« {document} » : {AS_MEMBER}" in [str(m) for m in response.context["messages"]]
     assert snapshot(document) == before
+
+
+# --- Indicators ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def draft_report(association):
+    convention = ConventionFactory(beneficiary=association, status=Status.ACTIVE)
+    return indicator_report_open(convention=convention, indicator_set=indicator_set_for_tests())
+
+
+def send(report, by):
+    indicator_report_submit(report=report, figures=good_figures(), by=by)
+    report.refresh_from_db()
+    return report
+
+
+def test_who_sent_the_indicators_may_not_validate_them(draft_report, agent):
+    report = send(draft_report, agent)
+    before = snapshot(report)
+    assert refusal(indicator_report_validate, report=report, by=agent) == as_depositor("ce rapport d'indicateurs")
+    assert snapshot(report) == before and before[0] == ReportStatus.SUBMITTED
+    assert report.submissions.get().reviewed_by is None
+
+
+def test_a_member_may_not_validate_the_indicators_but_may_return_them(draft_report, association, agent, member):
+    join(agent, association)
+    report = send(draft_report, member)
+    before = snapshot(report)
+    assert refusal(indicator_report_validate, report=report, by=agent) == AS_MEMBER
+    assert snapshot(report) == before
+    indicator_report_return(report=report, by=agent, comment="Précisez les tranches d'âge.")
+    assert snapshot(report)[0] == ReportStatus.RETURNED
+
+
+def test_an_inactive_membership_does_not_block_indicator_validation(draft_report, association, agent, member):
+    membership = join(agent, association)
+    report = send(draft_report, member)
+    assert refusal(indicator_report_validate, report=report, by=agent) == AS_MEMBER
+    membership.is_active = False
+    membership.save()
+    indicator_report_validate(report=report, by=agent)
+    assert snapshot(report)[0] == ReportStatus.VALIDATED
+
+
+def test_another_agent_validates_the_indicators_the_sender_may_not(draft_report, agent, other_agent):
+    report = send(draft_report, agent)
+    refusal(indicator_report_validate, report=report, by=agent)
+    indicator_report_validate(report=report, by=other_agent)
+    report.refresh_from_db()
+    assert (report.status, report.reviewed_by) == (ReportStatus.VALIDATED, other_agent)
+    assert report.submissions.get().reviewed_by == other_agent
+
+
+def test_in_the_review_page_the_member_sees_why_and_a_crafted_post_changes_nothing(client, draft_report, association,
+                                                                                  agent, member):
+    join(agent, association)
+    report = send(draft_report, member)
+    before = snapshot(report)
+    client.force_login(agent)
+    url = reverse("admin:indicators_indicatorreport_review", args=[report.pk])
+    page = client.get(url)
+    assert f"Valider le rapport — {AS_MEMBER}" in text(page)
+    assert 'value="validate"' not in page.content.decode() and "Renvoyer pour correction" in text(page)
+    response = client.post(url, {"action": "validate", "comment": ""})
+    assert response.status_code == 200 and AS_MEMBER in text(response)
+    assert snapshot(report) == before
