@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from conventions.models import AmendmentStatus, Convention, Status, StatusChange
 from conventions.notifications import notify, staff_recipients
 from documents.services import documents_expect
-from dossier.lifecycle import STAFF, TRANSITIONS, actor_of, transition_refusal
+from dossier.lifecycle import STAFF, TRANSITIONS, actor_of, transition_refusal, waiver_conflict
 from dossier.models import RequirementWaiver
 from dossier.printing.freeze import amendment_freeze_signed_pdf, convention_freeze_signed_pdf
 from dossier.requirements import REQUIREMENTS
@@ -32,6 +32,8 @@ def _record_waivers(*, convention: Convention, name: str, user, waive, reason: s
         return
     if actor_of(user, convention) != STAFF:
         raise ValidationError(_("Seul un agent de la collectivité peut passer outre une condition."))
+    if conflict := waiver_conflict(convention, user):
+        raise ValidationError(conflict, code="conflict")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Le motif de la dérogation est obligatoire pour passer outre une condition."))

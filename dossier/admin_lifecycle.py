@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from dossier.actions import TRANSITION_SERVICES, convention_terminate
-from dossier.lifecycle import TRANSITIONS, available_transitions, may_waive
+from dossier.lifecycle import TRANSITIONS, available_transitions, may_waive, waiver_conflict
 from dossier.requirements import BY_CODE, requirement_states
 
 
@@ -83,6 +83,10 @@ class LifecycleAdminMixin:
         transition = TRANSITIONS[name]
         states = requirement_states(convention, name)
         waivable = [state for state in states if state.blocking and state.requirement.waivable]
+        # A member of the association may not waive what it owes: the reason shows, the boxes do not.
+        conflict = waiver_conflict(convention, request.user) if waivable else None
+        if conflict:
+            waivable = []
         form_class = TerminationForm if name == "terminate" else TransitionForm
         form = form_class(request.POST or None, waivable=waivable)
         change_url = reverse("admin:conventions_convention_change", args=[convention.pk])
@@ -106,6 +110,6 @@ class LifecycleAdminMixin:
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": convention,
             "title": transition.label, "transition": transition, "form": form, "change_url": change_url,
-            "requirement_states": states,
+            "requirement_states": states, "waiver_conflict": conflict,
         }
         return TemplateResponse(request, "admin/conventions/transition_confirm.html", context)

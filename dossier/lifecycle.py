@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from beneficiaries.duties import review_conflict
 from beneficiaries.models import Membership
 from conventions.models import Convention, Status
 from dossier.requirements import blocking_reasons, requirement_states
@@ -98,9 +99,16 @@ def available_transitions(convention: Convention, user) -> list[tuple[Transition
     return result
 
 
+def waiver_conflict(convention: Convention, user) -> str | None:
+    """Return why ``user`` may not waive what the association owes: they belong to it (segregation of duties)."""
+    return review_conflict(user, beneficiary=convention.beneficiary)
+
+
 def may_waive(convention: Convention, transition: str, user) -> bool:
     """Return True when ``user`` may apply ``transition`` now by waiving what blocks it (each waivable)."""
     if convention.status not in TRANSITIONS[transition].sources or actor_of(user, convention) != STAFF:
+        return False
+    if waiver_conflict(convention, user):
         return False
     blocking = [state for state in requirement_states(convention, transition) if state.blocking]
     return bool(blocking) and all(state.requirement.waivable for state in blocking)

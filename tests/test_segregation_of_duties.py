@@ -15,10 +15,12 @@ from django.urls import reverse
 
 from budgets.models import BudgetStatus
 from budgets.services import budget_return, budget_submit, budget_validate
-from conventions.models import Status
+from conventions.models import DeliberationBody, Status
 from core.roles import AGENT, FINANCE
 from documents.models import DocumentKind, DocumentStatus
 from documents.services import document_accept, document_reject, document_upload
+from dossier.actions import convention_vote
+from dossier.models import RequirementWaiver
 from finance.models import PaymentKind, PaymentStatus
 from finance.services import (
     payment_request_approve_as_finance,
@@ -409,3 +411,44 @@ def test_in_the_review_page_the_member_sees_why_and_a_crafted_post_changes_nothi
     response = client.post(url, {"action": "validate", "comment": ""})
     assert response.status_code == 200 and AS_MEMBER in text(response)
     assert snapshot(report) == before
+
+
+# --- Waivers of the association's requirements ----------------------------------------------------------
+
+
+@pytest.fixture
+def in_review(association):
+    """An agreement in review whose vote waits only for the objectives of article 1."""
+    convention = ConventionFactory(
+        beneficiary=association, status=Status.IN_REVIEW, objectives="", deliberation_body=DeliberationBody.BUREAU,
+        deliberation_number="DEV 001-2/25/BM", deliberation_date=date(2025, 3, 20))
+    budget = balanced_forecast(convention, charges=Decimal("80000"))
+    budget.status = BudgetStatus.VALIDATED
+    budget.save()
+    return convention
+
+
+def test_a_member_may_not_waive_what_the_association_owes(in_review, association, agent, other_agent):
+    join(agent, association)
+    before = snapshot(in_review)
+    assert refusal(convention_vote, convention=in_review, user=agent, waive=["objectives_written"],
+                   waiver_reason="Objectifs annexés à la délibération.") == AS_MEMBER
+    assert snapshot(in_review) == before and not RequirementWaiver.objects.exists()
+    convention_vote(convention=in_review, user=other_agent, waive=["objectives_written"],
+                    waiver_reason="Objectifs annexés à la délibération.")
+    assert snapshot(in_review)[0] == Status.VOTED
+    assert RequirementWaiver.objects.get().by == other_agent
+
+
+def test_in_the_admin_a_member_is_not_offered_the_waiver_and_sees_why(client, in_review, association, agent):
+    join(agent, association)
+    before = snapshot(in_review)
+    client.force_login(agent)
+    change = text(client.get(reverse("admin:conventions_convention_change", args=[in_review.pk])))
+    assert "Voir les conditions et passer outre" not in change
+    url = reverse("admin:conventions_convention_transition", args=[in_review.pk, "vote"])
+    page = client.get(url)
+    assert f"Dérogation impossible : {AS_MEMBER}" in text(page) and 'name="waive"' not in page.content.decode()
+    response = client.post(url, {"comment": "Voté", "waive": ["objectives_written"], "waiver_reason": "Urgence"})
+    assert response.status_code == 200
+    assert snapshot(in_review) == before and not RequirementWaiver.objects.exists()
