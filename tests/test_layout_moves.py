@@ -1,9 +1,11 @@
 """Moves keep the data: models that changed app keep their rows, history, permissions and URLs."""
 
 import io
+import json
 from pathlib import Path
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -31,6 +33,22 @@ def test_a_backup_written_before_the_move_restores_after_it():
     assert {("finance", "approve_as_staff"), ("documents", "change_document")} <= agent_grants
     finance_grants = set(Group.objects.get(name=FINANCE).permissions.values_list("content_type__app_label", "codename"))
     assert {("finance", "approve_as_finance"), ("finance", "mark_paid")} <= finance_grants
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_log_entry_about_a_moved_model_follows_it_on_restore(tmp_path):
+    objects = json.loads(BACKUP_BEFORE_LAYOUT.read_text(encoding="utf-8"))
+    document = next(o for o in objects if o["model"] == "conventions.document")
+    objects.append({"model": "admin.logentry", "pk": 1, "fields": {
+        "action_time": "2025-05-02T09:30:00.123456Z", "user": ["agent"], "content_type": ["conventions", "document"],
+        "object_id": str(document["pk"]), "object_repr": "Bilan", "action_flag": CHANGE, "change_message": "Accepté."}})
+    backup = tmp_path / "sauvegarde.json"
+    backup.write_text(json.dumps(objects), encoding="utf-8")
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("restore_data", str(backup), stdout=io.StringIO())
+    entry = LogEntry.objects.get()
+    assert entry.content_type.natural_key() == ("documents", "document")
+    assert entry.get_edited_object() == Document.objects.get(pk=document["pk"])
 
 
 def _content_type_apps():

@@ -14,8 +14,7 @@ SECURE_HSTS_PRELOAD = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
-# Behind the load balancer, the client's address is the first of X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=1)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind reverse proxies, set PROXY_COUNT (base.py, core/client_ip.py): without it the header
+# X-Forwarded-For is ignored and every client counts as the proxy's address.
 
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405

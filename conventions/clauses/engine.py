@@ -10,23 +10,33 @@ agreement). Its figures come from data through placeholders (``{{ amount }}``). 
 3. the result is cut into paragraphs and bullet lists (a tiny, fixed markup: blank line,
    ``- `` bullet, two spaces for a sub-bullet, ``**bold**``).
 
-Only a few tags are allowed (``if``, ``for``, ``with``, ``firstof``, ``comment``): no
-``include``, no ``load``. An unknown placeholder is refused when the clause is saved and
-printed as ``⟦name⟧`` if it ever reaches a PDF, so it is seen rather than silently blank.
+The engine knows only the tags and filters of ``library.py`` (``if``, ``for``, ``with``,
+``firstof``, ``comment``; filters of wording such as ``capfirst``): nothing that writes raw
+HTML (``|safe``, ``|safeseq``, ``{% autoescape off %}``, ``{% filter %}``…), no ``include``, no
+``load``. Such a clause is refused when saved and, if one was stored before, when printed: the
+PDF is refused with the section and the reason, never printed with the construct left out.
+Quoted text in a placeholder or a tag (``{{ x|default:"…" }}``), which Django's templates
+print as markup, is refused when it holds ``<``, ``>`` or ``&``.
+
+An unknown placeholder is refused when the clause is saved and printed as ``⟦name⟧`` if it ever
+reaches a PDF, so it is seen rather than silently blank.
 """
 
 import re
 
 from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import Lexer, TokenType
+from django.template.base import FilterExpression, Lexer, Node, TokenType, Variable
+from django.template.defaulttags import TemplateLiteral
+from django.template.smartif import TokenBase
+from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from conventions.clauses.library import FILTERS, TAG_WORDS
+
 INVALID_MARK = "⟦%s⟧"
-ALLOWED_TAGS = frozenset({
-    "if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "firstof", "comment", "endcomment",
-})
+ALLOWED_TAGS = TAG_WORDS
 
 #: The data a clause may use, with what each holds (shown to the people who write clauses).
 PLACEHOLDERS = {
@@ -62,7 +72,16 @@ PLACEHOLDERS = {
 
 _LIST_PLACEHOLDERS = {"objectives", "programme_summary"}
 
-_engine = Engine(autoescape=True, string_if_invalid=INVALID_MARK)
+
+class ClauseEngine(Engine):
+    """A template engine whose only builtin is the clause library (Django's are not loaded)."""
+
+    default_builtins = ["conventions.clauses.library"]
+
+
+_engine = ClauseEngine(autoescape=True, string_if_invalid=INVALID_MARK, libraries={})
+_INVALID_FILTER = re.compile(r"Invalid filter: '(?P<name>[^']*)'")
+_MARKUP = re.compile(r"[<>&]")
 _BULLET = re.compile(r"^(?P<indent> *)- (?P<text>.*)$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -87,11 +106,51 @@ def _escaped_source(source: str) -> str:
     return "".join(parts)
 
 
+def _quoted_texts(item):
+    """Yield the quoted text of a compiled clause: every string literal of every expression.
+
+    Django marks a template's string literals safe (they are the template author's markup) and
+    resolves them when compiling: a constant is the expression's value, a constant argument of a
+    filter is ``(False, value)``; translated ones (``_("…")``) are lazy strings.
+    """
+    if isinstance(item, list | tuple):  # a NodeList is a list
+        for element in item:
+            yield from _quoted_texts(element)
+    elif isinstance(item, dict):
+        for element in item.values():
+            yield from _quoted_texts(element)
+    elif isinstance(item, FilterExpression):
+        values = [item.var, *(argument for _function, arguments in item.filters for _lookup, argument in arguments)]
+        for value in values:
+            if isinstance(value, str | Promise):
+                yield str(value)
+            elif isinstance(value, Variable) and isinstance(value.literal, str):
+                yield value.literal
+    elif isinstance(item, Node | TemplateLiteral | TokenBase):
+        for name, value in vars(item).items():
+            if name not in ("token", "origin"):
+                yield from _quoted_texts(value)
+
+
 def _compile(source: str):
     try:
-        return _engine.from_string(_escaped_source(source))
+        template = _engine.from_string(_escaped_source(source))
     except TemplateSyntaxError as error:
+        unknown_filter = _INVALID_FILTER.match(str(error))
+        if unknown_filter:
+            raise ClauseError(
+                _("Filtre non autorisé dans une clause : « |%(name)s ». Filtres permis : %(allowed)s.")
+                % {"name": unknown_filter["name"], "allowed": ", ".join(FILTERS)}
+            ) from error
         raise ClauseError(_("Syntaxe invalide dans la clause : %(error)s") % {"error": error}) from error
+    markup = next((text for text in _quoted_texts(template.nodelist) if _MARKUP.search(text)), None)
+    if markup is not None:
+        raise ClauseError(
+            _("Texte entre guillemets non autorisé dans une donnée ou une balise : « %(text)s » "
+              "(<, > et & y seraient imprimés comme du HTML). Écrivez ce texte hors des accolades.")
+            % {"text": markup}
+        )
+    return template
 
 
 def _inline(text: str) -> str:

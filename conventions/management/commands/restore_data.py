@@ -15,11 +15,17 @@ from core.model_moves import MOVED_MODELS
 def relabel_moved_models(objects: list[dict]) -> list[dict]:
     """Rewrite a backup made before models changed app (``core.model_moves``) to today's labels.
 
-    The model of each row, and the natural keys of permissions (``[codename, app, model]``) in
-    the groups' and users' grants, name the app the model belongs to now.
+    The model of each row, the natural keys of permissions (``[codename, app, model]``) in the
+    groups' and users' grants, and those of content types (``[app, model]``, in the admin's log
+    entries) name the app the model belongs to now.
     """
     for obj in objects:
         obj["model"] = MOVED_MODELS.get(obj["model"], obj["model"])
+        content_type = obj.get("fields", {}).get("content_type")
+        if isinstance(content_type, list):
+            label = MOVED_MODELS.get(".".join(content_type))
+            if label:
+                obj["fields"]["content_type"] = label.split(".")
         for name in ("permissions", "user_permissions"):
             grants = obj.get("fields", {}).get(name)
             if grants:
@@ -28,6 +34,16 @@ def relabel_moved_models(objects: list[dict]) -> list[dict]:
                     if label:
                         grant[1] = label.split(".")[0]
     return objects
+
+
+def create_named_content_types(objects: list[dict]) -> None:
+    """Create the content types the backup's rows name but ``migrate`` did not (a model removed
+    since, still named by old log entries), so that those rows come back as they were."""
+    content_types = apps.get_model("contenttypes", "ContentType")
+    named = {tuple(obj["fields"]["content_type"]) for obj in objects
+             if isinstance(obj.get("fields", {}).get("content_type"), list)}
+    for app_label, model in named:
+        content_types.objects.get_or_create(app_label=app_label, model=model)
 
 
 def _read(path: str) -> list[dict]:
@@ -55,5 +71,6 @@ class Command(BaseCommand):
             with transaction.atomic():
                 # Groups created by the migrations' hook come back from the backup, with their ids.
                 apps.get_model("auth", "Group").objects.all().delete()
+                create_named_content_types(objects)
                 call_command("loaddata", str(relabelled), verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Sauvegarde {input} restaurée."))
