@@ -1,0 +1,152 @@
+"""Bounded sizes wherever a user can grow data (issue 5): past its bound, a budget, an import, an
+indicator set or an agreement's documents is refused before anything is written, and the
+message names the bound."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from budgets.bounds import MAX_BUDGET_LINES
+from budgets.imports import MAX_SCANNED_ROWS
+from budgets.models import BudgetLine
+from budgets.services import LineInput, budget_import, budget_save_lines
+from core.roles import AGENT
+from tests.admin_forms import change_form_data
+from tests.factories import (
+    BudgetFactory,
+    MembershipFactory,
+    UserFactory,
+    add_balanced_lines,
+    staff_user,
+)
+from tests.test_budget_portal import field_name, form_data, spare_row
+
+NNBSP = "\u202f"  # French thousands separator
+BOUND_MESSAGE = "Un budget compte au plus 500 lignes"
+
+
+def csv_upload(count: int, *, blank_rows: int = 0) -> SimpleUploadedFile:
+    lines = ["Compte;Libellé;Montant"] + [f"606;Fournitures {i:05d};1" for i in range(count)] + [";;"] * blank_rows
+    return SimpleUploadedFile("budget.csv", ("\r\n".join(lines) + "\r\n").encode())
+
+
+def fill(budget, count: int):
+    """Give ``budget`` ``count`` lines in all (five balanced ones, then small supplies)."""
+    add_balanced_lines(budget)
+    BudgetLine.objects.bulk_create(
+        BudgetLine(budget=budget, code="606", label=f"Fournitures {i:03d}", amount=Decimal("1"), position=100 + i)
+        for i in range(count - budget.lines.count())
+    )
+    assert budget.lines.count() == count
+    return budget
+
+
+def lines_of(budget):
+    return sorted(BudgetLine.objects.filter(budget=budget).values_list("code", "label", "amount"))
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def member_client(client, db):
+    member = UserFactory(username="tresoriere")
+    client.force_login(member)
+    client.beneficiary = MembershipFactory(user=member).beneficiary
+    return client
+
+
+# --- The lines of a budget ------------------------------------------------------------------------
+
+
+def test_an_import_of_one_line_past_the_bound_is_refused_with_the_bound(user):
+    budget = add_balanced_lines(BudgetFactory())
+    before = lines_of(budget)
+    with pytest.raises(ValidationError) as exc:
+        budget_import(budget=budget, uploaded_file=csv_upload(MAX_BUDGET_LINES + 1), user=user)
+    assert exc.value.messages == [f"{BOUND_MESSAGE} : ce fichier en contient 501."]
+    assert lines_of(budget) == before
+    summary = budget_import(budget=budget, uploaded_file=csv_upload(MAX_BUDGET_LINES), user=user)
+    assert summary.lines == MAX_BUDGET_LINES == budget.lines.count()
+
+
+def test_the_issue_s_twenty_thousand_line_file_is_refused_with_its_count(user):
+    budget = add_balanced_lines(BudgetFactory())
+    before = lines_of(budget)
+    with pytest.raises(ValidationError) as exc:
+        budget_import(budget=budget, uploaded_file=csv_upload(20_000), user=user)
+    assert exc.value.messages == [f"{BOUND_MESSAGE} : ce fichier en contient 20{NNBSP}000."]
+    assert lines_of(budget) == before
+
+
+def test_a_sheet_of_endless_rows_stops_being_read_at_the_scan_limit(user):
+    budget = add_balanced_lines(BudgetFactory())
+    before = lines_of(budget)
+    with pytest.raises(ValidationError) as exc:
+        budget_import(budget=budget, uploaded_file=csv_upload(3, blank_rows=MAX_SCANNED_ROWS), user=user)
+    assert exc.value.messages == [f"{BOUND_MESSAGE} : ce fichier a plus de 25{NNBSP}000 lignes."]
+    assert lines_of(budget) == before
+
+
+def test_an_imported_explanation_longer_than_the_form_allows_is_refused(user):
+    budget = add_balanced_lines(BudgetFactory())
+    before = lines_of(budget)
+    text = "x" * 2001
+    upload = SimpleUploadedFile("b.csv", f"Compte;Montant;Explication de l'écart\r\n641;10;{text}\r\n".encode())
+    with pytest.raises(ValidationError) as exc:
+        budget_import(budget=budget, uploaded_file=upload, user=user)
+    assert exc.value.messages == ["Ligne 2, colonne « Explication de l'écart » : L'explication compte 2001 caractères : "
+                                  "2000 au plus."]
+    assert lines_of(budget) == before
+
+
+def test_the_service_refuses_a_budget_past_the_bound(user):
+    budget = add_balanced_lines(BudgetFactory())
+    before = lines_of(budget)
+    lines = [LineInput(code="606", label=f"Fournitures {i}", amount=Decimal("1")) for i in range(MAX_BUDGET_LINES + 1)]
+    with pytest.raises(ValidationError) as exc:
+        budget_save_lines(budget=budget, lines=lines, user=user)
+    assert exc.value.messages == [f"{BOUND_MESSAGE} : celui-ci en compterait 501. Regroupez des lignes du même compte."]
+    assert lines_of(budget) == before
+
+
+def test_the_portal_form_saves_a_budget_at_the_bound_and_refuses_a_line_past_it(member_client):
+    budget = fill(BudgetFactory(convention__beneficiary=member_client.beneficiary), MAX_BUDGET_LINES)
+    target = reverse("portal_budgets:forecast", args=[budget.convention_id])
+    response = member_client.get(target)
+    response = member_client.post(target, form_data(response, **{field_name(response, "641", "Salaires"): "6 100"}))
+    assert response.status_code == 302
+    assert budget.lines.get(label="Salaires").amount == Decimal("6100")
+    response = member_client.get(target)
+    spare = spare_row(response, "60")
+    data = form_data(response, **{spare.add_prefix("code"): "606", spare.add_prefix("label"): "Encore une",
+                                  spare.add_prefix("amount"): "10"})
+    response = member_client.post(target, data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Un budget compte au plus 500 lignes : celui-ci en compterait 501." in page
+    assert budget.lines.count() == MAX_BUDGET_LINES and not budget.lines.filter(label="Encore une").exists()
+
+
+def test_the_admin_refuses_a_line_past_the_bound(client, db):
+    client.force_login(staff_user("agent", AGENT))
+    budget = fill(BudgetFactory(), MAX_BUDGET_LINES)
+    target = reverse("admin:budgets_budget_change", args=[budget.pk])
+    response = client.get(target)
+    formset = next(inline.formset for inline in response.context["inline_admin_formsets"]
+                   if inline.formset.model is BudgetLine)
+    index = formset.total_form_count()
+    prefix = formset.prefix
+    data = change_form_data(response, **{
+        f"{prefix}-TOTAL_FORMS": str(index + 1), f"{prefix}-{index}-code": "606",
+        f"{prefix}-{index}-label": "Encore une", f"{prefix}-{index}-amount": "10",
+    })
+    response = client.post(target, data)
+    assert response.status_code == 200
+    assert "Un budget compte au plus 500 lignes : celui-ci en compterait 501." in response.content.decode()
+    assert budget.lines.count() == MAX_BUDGET_LINES and not budget.lines.filter(label="Encore une").exists()
