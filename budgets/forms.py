@@ -256,3 +256,11 @@ class ImportForm(forms.Form):
                                "rien n'est enregistré et la liste des erreurs s'affiche."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+    #: The budget's version when the page was opened (0: no budget yet); a file sent from a page
+    #: older than the budget, or without it, is refused as stale (``budgets.services.budget_import``).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    @classmethod
+    def for_budget(cls, budget, *args, **kwargs) -> "ImportForm":
+        """Return the form for ``budget`` (None: not created yet), carrying its version."""
+        return cls(*args, initial={"version": budget.version if budget is not None else 0}, **kwargs)

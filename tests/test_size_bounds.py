@@ -1,6 +1,6 @@
 """Bounded sizes wherever a user can grow data (issue 5): past its bound, a budget, an import, an
 indicator set or an agreement's documents is refused before anything is written, and the
-message names the bound."""
+message names the bound. Also: an import sent from a page older than the budget is refused as stale."""
 
 from decimal import Decimal
 
@@ -26,6 +26,7 @@ from tests.test_budget_portal import field_name, form_data, spare_row
 
 NNBSP = "\u202f"  # French thousands separator
 BOUND_MESSAGE = "Un budget compte au plus 500 lignes"
+STALE = "Ce budget a été modifié par quelqu'un d'autre depuis l'ouverture de la page."
 
 
 def csv_upload(count: int, *, blank_rows: int = 0) -> SimpleUploadedFile:
@@ -150,3 +151,34 @@ def test_the_admin_refuses_a_line_past_the_bound(client, db):
     assert response.status_code == 200
     assert "Un budget compte au plus 500 lignes : celui-ci en compterait 501." in response.content.decode()
     assert budget.lines.count() == MAX_BUDGET_LINES and not budget.lines.filter(label="Encore une").exists()
+
+
+# --- An import from a page older than the budget ----------------------------------------------------
+
+
+def test_a_portal_import_sent_from_a_stale_page_is_refused_as_stale(member_client, user):
+    budget = add_balanced_lines(BudgetFactory(convention__beneficiary=member_client.beneficiary))
+    target = reverse("portal_budgets:forecast_import", args=[budget.convention_id])
+    opened_at = member_client.get(target).context["form"]["version"].value()
+    assert opened_at == budget.version
+    budget_save_lines(budget=budget, lines=[LineInput(code="641", label="Salaires", amount=Decimal("1"))], user=user)
+    before = lines_of(budget)
+    for posted in ({"version": opened_at}, {}):  # a stale page, or a post without its version
+        response = member_client.post(target, {"file": csv_upload(3), **posted})
+        assert response.status_code == 200
+        assert STALE.replace("'", "&#x27;") in response.content.decode()
+        assert lines_of(budget) == before
+
+
+def test_an_admin_import_sent_from_a_stale_page_is_refused_as_stale(client, user):
+    client.force_login(staff_user("agent", AGENT))
+    budget = add_balanced_lines(BudgetFactory())
+    target = reverse("admin:budgets_budget_import", args=[budget.pk])
+    opened_at = client.get(target).context["form"]["version"].value()
+    budget_save_lines(budget=budget, lines=[LineInput(code="641", label="Salaires", amount=Decimal("1"))], user=user)
+    before = lines_of(budget)
+    for posted in ({"version": opened_at}, {}):
+        response = client.post(target, {"file": csv_upload(3), **posted})
+        assert response.status_code == 200
+        assert STALE.replace("'", "&#x27;") in response.content.decode()
+        assert lines_of(budget) == before
