@@ -13,10 +13,19 @@ from budgets.bounds import MAX_BUDGET_LINES
 from budgets.imports import MAX_SCANNED_ROWS
 from budgets.models import BudgetLine
 from budgets.services import LineInput, budget_import, budget_save_lines
+from conventions.models import Status
 from core.roles import AGENT
+from documents.bounds import MAX_DOCUMENTS_PER_AGREEMENT, OWED_KINDS
+from documents.models import Document, DocumentKind
+from documents.services import documents_expect
+from indicators.bounds import MAX_DEFINITIONS_PER_SET
+from indicators.models import IndicatorDefinition, IndicatorReport, IndicatorSet, IndicatorValue
+from indicators.services import DefinitionInput, indicator_report_open, indicator_set_upsert
 from tests.admin_forms import change_form_data
 from tests.factories import (
     BudgetFactory,
+    ConventionFactory,
+    IndicatorSetFactory,
     MembershipFactory,
     UserFactory,
     add_balanced_lines,
@@ -182,3 +191,102 @@ def test_an_admin_import_sent_from_a_stale_page_is_refused_as_stale(client, user
         assert response.status_code == 200
         assert STALE.replace("'", "&#x27;") in response.content.decode()
         assert lines_of(budget) == before
+
+
+# --- The documents of an agreement ---------------------------------------------------------------
+
+
+def documents_of(convention):
+    return sorted(Document.objects.filter(convention=convention).values_list("kind", flat=True))
+
+
+@pytest.fixture
+def superuser_client(client, db):
+    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    return client
+
+
+def hand_added(convention, count: int):
+    """Give ``convention`` ``count`` documents added by hand (a board change each)."""
+    Document.objects.bulk_create(Document(convention=convention, kind=DocumentKind.BOARD_CHANGE) for _ in range(count))
+
+
+def test_a_document_added_past_the_bound_is_refused_room_kept_for_those_owed(superuser_client):
+    convention = ConventionFactory(status=Status.ACTIVE)
+    hand_added(convention, MAX_DOCUMENTS_PER_AGREEMENT - len(OWED_KINDS))  # the owed ten still to come
+    before = documents_of(convention)
+    response = superuser_client.post(reverse("admin:documents_document_add"), {
+        "convention": convention.pk, "kind": DocumentKind.LOGO_PROOF, "due_on": ""})
+    assert response.status_code == 200
+    assert ("Une convention compte au plus 100 justificatifs, pièces dues comprises (10) : celle-ci en compterait "
+            "101.") in response.content.decode()
+    assert documents_of(convention) == before
+    documents_expect(convention=convention)  # what the law asks is still scheduled, within the bound
+    assert convention.documents.filter(kind=DocumentKind.INSURANCE).exists()
+    assert convention.documents.count() <= MAX_DOCUMENTS_PER_AGREEMENT
+
+
+def test_the_agreement_page_refuses_a_document_row_past_the_bound(superuser_client):
+    convention = ConventionFactory(status=Status.ACTIVE)
+    documents_expect(convention=convention)
+    hand_added(convention, MAX_DOCUMENTS_PER_AGREEMENT - convention.documents.count())
+    before = documents_of(convention)
+    target = reverse("admin:conventions_convention_change", args=[convention.pk])
+    response = superuser_client.get(target)
+    formset = next(inline.formset for inline in response.context["inline_admin_formsets"]
+                   if inline.formset.model is Document)
+    index, prefix = formset.total_form_count(), formset.prefix
+    response = superuser_client.post(target, change_form_data(response, **{
+        f"{prefix}-TOTAL_FORMS": str(index + 1), f"{prefix}-{index}-kind": DocumentKind.LOGO_PROOF,
+        f"{prefix}-{index}-due_on": "31/12/2026",
+    }))
+    assert response.status_code == 200
+    assert "Une convention compte au plus 100 justificatifs" in response.content.decode()
+    assert documents_of(convention) == before
+
+
+# --- Indicator sets and reports --------------------------------------------------------------------
+
+
+def test_a_set_of_more_indicators_than_the_bound_is_refused_before_writing(db):
+    definitions = [DefinitionInput(f"i{n}", f"Indicateur {n}") for n in range(MAX_DEFINITIONS_PER_SET - 1)]
+    definitions.append(DefinitionInput("bands", "Entreprises", bands=[("small", "< 10"), ("large", "> 500")]))
+    with pytest.raises(ValidationError) as exc:
+        indicator_set_upsert(name="Trop grand", structure_type="Tous", year=2026, definitions=definitions)
+    assert exc.value.messages == ["Un jeu compte au plus 200 indicateurs (tranches et « dont » compris) : celui-ci en "
+                                  "compterait 202."]
+    assert not IndicatorSet.objects.filter(name="Trop grand").exists()
+
+
+def test_the_set_admin_refuses_an_indicator_row_past_the_bound(superuser_client):
+    indicator_set = IndicatorSetFactory()
+    IndicatorDefinition.objects.bulk_create(
+        IndicatorDefinition(indicator_set=indicator_set, code=f"i{n}", label=f"Indicateur {n}", position=n)
+        for n in range(MAX_DEFINITIONS_PER_SET))
+    target = reverse("admin:indicators_indicatorset_change", args=[indicator_set.pk])
+    response = superuser_client.get(target)
+    formset = response.context["inline_admin_formsets"][0].formset
+    index, prefix = formset.total_form_count(), formset.prefix
+    response = superuser_client.post(target, change_form_data(response, **{
+        f"{prefix}-TOTAL_FORMS": str(index + 1), f"{prefix}-{index}-code": "encore", f"{prefix}-{index}-label": "Encore",
+        f"{prefix}-{index}-role": "main", f"{prefix}-{index}-value_type": "count", f"{prefix}-{index}-position": "999",
+        f"{prefix}-{index}-is_required": "on",
+    }))
+    assert response.status_code == 200
+    assert "Un jeu compte au plus 200 indicateurs (tranches et « dont » compris) : celui-ci en compterait 201." \
+        in response.content.decode()
+    assert indicator_set.definitions.count() == MAX_DEFINITIONS_PER_SET
+
+
+def test_a_report_is_not_opened_on_a_set_past_the_bound(db):
+    indicator_set = IndicatorSetFactory()
+    IndicatorDefinition.objects.bulk_create(  # a set grown past the bound before the bound existed
+        IndicatorDefinition(indicator_set=indicator_set, code=f"i{n}", label=f"Indicateur {n}", position=n)
+        for n in range(MAX_DEFINITIONS_PER_SET + 1))
+    convention = ConventionFactory(status=Status.ACTIVE)
+    with pytest.raises(ValidationError) as exc:
+        indicator_report_open(convention=convention, indicator_set=indicator_set)
+    assert exc.value.messages == ["Un rapport compte au plus 200 valeurs d'indicateurs : son jeu en demanderait 201. "
+                                  "Réduisez le jeu d'indicateurs dans l'administration."]
+    assert not IndicatorReport.objects.filter(convention=convention).exists()
+    assert not IndicatorValue.objects.filter(definition__indicator_set=indicator_set).exists()
