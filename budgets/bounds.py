@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 
 from core.money import format_decimal_fr
 
-#: Lines of one budget. The Cerfa 12156 chart has 46 accounts (about sixty with the « dont »
-#: lines a treasurer adds); a large association splits some accounts into sub-lines (one per
-#: co-funder in chapter 74, one per post in chapter 64): the largest budget we hold, the seed's,
-#: has 24 lines. 500 leaves ten times the room of a detailed budget, and keeps the portal form,
-#: the admin page and annex I of the agreement's PDF under their 2 s target (bench/bounds.py).
-MAX_BUDGET_LINES = 500
+#: Lines of one budget. The Cerfa 12156 chart has 46 accounts, about sixty lines once a treasurer
+#: adds the « dont » lines; a large association splits some accounts into sub-lines (one per
+#: co-funder in chapter 74, one per post in chapter 64): the seed's budget has 24 lines. 300 is
+#: five times a detailed Cerfa budget. It was 500 at first: at 500 lines the agreement's PDF (annex
+#: I over 21 pages) took 2.3 s of CPU in bench/bounds.py, over the 2 s target; at 300, 1.6 s on the
+#: same loaded machine (bench/RESULTS.md, « Pages at the size bounds »).
+MAX_BUDGET_LINES = 300
 
 #: Characters of a variance explanation (Cerfa 15059): a paragraph, as the portal's field allows.
 MAX_EXPLANATION_LENGTH = 2000

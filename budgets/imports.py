@@ -50,10 +50,10 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 #: Files inside one workbook: Excel writes about ten, LibreOffice about fifteen.
 MAX_ZIP_ENTRIES = 500
-#: Rows of a sheet read before giving up: a sheet of 20 000 lines is refused with its count
-#: (« ce fichier en contient 20 000 »), one of a million rows stops being parsed at 25 000 rows
-#: (about half a second). Lines past ``MAX_BUDGET_LINES`` are counted, never kept.
-MAX_SCANNED_ROWS = 50 * MAX_BUDGET_LINES
+#: Rows of a sheet read before giving up: a sheet of 20 000 lines (issue 5) is refused with its
+#: count (« ce fichier en contient 20 000 »), one of a million rows stops being parsed at 25 000
+#: rows (about half a second). Lines past ``MAX_BUDGET_LINES`` are counted, never kept.
+MAX_SCANNED_ROWS = 25_000
 #: Bytes inflated at a time when the parts of a workbook are scanned before openpyxl reads them.
 SCAN_CHUNK = 64 * 1024
 #: A document type declaration, which no Excel or LibreOffice part has: it is what a « billion
