@@ -17,7 +17,7 @@ from budgets import exports
 from budgets.forms import ImportForm
 from budgets.models import Budget, BudgetKind
 from budgets.rules import Variance, budget_variances
-from budgets.services import budget_import, budget_return, budget_validate
+from budgets.services import budget_import, budget_return, budget_validate, stale_version_error
 from conventions.models import Convention
 
 
@@ -73,11 +73,16 @@ def send_back(model_admin, request, pk):
 
 def import_file(model_admin, request, pk):
     budget = _budget(model_admin, request, pk, change=True)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm.for_budget(budget, request.POST or None, request.FILES or None)
     row_errors, errors = [], []
     if request.method == "POST" and form.is_valid():
         try:
-            summary = budget_import(budget=budget, uploaded_file=form.cleaned_data["file"], user=request.user)
+            # The page carries the budget's version: a file sent from an older page (or without
+            # the version) is refused as stale, like the budget's own form.
+            if form.cleaned_data["version"] is None:
+                raise stale_version_error()
+            summary = budget_import(budget=budget, uploaded_file=form.cleaned_data["file"], user=request.user,
+                                    expected_version=form.cleaned_data["version"])
         except ValidationError as exc:
             row_errors = getattr(exc, "row_errors", [])
             errors = [] if row_errors else exc.messages

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from budgets import chart
 from budgets.amounts import AmountError, parse_amount
+from budgets.bounds import MAX_BUDGET_LINES, MAX_EXPLANATION_LENGTH
 from budgets.models import FundingStatus
 from budgets.rules import BudgetVariances
 from budgets.services import LineInput
@@ -72,7 +73,7 @@ class LineForm(forms.Form):
     )
     is_granting_funder = forms.BooleanField(label=gettext_lazy("Subvention de la présente convention"), required=False)
     explanation = forms.CharField(
-        label=gettext_lazy("Explication de l'écart"), required=False, max_length=2000,
+        label=gettext_lazy("Explication de l'écart"), required=False, max_length=MAX_EXPLANATION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -175,7 +176,13 @@ class BaseLineFormSet(forms.BaseFormSet):
         return [(chapter, forms) for chapter, forms in self.groups() if not any(f.spec.line for f in forms)]
 
 
-LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=0, max_num=5000, absolute_max=5000)
+#: Rows of the portal's page at most: the budget's lines (on the actual budget, also the forecast's
+#: lines not in it yet, hence twice the bound), an empty row per unused account and the spare rows.
+#: The bound itself (``MAX_BUDGET_LINES``) is checked by ``budget_save_lines`` with its message.
+MAX_PAGE_ROWS = 2 * MAX_BUDGET_LINES + len(chart.ACCOUNTS) + len(chart.CHAPTERS) + sum(EXTRA_ROWS.values())
+
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=0, max_num=MAX_PAGE_ROWS,
+                                    absolute_max=MAX_PAGE_ROWS)
 
 
 def _initial(row: RowSpec) -> dict:
@@ -249,3 +256,11 @@ class ImportForm(forms.Form):
                                "rien n'est enregistré et la liste des erreurs s'affiche."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+    #: The budget's version when the page was opened (0: no budget yet); a file sent from a page
+    #: older than the budget, or without it, is refused as stale (``budgets.services.budget_import``).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    @classmethod
+    def for_budget(cls, budget, *args, **kwargs) -> "ImportForm":
+        """Return the form for ``budget`` (None: not created yet), carrying its version."""
+        return cls(*args, initial={"version": budget.version if budget is not None else 0}, **kwargs)

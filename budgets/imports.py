@@ -15,13 +15,20 @@ import io
 import logging
 import unicodedata
 import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
 
 import tablib
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
+from budgets.bounds import MAX_BUDGET_LINES, too_many_file_rows_error, too_many_lines_error
 from budgets.models import BudgetLine
 from budgets.resources import (
     COL_AMOUNT,
@@ -41,8 +48,27 @@ logger = logging.getLogger(__name__)
 SHEET_NAME = "Budget"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
-DEFAULT_MAX_ROWS = 20_000
+#: Files inside one workbook: Excel writes about ten, LibreOffice about fifteen.
 MAX_ZIP_ENTRIES = 500
+#: Rows of a sheet read before giving up: a sheet of 20 000 lines (issue 5) is refused with its
+#: count (« ce fichier en contient 20 000 »), one of a million rows stops being parsed at 25 000
+#: rows (about half a second). Lines past ``MAX_BUDGET_LINES`` are counted, never kept.
+MAX_SCANNED_ROWS = 25_000
+#: Bytes inflated at a time when the parts of a workbook are scanned before openpyxl reads them.
+SCAN_CHUNK = 64 * 1024
+#: A document type declaration, which no Excel or LibreOffice part has: it is what a « billion
+#: laughs » (entities expanding into gigabytes) or an external entity (reading a server file)
+#: needs. Looked for in UTF-8 and UTF-16, the encodings an XML parser reads without being told.
+DOCTYPE_MARKERS = tuple(b"<!doctype".decode().encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+
+#: What openpyxl and the XML and zip modules under it raise on a damaged or hostile workbook:
+#: a truncated or malformed part (ParseError), an entity or DTD refused by defusedxml (a
+#: ValueError), a part named by the workbook but missing from the zip (KeyError), no workbook
+#: part declared (OSError), a damaged deflate stream or CRC (zlib.error, BadZipFile, EOFError),
+#: an unknown zip version or compression (NotImplementedError), a value of the wrong type in a
+#: part (TypeError, ValueError, IndexError). Anything else is a bug of ours, and is left to raise.
+XLSX_READ_ERRORS = (ParseError, DefusedXmlException, InvalidFileException, zipfile.BadZipFile, zlib.error,
+                    EOFError, OSError, NotImplementedError, KeyError, TypeError, ValueError, IndexError)
 
 #: Headers accepted for each column, compared without accents, case or extra spaces.
 HEADER_ALIASES = {
@@ -92,6 +118,11 @@ class BudgetImportError(ValidationError):
         self.row_errors = row_errors
         super().__init__([str(error) for error in row_errors], code="import")
 
+    @classmethod
+    def of(cls, error: ValidationError) -> "BudgetImportError":
+        """Return a refusal of the whole file carrying ``error``'s messages (a bound's, for instance)."""
+        return cls([RowError(None, None, message) for message in error.messages])
+
 
 @dataclass(frozen=True)
 class ImportSummary:
@@ -109,9 +140,9 @@ class ImportSummary:
 
 @dataclass
 class Sheet:
-    """The rows read from the file, with each row's number in the spreadsheet."""
+    """The rows of the file, with each row's number in the spreadsheet, read as they are consumed."""
 
-    rows: list[tuple[int, list]] = field(default_factory=list)
+    rows: Iterable[tuple[int, list]] = field(default_factory=list)
 
 
 def _refuse(message: str):
@@ -156,50 +187,88 @@ def read_sheet(name: str, content: bytes) -> Sheet:
     return _read_csv(content)
 
 
-def _check_zip(content: bytes) -> None:
-    """Refuse a zip whose central directory announces an absurd uncompressed size (zip bomb).
+def _unreadable_xlsx(exc: BaseException):
+    """Log why a workbook could not be read, and refuse it in French."""
+    logger.info("unreadable budget workbook: %r", exc)
+    _refuse(_("Le classeur n'a pas pu être lu : il est abîmé ou incomplet. Enregistrez-le de nouveau au "
+              "format .xlsx depuis votre tableur, ou utilisez le modèle à télécharger."))
 
-    Python's zipfile never inflates a member past the size its directory announces, so
-    checking the directory before openpyxl opens the file bounds what reading can cost.
+
+def _check_zip(content: bytes) -> None:
+    """Refuse a zip bomb, a zip that is not a workbook, and any part carrying a DTD, before openpyxl opens it.
+
+    The central directory is checked first (number of files, uncompressed size); Python's zipfile
+    never inflates a member past the size the directory announces, so scanning every part then
+    costs at most that size, a chunk at a time.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
         _refuse(_("Le fichier n'est pas un classeur Excel (.xlsx) valide."))
     entries = archive.infolist()
+    if len(entries) > MAX_ZIP_ENTRIES:
+        _refuse(_("Le classeur contient %(count)s fichiers internes (limite : %(limit)s) : il est refusé par "
+                  "sécurité.") % {"count": len(entries), "limit": MAX_ZIP_ENTRIES})
     limit = _setting("BUDGET_IMPORT_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED_BYTES)
     total = sum(entry.file_size for entry in entries)
-    if len(entries) > MAX_ZIP_ENTRIES or total > limit:
+    if total > limit:
         _refuse(_("Le classeur décompressé occuperait %(size)s (limite : %(limit)s) : il est refusé par "
                   "sécurité.") % {"size": _megabytes(total), "limit": _megabytes(limit)})
     if "xl/workbook.xml" not in archive.namelist():
         _refuse(_("Le fichier n'est pas un classeur Excel (.xlsx) valide."))
+    try:
+        for entry in entries:
+            if _has_doctype(archive, entry):
+                logger.warning("budget workbook refused: a DTD in %s", entry.filename)
+                _refuse(_("Le classeur contient une déclaration de type de document (DTD), qu'aucun tableur "
+                          "n'écrit : il est refusé par sécurité. Enregistrez-le de nouveau au format .xlsx "
+                          "depuis votre tableur."))
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        _unreadable_xlsx(exc)  # a damaged deflate stream, a bad CRC, an unknown compression, encryption
+
+
+def _has_doctype(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    """Return True if the part ``entry`` contains ``<!DOCTYPE`` (any case), reading it a chunk at a time.
+
+    Every part is read, whatever its name: a workbook may declare any extension as XML.
+    """
+    overlap = max(len(marker) for marker in DOCTYPE_MARKERS) - 1
+    tail = b""
+    with archive.open(entry) as part:
+        while chunk := part.read(SCAN_CHUNK):
+            window = (tail + chunk).lower()
+            if any(marker in window for marker in DOCTYPE_MARKERS):
+                return True
+            tail = window[-overlap:]
+    return False
 
 
 def _read_xlsx(content: bytes) -> Sheet:
-    from openpyxl import load_workbook
-
     _check_zip(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on a damaged file
-        logger.info("unreadable budget workbook", exc_info=True)
-        _refuse(_("Le classeur n'a pas pu être lu : vérifiez qu'il s'agit bien d'un fichier .xlsx."))
-    try:
         worksheet = _pick_sheet(workbook)
-        max_rows = _setting("BUDGET_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
-        sheet = Sheet()
+    except XLSX_READ_ERRORS as exc:
+        _unreadable_xlsx(exc)
+    return Sheet(rows=_xlsx_rows(workbook, worksheet))
+
+
+def _xlsx_rows(workbook, worksheet) -> Iterator[tuple[int, list]]:
+    """Yield the sheet's rows as they are parsed (read-only mode: one row in memory at a time)."""
+    try:
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            if number > max_rows + 1:
-                _refuse(_("Le fichier compte plus de %(max)s lignes : découpez-le.") % {"max": max_rows})
-            sheet.rows.append((number, list(values)))
-        return sheet
+            yield number, list(values)
+    except XLSX_READ_ERRORS as exc:
+        _unreadable_xlsx(exc)
     finally:
         workbook.close()
 
 
 def _pick_sheet(workbook):
     """Return the sheet named « Budget », else the first one whose header has our columns."""
+    if not workbook.worksheets:  # openpyxl leaves out a sheet the workbook names but the zip lacks
+        _refuse(_("Le classeur ne contient aucune feuille lisible : il est abîmé ou incomplet. Enregistrez-le de "
+                  "nouveau au format .xlsx depuis votre tableur, ou utilisez le modèle à télécharger."))
     for worksheet in workbook.worksheets:
         if worksheet.title.strip().lower() == SHEET_NAME.lower():
             return worksheet
@@ -234,22 +303,44 @@ def _read_csv(content: bytes) -> Sheet:
     lines = text.splitlines()
     header = next((line for line in lines if line.strip()), "")
     delimiter = max(";\t,", key=header.count) if any(sep in header for sep in ";\t,") else ";"
-    max_rows = _setting("BUDGET_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
-    sheet = Sheet()
+    return Sheet(rows=_csv_rows(text, delimiter))
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
     try:
-        for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
-            number = len(sheet.rows) + 1
-            if number > max_rows + 1:
-                _refuse(_("Le fichier compte plus de %(max)s lignes : découpez-le.") % {"max": max_rows})
-            sheet.rows.append((number, values))
+        yield from enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True), start=1)
     except csv.Error:
         _refuse(_("Le fichier CSV est mal formé (guillemets non refermés ?)."))
-    return sheet
+
+
+def _scanned(rows: Iterable[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """Yield ``rows`` up to ``MAX_SCANNED_ROWS``, then refuse the file; close the reader in any case."""
+    iterator = iter(rows)
+    try:
+        for number, values in iterator:
+            if number > MAX_SCANNED_ROWS:
+                raise BudgetImportError.of(too_many_file_rows_error(MAX_SCANNED_ROWS))
+            yield number, values
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
 def to_dataset(sheet: Sheet) -> tuple[tablib.Dataset, dict[int, int]]:
-    """Return the filled rows as a dataset with our column names, and each row's file number."""
-    rows = iter(sheet.rows)
+    """Return the filled rows as a dataset with our column names, and each row's file number.
+
+    Rows are read as they come: at most ``MAX_BUDGET_LINES`` filled lines are kept, the others
+    only counted, and reading stops at ``MAX_SCANNED_ROWS``.
+    """
+    rows = _scanned(sheet.rows)
+    try:
+        return _dataset(rows)
+    finally:
+        rows.close()
+
+
+def _dataset(rows: Iterator[tuple[int, list]]) -> tuple[tablib.Dataset, dict[int, int]]:
     found = next(((number, values) for number, values in rows if any(not _blank(v) for v in values)), None)
     if found is None:
         _refuse(_("Le fichier est vide."))
@@ -271,12 +362,18 @@ def to_dataset(sheet: Sheet) -> tuple[tablib.Dataset, dict[int, int]]:
                if c in positions or c == COL_LABEL]
     dataset = tablib.Dataset(headers=columns)
     file_rows = {}
+    filled = 0
     for number, values in rows:
         cells = {c: (values[positions[c]] if c in positions and positions[c] < len(values) else None) for c in columns}
         if _blank(cells[COL_AMOUNT]):
             continue  # a line of the template left empty, or a chapter heading
+        filled += 1
+        if filled > MAX_BUDGET_LINES:
+            continue  # counted for the message, never kept
         dataset.append([cells[c] for c in columns])
         file_rows[len(dataset)] = number
+    if filled > MAX_BUDGET_LINES:
+        raise BudgetImportError.of(too_many_lines_error(filled, in_file=True))
     if not len(dataset):
         _refuse(_("Le fichier ne contient aucune ligne remplie : saisissez les montants dans la colonne "
                   "« Montant »."))

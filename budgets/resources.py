@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from budgets import chart
 from budgets.amounts import parse_amount
+from budgets.bounds import MAX_EXPLANATION_LENGTH
 from budgets.models import BudgetLine, FundingStatus
 
 # Column headers, in the template's order. The import reads the ones marked in IMPORT_COLUMNS.
@@ -110,6 +111,17 @@ class TextWidget(widgets.Widget):
         return "" if value is None else str(value).strip()
 
 
+class ExplanationWidget(TextWidget):
+    """The explanation of a variance: as long as the portal's field allows, no longer."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value, row=row, **kwargs)
+        if len(text) > MAX_EXPLANATION_LENGTH:
+            raise ValueError(_("L'explication compte %(count)s caractères : %(max)s au plus.") % {
+                "count": len(text), "max": MAX_EXPLANATION_LENGTH})
+        return text
+
+
 class BudgetLineLoader(BaseInstanceLoader):
     """Load the budget's existing lines once, keyed by (account, label): no query per row."""
 
@@ -129,7 +141,7 @@ class BudgetLineImportResource(resources.ModelResource):
     amount = fields.Field(attribute="amount", column_name=COL_AMOUNT, widget=AmountWidget())
     funding_status = fields.Field(attribute="funding_status", column_name=COL_FUNDING, widget=FundingStatusWidget())
     is_granting_funder = fields.Field(attribute="is_granting_funder", column_name=COL_GRANTING, widget=YesNoWidget())
-    explanation = fields.Field(attribute="explanation", column_name=COL_EXPLANATION, widget=TextWidget())
+    explanation = fields.Field(attribute="explanation", column_name=COL_EXPLANATION, widget=ExplanationWidget())
 
     COLUMN_OF_FIELD = {"code": COL_CODE, "label": COL_LABEL, "amount": COL_AMOUNT, "funding_status": COL_FUNDING,
                        "is_granting_funder": COL_GRANTING, "explanation": COL_EXPLANATION}

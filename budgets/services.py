@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from beneficiaries.duties import review_conflict
 from budgets import chart, rules
+from budgets.bounds import check_line_count
 from budgets.imports import import_lines
 from budgets.models import Budget, BudgetKind, BudgetLine, BudgetScope, BudgetStatus, FundingStatus
 from conventions.notifications import association_recipients, notify
@@ -52,6 +53,8 @@ def budget_replace_lines(*, budget: Budget, lines: Iterable[LineInput]) -> list[
     Refused for the forecast budget of a signed agreement: it is annex I of what was signed.
     """
     ensure_budget_unfrozen(budget)
+    lines = list(lines)
+    check_line_count(len(lines))
     budget.lines.all().delete()
     objs = []
     for index, line in enumerate(lines, start=1):
@@ -139,6 +142,8 @@ def _record(budget: Budget, *, user, reason: str, **changes) -> Budget:
 
 def _checked_lines(lines: Iterable[LineInput]) -> list[BudgetLine]:
     """Return unsaved lines built from ``lines``, or raise every problem found, in French."""
+    lines = list(lines)
+    check_line_count(len(lines))
     built, errors, seen = [], [], {}
     for position, line in enumerate(lines, start=1):
         account = chart.ACCOUNTS.get(line.code)
@@ -305,15 +310,17 @@ def budget_validate(*, budget: Budget, user) -> Budget:
     return _record(budget, user=user, reason=_("Validation par le service instructeur"), status=BudgetStatus.VALIDATED)
 
 
-def budget_import(*, budget: Budget, uploaded_file, user):
+def budget_import(*, budget: Budget, uploaded_file, user, expected_version: int | None = None):
     """Import a spreadsheet (XLSX or CSV) into ``budget``: everything or nothing.
 
     Returns an ``ImportSummary``; raises ``ValidationError`` (``BudgetImportError`` for errors
     per row and column) with French messages when the file or one of its rows is refused.
+    ``expected_version``, when given, refuses a file sent from a page older than the budget.
     """
     with transaction.atomic():
         budget = _locked(budget)
         _require_editable(budget)
+        _require_version(budget, expected_version)
         summary = import_lines(budget=budget, uploaded_file=uploaded_file, user=user)
         _record(budget, user=user, reason=_("Import du fichier « %(name)s »") % {"name": summary.file_name})
     return summary

@@ -175,21 +175,29 @@ class ImportView(BudgetMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("form", ImportForm())
+        budget = self.get_budget()
+        kwargs.setdefault("form", ImportForm.for_budget(budget))
         kwargs["kind"] = self.kind
-        return super().get_context_data(budget=self.get_budget(), form_url=self.form_url(), **kwargs)
+        return super().get_context_data(budget=budget, form_url=self.form_url(), **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = ImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         budget = self.get_budget()
+        # As on the budget's form: the page carries the version it was opened at (0: no budget
+        # yet); a file sent without it cannot be told from a stale one, and is refused the same way.
+        seen_version = form.cleaned_data["version"]
+        if seen_version is None or (budget is None and seen_version != 0):
+            return self.render_to_response(self.get_context_data(form=form, errors=stale_version_error().messages))
         if budget is None:
             if self.kind == BudgetKind.ACTUAL:
                 raise Http404
             budget = budget_get_or_create(convention=self.convention, kind=BudgetKind.FORECAST)
+            seen_version = budget.version
         try:
-            summary = budget_import(budget=budget, uploaded_file=form.cleaned_data["file"], user=request.user)
+            summary = budget_import(budget=budget, uploaded_file=form.cleaned_data["file"], user=request.user,
+                                    expected_version=seen_version)
         except ValidationError as exc:
             row_errors = getattr(exc, "row_errors", [])
             return self.render_to_response(self.get_context_data(

@@ -7,6 +7,7 @@ downloaded through an authorising view, never from a public URL.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import DomainAdmin, DomainTabularInline
+from documents.bounds import MAX_DOCUMENTS_PER_AGREEMENT, check_documents
 from documents.models import Document, DocumentStatus
 from documents.services import acceptance_conflict, document_accept, document_reject
 from documents.views import document_file_response
@@ -27,8 +29,31 @@ def file_link(document: Document):
     return format_html('<a href="{}">{}</a>', url, _t("Télécharger"))
 
 
+class DocumentFormSet(BaseInlineFormSet):
+    """The agreement's documents: refused past ``MAX_DOCUMENTS_PER_AGREEMENT``, before anything is saved."""
+
+    def clean(self):
+        super().clean()
+        kept = [form for form in self.forms if form.has_changed() or form.instance.pk]
+        kept = [form for form in kept if not (self.can_delete and self._should_delete_form(form))]
+        check_documents(form.cleaned_data.get("kind") or form.instance.kind for form in kept)
+
+
+class DocumentAdminForm(forms.ModelForm):
+    """A document added by hand counts against its agreement's bound."""
+
+    def clean(self):
+        cleaned = super().clean()
+        convention = cleaned.get("convention")
+        if convention is not None and self.instance.pk is None:
+            check_documents([*convention.documents.values_list("kind", flat=True), cleaned.get("kind")])
+        return cleaned
+
+
 class DocumentInline(DomainTabularInline):
     model = Document
+    formset = DocumentFormSet
+    max_num = MAX_DOCUMENTS_PER_AGREEMENT
     extra = 0
     show_change_link = True
     fields = ["kind", "due_on", "status", "download", "uploaded_at", "rejection_reason"]
@@ -53,6 +78,7 @@ class RejectForm(forms.Form):
 
 @admin.register(Document)
 class DocumentAdmin(DomainAdmin):
+    form = DocumentAdminForm
     list_display = ["convention", "kind", "due_on", "status", "uploaded_at", "download"]
     list_filter = ["status", "kind"]
     search_fields = ["convention__reference", "convention__beneficiary__name"]

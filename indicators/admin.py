@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -8,12 +11,35 @@ from django.utils.translation import ngettext
 from core.admin_base import DomainAdmin, DomainTabularInline, year_column
 from core.admin_history import ChildHistory
 from indicators import admin_views
+from indicators.bounds import MAX_DEFINITIONS_PER_SET, check_definition_count
 from indicators.models import IndicatorDefinition, IndicatorReport, IndicatorSet, IndicatorValue
 from indicators.services import indicator_set_copy
 
 
+class DefinitionFormSet(BaseInlineFormSet):
+    """The set's definitions: refused past ``MAX_DEFINITIONS_PER_SET``, before anything is saved."""
+
+    def clean(self):
+        super().clean()
+        kept = [form for form in self.forms if form.has_changed() or form.instance.pk]
+        check_definition_count(len([form for form in kept if not (self.can_delete and self._should_delete_form(form))]))
+
+
+class DefinitionAdminForm(forms.ModelForm):
+    """A definition added on its own page counts against its set's bound."""
+
+    def clean(self):
+        cleaned = super().clean()
+        indicator_set = cleaned.get("indicator_set")
+        if indicator_set is not None and indicator_set.pk != self.instance.indicator_set_id:
+            check_definition_count(indicator_set.definitions.count() + 1)
+        return cleaned
+
+
 class IndicatorDefinitionInline(DomainTabularInline):
     model = IndicatorDefinition
+    formset = DefinitionFormSet
+    max_num = MAX_DEFINITIONS_PER_SET
     extra = 0
     fields = ["position", "code", "label", "role", "parent", "value_type", "unit", "split_by_sex", "is_required",
               "help_text"]
@@ -39,8 +65,6 @@ class IndicatorSetAdmin(DomainAdmin):
     actions = ["copy_to_next_year"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(definitions_count=Count("definitions"))
 
     @admin.display(description=_("indicateurs"), ordering="definitions_count")
@@ -64,6 +88,7 @@ class IndicatorSetAdmin(DomainAdmin):
 
 @admin.register(IndicatorDefinition)
 class IndicatorDefinitionAdmin(DomainAdmin):
+    form = DefinitionAdminForm
     list_display = ["code", "label", "indicator_set", "role", "value_type", "split_by_sex", "is_required"]
     list_filter = ["indicator_set", "value_type", "split_by_sex", "role"]
     search_fields = ["code", "label"]

@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from beneficiaries.duties import review_conflict
 from core.deadlines import justification_due_date
+from indicators.bounds import check_definition_count, check_value_count
 from indicators.models import (
     REPORT_TRANSITIONS,
     IndicatorDefinition,
@@ -47,6 +48,13 @@ class DefinitionInput:
 def indicator_set_upsert(*, name: str, structure_type: str, year: int, introduction: str = "",
                          is_default: bool = False, definitions: list[DefinitionInput]) -> IndicatorSet:
     """Create or update a set and its definitions, each with its bands and « dont » parts."""
+    codes = set(IndicatorDefinition.objects.filter(
+        indicator_set__name=name, indicator_set__structure_type=structure_type, indicator_set__year=year,
+    ).values_list("code", flat=True))
+    for definition in definitions:
+        codes.add(definition.code)
+        codes.update(f"{definition.code}.{code}" for code, _label in [*definition.bands, *definition.of_which])
+    check_definition_count(len(codes))
     indicator_set, _created = IndicatorSet.objects.update_or_create(
         name=name, structure_type=structure_type, year=year,
         defaults={"introduction": introduction, "is_default": is_default},
@@ -145,6 +153,7 @@ def indicator_report_open(*, convention, year: int | None = None,
         convention=convention, year=year, indicator_set=indicator_set or _resolve_set(convention, year),
         due_on=justification_due_date(convention), status=ReportStatus.DRAFT,
     )
+    check_value_count(report.indicator_set.definitions.count())
     if user is not None:
         report._history_user = user
     report.save()
@@ -188,6 +197,7 @@ def _refuse_unless_editable(report: IndicatorReport) -> None:
 
 def _check(report: IndicatorReport, figures: Mapping[str, Figures], *, submitting: bool) -> list[IndicatorDefinition]:
     definitions = list(report.indicator_set.definitions.all())
+    check_value_count(len(definitions))
     errors = report_errors(definitions, figures, submitting=submitting)
     if errors:
         raise ValidationError(errors)

@@ -91,6 +91,7 @@ def test_convention_change_page_query_count_does_not_grow_with_budget_lines(agen
 def test_budget_change_page_query_count_does_not_grow_with_lines(agent_client, seed_convention):
     budget = Budget.objects.get(convention=seed_convention)
     url = reverse("admin:budgets_budget_change", args=[budget.pk])
+    agent_client.get(url)  # warm Django's content-type cache, which a first page fills with one more query
     before, response = count_queries(agent_client, url)
     assert "Charges</strong> 954\u202f123\u00a0€" in response.content.decode()
     for i in range(20):

@@ -285,7 +285,8 @@ def test_an_admin_import_is_listed_on_the_budget_history_with_the_agent(agent_cl
     dropped = budget.lines.count() - 1
     since = timezone.now()
     response = agent_client.post(reverse("admin:budgets_budget_import", args=[budget.pk]),
-                                 {"file": csv_upload(("641", kept.label, "12 500,00"), ("606", "Graines", "80"))})
+                                 {"file": csv_upload(("641", kept.label, "12 500,00"), ("606", "Graines", "80")),
+                                  "version": budget.version})
     assert response.status_code == 302
     records = line_history(budget, since)
     assert records.count() == dropped + 2
@@ -305,7 +306,7 @@ def test_a_portal_import_is_audited_with_the_member(client, db):
     client.force_login(member)
     since = timezone.now()
     target = reverse("portal_budgets:forecast_import", args=[budget.convention_id])
-    response = client.post(target, {"file": csv_upload(("641", "Salaires", "7000"))})
+    response = client.post(target, {"file": csv_upload(("641", "Salaires", "7000")), "version": budget.version})
     assert response.status_code == 302
     records = line_history(budget, since)
     assert sorted(records.values_list("history_type", flat=True)) == ["-", "-", "-", "-", "~"]

@@ -126,17 +126,18 @@ def test_admin_import_lists_errors_per_row_then_imports(agent_client, demo):
     url = reverse("admin:budgets_budget_import", args=[budget.pk])
     lines = budget.lines.count()
     bad = SimpleUploadedFile("b.csv", "Compte;Libellé;Montant\r\n641;Salaires;12,5,0\r\n".encode())
-    response = agent_client.post(url, {"file": bad})
+    response = agent_client.post(url, {"file": bad, "version": budget.version})
     page = response.content.decode()
     assert response.status_code == 200 and "aucune ligne n'a été enregistrée" in page
     assert "<td>2</td><td>Montant</td><td>« 12,5,0 » n&#x27;est pas un montant valide" in page
     assert budget.lines.count() == lines
     good = SimpleUploadedFile("b.csv", "Compte;Libellé;Montant\r\n641;Salaires;12 500,00\r\n".encode())
-    response = agent_client.post(url, {"file": good}, follow=True)
+    response = agent_client.post(url, {"file": good, "version": budget.version}, follow=True)
     assert "Import réussi : 1 lignes" in response.content.decode()
     assert list(budget.lines.values_list("code", "amount")) == [("641", Decimal("12500.00"))]
     again = SimpleUploadedFile("b.csv", "Compte;Libellé;Montant\r\n641;Salaires;12 500,00\r\n".encode())
-    page = agent_client.post(url, {"file": again}, follow=True).content.decode()
+    budget.refresh_from_db()
+    page = agent_client.post(url, {"file": again, "version": budget.version}, follow=True).content.decode()
     assert "1 lignes (0 nouvelles, 0 mises à jour, 1 inchangées, 0 supprimées)" in page
 
 

@@ -232,11 +232,6 @@ def test_a_file_over_the_size_limit_is_refused(budget, user):
                                                       "est de 1\u00a0Ko."]
 
 
-@override_settings(BUDGET_IMPORT_MAX_ROWS=3)
-def test_a_file_with_too_many_rows_is_refused(budget, user):
-    assert "plus de 3 lignes" in refused(budget, csv_file([("641", f"L{i}", "1") for i in range(5)]), user).messages[0]
-
-
 def zip_bomb() -> bytes:
     """Return a small .xlsx-looking zip whose members inflate to 60 MB (over the 50 MB default)."""
     out = io.BytesIO()

@@ -259,13 +259,13 @@ def test_a_first_forecast_is_created_on_save(client_member, convention):
 def test_member_imports_a_file_or_sees_its_errors_per_row(client_member, forecast):
     target = url("forecast_import", forecast.convention)
     bad = SimpleUploadedFile("b.csv", "Compte;Libellé;Montant\r\n641;Salaires;6000\r\n9999;X;1\r\n".encode())
-    page = client_member.post(target, {"file": bad}).content.decode()
+    page = client_member.post(target, {"file": bad, "version": forecast.version}).content.decode()
     assert "Le fichier est refusé : aucune ligne n&#x27;a été enregistrée." not in page  # apostrophes kept as text
     assert "Le fichier est refusé : aucune ligne n'a été enregistrée." in page
     assert "<td>3</td><td>Compte</td><td>Le compte « 9999 » n&#x27;existe pas dans le plan du Cerfa 12156.</td>" in page
     assert forecast.lines.count() == 5
     good = SimpleUploadedFile("b.csv", "Compte;Libellé;Montant\r\n641;Salaires;7000\r\n".encode())
-    response = client_member.post(target, {"file": good}, follow=True)
+    response = client_member.post(target, {"file": good, "version": forecast.version}, follow=True)
     assert "Import réussi : 1 lignes enregistrées en brouillon." in response.content.decode()
     assert list(forecast.lines.values_list("label", "amount")) == [("Salaires", Decimal("7000"))]
 
