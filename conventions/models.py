@@ -147,6 +147,16 @@ class Convention(models.Model):
         _("intitulé de l'action"), max_length=255, blank=True,
         help_text=_("Pour une subvention spécifique : l'action ou le projet financé."),
     )
+    document_title = models.CharField(
+        _("titre du document"), max_length=255, blank=True,
+        help_text=_("Titre imprimé en tête de la convention, par exemple « Convention attributive de subvention ». "
+                    "Laissé vide : le nom du modèle de clauses (« Convention annuelle d'objectifs »)."),
+    )
+    document_number = models.CharField(
+        _("numéro du dossier"), max_length=60, blank=True,
+        help_text=_("Numéro propre au document, imprimé « Dossier n° … » sous son titre "
+                    "(par exemple celui de la demande, « GU-2023-00145 »). Laissé vide : rien n'est imprimé."),
+    )
     preamble = models.TextField(_("préambule"), blank=True)
     objectives = models.TextField(
         _("objectifs (article 1)"), blank=True,
@@ -193,9 +203,30 @@ class Convention(models.Model):
         help_text=_("Telles qu'imprimées dans une convention reprise de l'existant ; contrôlées contre le budget."),
     )
     status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    beneficiary_signatory = models.CharField(_("signataire pour l'association"), max_length=150, blank=True)
+    beneficiary_signatory = models.CharField(
+        _("signataire pour l'association"), max_length=150, blank=True,
+        help_text=_("Laissé vide : le représentant légal de l'association."),
+    )
+    beneficiary_signatory_title = models.CharField(
+        _("qualité du signataire pour l'association"), max_length=150, blank=True,
+        help_text=_("Avec son article, par exemple « La Trésorière ». Laissée vide : celle du représentant légal."),
+    )
     beneficiary_signed_on = models.DateField(_("signée par l'association le"), null=True, blank=True)
-    funder_signatory = models.CharField(_("signataire pour la collectivité"), max_length=150, blank=True)
+    funder_signatory = models.CharField(
+        _("signataire pour la collectivité"), max_length=150, blank=True,
+        help_text=_("Laissé vide : le représentant de la collectivité indiqué sur sa fiche."),
+    )
+    funder_signatory_title = models.CharField(
+        _("qualité du signataire pour la collectivité"), max_length=150, blank=True,
+        help_text=_("Avec son article, par exemple « Le Vice-Président délégué au développement économique ». "
+                    "Laissée vide : celle du représentant de la collectivité."),
+    )
+    funder_signatory_delegation = models.CharField(
+        _("délégation de signature"), max_length=255, blank=True,
+        help_text=_("Si le signataire agit par délégation : l'acte qui la lui donne, par exemple "
+                    "« arrêté n° 23/045/CM du 12 janvier 2023 ». La convention imprime alors "
+                    "« Pour la Présidente et par délégation »."),
+    )
     funder_signed_on = models.DateField(_("signée par la collectivité le"), null=True, blank=True)
     notified_on = models.DateField(_("notifiée le"), null=True, blank=True)
     signed_pdf = models.FileField(_("PDF signé"), upload_to="conventions/signed/", storage=private_storage, blank=True)

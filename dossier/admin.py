@@ -172,10 +172,11 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
                        "created_at", "updated_at"]
     fieldsets = [
         (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title"]}),
+        (_("Document imprimé"), {"fields": ["document_title", "document_number"]}),
         (_("Montant et versement"), {"fields": ["amount_granted", "advance_cap_percent", "budget_summary"]}),
         (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date", ("deliberation_year", "deliberation_month"), "deliberation_state"]}),
         (_("Texte"), {"classes": ["collapse"], "fields": ["preamble", "objectives", "programme_summary", "action_programme", "non_financial_contributions"]}),
-        (_("Signatures et notification"), {"fields": [("beneficiary_signatory", "beneficiary_signed_on"), ("funder_signatory", "funder_signed_on"), "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
+        (_("Signataires et signatures"), {"fields": [("beneficiary_signatory", "beneficiary_signatory_title", "beneficiary_signed_on"), ("funder_signatory", "funder_signatory_title", "funder_signed_on"), "funder_signatory_delegation", "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
         (_("Reprise de l'existant (valeurs imprimées, contrôlées)"), {"classes": ["collapse"], "fields": ["stated_share_percent", "stated_eligible_expenses"]}),
         (_("Suivi"), {"fields": ["created_at", "updated_at"]}),
     ]

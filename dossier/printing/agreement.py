@@ -15,7 +15,6 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from beneficiaries.models import Civility
 from budgets import annex as annexes
 from budgets.models import BudgetKind, BudgetLine
 from budgets.rules import BudgetTotals, budget_totals, chapter_subtotals, eligible_expenses
@@ -29,6 +28,7 @@ from conventions.deliberation import (
     deliberation_text,
 )
 from conventions.models import Convention, Status
+from conventions.parties import beneficiary_signatory, funder_signatory
 from core.deadlines import fiscal_year_end, justification_due_date
 from core.french import french_date, with_preposition
 from core.money import HUNDRED, format_euros, format_percent, percent_of
@@ -252,20 +252,18 @@ def _mark(convention: Convention, final: bool) -> str:
 
 
 def signature_block(convention: Convention) -> dict:
-    beneficiary, funder = convention.beneficiary, convention.funder
-    article = "La" if beneficiary.representative_civility == Civility.MRS else "Le"
-    return {
-        "place": funder.signature_place,
-        "sides": [{
-            "side": "Pour l'association", "title": f"{article} {beneficiary.representative_title}",
-            "name": convention.beneficiary_signatory or beneficiary.representative_name,
-            "date": french_date(convention.beneficiary_signed_on),
-        }, {
-            "side": f"Pour {funder.short_name}", "title": funder.representative_title,
-            "name": convention.funder_signatory or funder.representative_name,
-            "date": french_date(convention.funder_signed_on),
-        }],
-    }
+    """Return the signature block: each side's signatory as ``conventions.parties`` resolves it."""
+    sides = []
+    for signatory, signed_on in ((beneficiary_signatory(convention), convention.beneficiary_signed_on),
+                                 (funder_signatory(convention), convention.funder_signed_on)):
+        sides.append({"side": signatory.side, "delegation": signatory.delegation_line, "title": signatory.title,
+                      "name": signatory.name, "date": french_date(signed_on)})
+    return {"place": convention.funder.signature_place, "sides": sides}
+
+
+def document_title(convention: Convention, data: "AgreementData") -> str:
+    """Return the document's title: the agreement's own, or the name of its clause template (as before)."""
+    return convention.document_title.strip() or data.template_name
 
 
 def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
@@ -273,9 +271,6 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
     convention = data.convention
     preamble, articles, _problems = render_sections(data)
     beneficiary = convention.beneficiary
-    possessive = "sa" if beneficiary.representative_civility == Civility.MRS else "son"
-    funder_title = convention.funder.representative_title
-    funder_possessive = "sa" if funder_title.lower().startswith("la ") else "son"
     previous = [
         (report, previous_figures(report, data.definitions, data.previous_values))
         for report in data.previous_reports
@@ -286,11 +281,12 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
         "funder": convention.funder,
         "beneficiary": beneficiary,
         "mark": _mark(convention, final),
-        "title": data.template_name,
+        "title": document_title(convention, data),
+        "document_number": convention.document_number.strip(),
         "logo_uri": logo_uri_of(convention.funder),
         "deliberation": deliberation_text(convention),
-        "funder_representative": f"{funder_possessive} {funder_title.split(' ', 1)[-1]} en exercice",
-        "beneficiary_representative": f"{possessive} {beneficiary.representative_title}, {beneficiary.representative}",
+        "funder_representative": funder_signatory(convention).represented_by(),
+        "beneficiary_representative": beneficiary_signatory(convention).represented_by(),
 
         "preamble": preamble,
         "articles": articles,
