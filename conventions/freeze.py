@@ -28,6 +28,8 @@ FROZEN_FIELDS = (
     "funder_signatory_title", "funder_signatory_delegation", "funder_signed_on", "stated_share_percent",
     "stated_eligible_expenses",
 )
+#: What happens to the agreement after its signature, editable once it is signed: the legality control.
+AFTER_SIGNATURE_FIELDS = ("legality_transmitted_on", "legality_received_on")
 #: An amendment's fields printed in its PDF: read-only once it is signed.
 AMENDMENT_FROZEN_FIELDS = (
     "convention", "number", "subject", "text", "amount_change", "new_period_end",

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from beneficiaries.identifiers import validate_siret
 from beneficiaries.models import Beneficiary
 from conventions.deliberation import deliberation_date_clean, deliberation_missing
+from conventions.legality import legality_clean
 from core.french import MONTHS
 from core.money import MONEY, NON_NEGATIVE, PERCENT_RANGE, ZERO
 from core.storage import private_storage
@@ -229,6 +230,14 @@ class Convention(models.Model):
     )
     funder_signed_on = models.DateField(_("signée par la collectivité le"), null=True, blank=True)
     notified_on = models.DateField(_("notifiée le"), null=True, blank=True)
+    legality_transmitted_on = models.DateField(
+        _("transmise au contrôle de légalité le"), null=True, blank=True,
+        help_text=_("Date de l'envoi de la convention signée à la préfecture."),
+    )
+    legality_received_on = models.DateField(
+        _("reçue au contrôle de légalité le"), null=True, blank=True,
+        help_text=_("Date de l'accusé de réception de la préfecture : la convention est exécutoire à compter de cette date."),
+    )
     signed_pdf = models.FileField(_("PDF signé"), upload_to="conventions/signed/", storage=private_storage, blank=True)
     signed_pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF signé"), max_length=64, blank=True)
     formal_notice_on = models.DateField(
@@ -274,6 +283,11 @@ class Convention(models.Model):
                 condition=Q(deliberation_date__isnull=True) | Q(deliberation_year__isnull=True, deliberation_month__isnull=True),
                 name="convention_deliberation_one_date",
             ),
+            models.CheckConstraint(
+                condition=Q(legality_transmitted_on__isnull=True) | Q(legality_received_on__isnull=True)
+                | Q(legality_received_on__gte=F("legality_transmitted_on")),
+                name="convention_legality_ordered",
+            ),
         ]
         indexes = [
             models.Index(fields=["fiscal_year", "status"], name="convention_year_status_idx"),
@@ -298,6 +312,7 @@ class Convention(models.Model):
         if self.status in VOTED_STATES and (missing := deliberation_missing(self)):
             raise ValidationError(_("La convention est votée : sa délibération reste complète ; il manque %(missing)s.")
                                   % {"missing": ", ".join(missing)})
+        legality_clean(self, signed=self.is_signed)
 
     def _default_advance_cap(self):
         """Take the funder's advance cap when the agreement does not set its own."""

@@ -13,6 +13,7 @@ from budgets.selectors import conventions_for_list
 from compliance.admin import ComplianceAdminMixin
 from conventions.amounts import effective_amount, funder_shares
 from conventions.deliberation import deliberation_missing, deliberation_text
+from conventions.legality import legality_summary
 from conventions.models import Amendment, Convention, Funder, Kind, Notification, StatusChange
 from core.admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin, year_column
 from core.admin_history import ChildHistory
@@ -169,7 +170,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
                      label=lambda record: record.history_object.heading),
     ]
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "deliberation_state",
-                       "created_at", "updated_at"]
+                       "enforceability", "created_at", "updated_at"]
     fieldsets = [
         (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title"]}),
         (_("Document imprimé"), {"fields": ["document_title", "document_number"]}),
@@ -177,6 +178,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
         (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date", ("deliberation_year", "deliberation_month"), "deliberation_state"]}),
         (_("Texte"), {"classes": ["collapse"], "fields": ["preamble", "objectives", "programme_summary", "action_programme", "non_financial_contributions"]}),
         (_("Signataires et signatures"), {"fields": [("beneficiary_signatory", "beneficiary_signatory_title", "beneficiary_signed_on"), ("funder_signatory", "funder_signatory_title", "funder_signed_on"), "funder_signatory_delegation", "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
+        (_("Contrôle de légalité"), {"fields": [("legality_transmitted_on", "legality_received_on"), "enforceability"]}),
         (_("Reprise de l'existant (valeurs imprimées, contrôlées)"), {"classes": ["collapse"], "fields": ["stated_share_percent", "stated_eligible_expenses"]}),
         (_("Suivi"), {"fields": ["created_at", "updated_at"]}),
     ]
@@ -230,6 +232,10 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
             return _("Complète : %(text)s.") % {"text": deliberation_text(obj)} if obj.funder_id else _("Complète.")
         return _("Incomplète : il manque %(missing)s. Le vote sera refusé tant qu'elle n'est pas complète.") % {
             "missing": ", ".join(missing)}
+
+    @admin.display(description=_("Caractère exécutoire"))
+    def enforceability(self, obj):
+        return legality_summary(obj, signed=obj.is_signed)
 
     @admin.display(description=_("Budget prévisionnel"))
     def budget_summary(self, obj):

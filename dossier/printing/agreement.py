@@ -27,6 +27,7 @@ from conventions.deliberation import (
     deliberation_missing,
     deliberation_text,
 )
+from conventions.legality import legality_mention
 from conventions.models import Convention, Status
 from conventions.parties import beneficiary_signatory, funder_signatory
 from core.deadlines import fiscal_year_end, justification_due_date
@@ -287,7 +288,7 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
         "deliberation": deliberation_text(convention),
         "funder_representative": funder_signatory(convention).represented_by(),
         "beneficiary_representative": beneficiary_signatory(convention).represented_by(),
-
+        "legality": legality_mention(convention),
         "preamble": preamble,
         "articles": articles,
         "annex_titles": ANNEX_TITLES,
