@@ -21,11 +21,15 @@ logger = logging.getLogger(__name__)
 #: The agreement's fields printed in its PDF: read-only once it is signed.
 FROZEN_FIELDS = (
     "reference", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", "period_start", "period_end",
-    "title", "action_title", "preamble", "objectives", "programme_summary", "action_programme",
-    "non_financial_contributions", "deliberation_body", "deliberation_number", "deliberation_date",
-    "amount_granted", "advance_cap_percent", "beneficiary_signatory", "beneficiary_signed_on",
-    "funder_signatory", "funder_signed_on", "stated_share_percent", "stated_eligible_expenses",
+    "title", "action_title", "document_title", "document_number", "preamble", "objectives", "programme_summary",
+    "action_programme", "non_financial_contributions", "deliberation_body", "deliberation_number",
+    "deliberation_date", "deliberation_year", "deliberation_month", "amount_granted", "advance_cap_percent",
+    "beneficiary_signatory", "beneficiary_signatory_title", "beneficiary_signed_on", "funder_signatory",
+    "funder_signatory_title", "funder_signatory_delegation", "funder_signed_on", "stated_share_percent",
+    "stated_eligible_expenses",
 )
+#: What happens to the agreement after its signature, editable once it is signed: the legality control.
+AFTER_SIGNATURE_FIELDS = ("legality_transmitted_on", "legality_received_on")
 #: An amendment's fields printed in its PDF: read-only once it is signed.
 AMENDMENT_FROZEN_FIELDS = (
     "convention", "number", "subject", "text", "amount_change", "new_period_end",

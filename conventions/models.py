@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -12,6 +13,9 @@ from simple_history.models import HistoricalRecords
 
 from beneficiaries.identifiers import validate_siret
 from beneficiaries.models import Beneficiary
+from conventions.deliberation import deliberation_date_clean, deliberation_missing
+from conventions.legality import legality_clean
+from core.french import MONTHS
 from core.money import MONEY, NON_NEGATIVE, PERCENT_RANGE, ZERO
 from core.storage import private_storage
 
@@ -93,6 +97,8 @@ class Status(models.TextChoices):
 
 #: States in which what was signed can no longer change except by an amendment.
 SIGNED_STATES = frozenset({Status.SIGNED, Status.ACTIVE, Status.JUSTIFICATION, Status.CLOSED, Status.TERMINATED})
+#: States reached through the vote: the deliberation is complete there, never a placeholder.
+VOTED_STATES = SIGNED_STATES | {Status.VOTED}
 
 
 class Kind(models.TextChoices):
@@ -142,6 +148,16 @@ class Convention(models.Model):
         _("intitulé de l'action"), max_length=255, blank=True,
         help_text=_("Pour une subvention spécifique : l'action ou le projet financé."),
     )
+    document_title = models.CharField(
+        _("titre du document"), max_length=255, blank=True,
+        help_text=_("Titre imprimé en tête de la convention, par exemple « Convention attributive de subvention ». "
+                    "Laissé vide : le nom du modèle de clauses (« Convention annuelle d'objectifs »)."),
+    )
+    document_number = models.CharField(
+        _("numéro du dossier"), max_length=60, blank=True,
+        help_text=_("Numéro propre au document, imprimé « Dossier n° … » sous son titre "
+                    "(par exemple celui de la demande, « GU-2023-00145 »). Laissé vide : rien n'est imprimé."),
+    )
     preamble = models.TextField(_("préambule"), blank=True)
     objectives = models.TextField(
         _("objectifs (article 1)"), blank=True,
@@ -155,8 +171,25 @@ class Convention(models.Model):
     deliberation_body = models.CharField(
         _("instance de la délibération"), max_length=10, choices=DeliberationBody.choices, blank=True
     )
-    deliberation_number = models.CharField(_("numéro de la délibération"), max_length=60, blank=True)
-    deliberation_date = models.DateField(_("date de la délibération"), null=True, blank=True)
+    deliberation_number = models.CharField(
+        _("numéro de la délibération"), max_length=60, blank=True,
+        help_text=_("Avant la séance, un numéro provisoire (« 2020/.... », « à compléter ») est accepté : "
+                    "il est imprimé comme un blanc à remplir, et le vote est refusé tant qu'il n'est pas remplacé."),
+    )
+    deliberation_date = models.DateField(
+        _("date de la délibération"), null=True, blank=True,
+        help_text=_("La date exacte, une fois connue. Avant, indiquez ci-dessous ce qui est connu (l'année, le mois)."),
+    )
+    deliberation_year = models.PositiveSmallIntegerField(
+        _("année de la délibération (date incomplète)"), null=True, blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_("Seulement tant que la date exacte n'est pas connue."),
+    )
+    deliberation_month = models.PositiveSmallIntegerField(
+        _("mois de la délibération (date incomplète)"), null=True, blank=True,
+        choices=[(number, name) for number, name in enumerate(MONTHS, start=1)],
+        help_text=_("Seulement tant que la date exacte n'est pas connue."),
+    )
     amount_granted = models.DecimalField(_("montant attribué"), validators=NON_NEGATIVE, **MONEY)
     advance_cap_percent = models.DecimalField(
         _("plafond de l'acompte (%)"), max_digits=5, decimal_places=2, validators=PERCENT_RANGE, blank=True,
@@ -171,11 +204,40 @@ class Convention(models.Model):
         help_text=_("Telles qu'imprimées dans une convention reprise de l'existant ; contrôlées contre le budget."),
     )
     status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    beneficiary_signatory = models.CharField(_("signataire pour l'association"), max_length=150, blank=True)
+    beneficiary_signatory = models.CharField(
+        _("signataire pour l'association"), max_length=150, blank=True,
+        help_text=_("Laissé vide : le représentant légal de l'association."),
+    )
+    beneficiary_signatory_title = models.CharField(
+        _("qualité du signataire pour l'association"), max_length=150, blank=True,
+        help_text=_("Avec son article, par exemple « La Trésorière ». Laissée vide : celle du représentant légal."),
+    )
     beneficiary_signed_on = models.DateField(_("signée par l'association le"), null=True, blank=True)
-    funder_signatory = models.CharField(_("signataire pour la collectivité"), max_length=150, blank=True)
+    funder_signatory = models.CharField(
+        _("signataire pour la collectivité"), max_length=150, blank=True,
+        help_text=_("Laissé vide : le représentant de la collectivité indiqué sur sa fiche."),
+    )
+    funder_signatory_title = models.CharField(
+        _("qualité du signataire pour la collectivité"), max_length=150, blank=True,
+        help_text=_("Avec son article, par exemple « Le Vice-Président délégué au développement économique ». "
+                    "Laissée vide : celle du représentant de la collectivité."),
+    )
+    funder_signatory_delegation = models.CharField(
+        _("délégation de signature"), max_length=255, blank=True,
+        help_text=_("Si le signataire agit par délégation : l'acte qui la lui donne, par exemple "
+                    "« arrêté n° 23/045/CM du 12 janvier 2023 ». La convention imprime alors "
+                    "« Pour la Présidente et par délégation »."),
+    )
     funder_signed_on = models.DateField(_("signée par la collectivité le"), null=True, blank=True)
     notified_on = models.DateField(_("notifiée le"), null=True, blank=True)
+    legality_transmitted_on = models.DateField(
+        _("transmise au contrôle de légalité le"), null=True, blank=True,
+        help_text=_("Date de l'envoi de la convention signée à la préfecture."),
+    )
+    legality_received_on = models.DateField(
+        _("reçue au contrôle de légalité le"), null=True, blank=True,
+        help_text=_("Date de l'accusé de réception de la préfecture : la convention est exécutoire à compter de cette date."),
+    )
     signed_pdf = models.FileField(_("PDF signé"), upload_to="conventions/signed/", storage=private_storage, blank=True)
     signed_pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF signé"), max_length=64, blank=True)
     formal_notice_on = models.DateField(
@@ -210,6 +272,22 @@ class Convention(models.Model):
                 condition=Q(period_start__isnull=True) | Q(period_end__isnull=True) | Q(period_end__gte=F("period_start")),
                 name="convention_period_ordered",
             ),
+            # What is known of a date not yet complete: a month needs its year, and once the
+            # full date is known it alone is kept (conventions.deliberation).
+            models.CheckConstraint(
+                condition=Q(deliberation_month__isnull=True) | Q(deliberation_month__gte=1, deliberation_month__lte=12,
+                                                                 deliberation_year__isnull=False),
+                name="convention_deliberation_month_with_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(deliberation_date__isnull=True) | Q(deliberation_year__isnull=True, deliberation_month__isnull=True),
+                name="convention_deliberation_one_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(legality_transmitted_on__isnull=True) | Q(legality_received_on__isnull=True)
+                | Q(legality_received_on__gte=F("legality_transmitted_on")),
+                name="convention_legality_ordered",
+            ),
         ]
         indexes = [
             models.Index(fields=["fiscal_year", "status"], name="convention_year_status_idx"),
@@ -222,12 +300,19 @@ class Convention(models.Model):
 
     def save(self, *args, **kwargs):
         self._default_advance_cap()
+        if self.deliberation_date is not None:  # the full date says it all (conventions.deliberation)
+            self.deliberation_year = self.deliberation_month = None
         super().save(*args, **kwargs)
 
     def clean(self):
         self._default_advance_cap()
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": _("La fin de la période ne peut pas précéder son début.")})
+        deliberation_date_clean(self)
+        if self.status in VOTED_STATES and (missing := deliberation_missing(self)):
+            raise ValidationError(_("La convention est votée : sa délibération reste complète ; il manque %(missing)s.")
+                                  % {"missing": ", ".join(missing)})
+        legality_clean(self, signed=self.is_signed)
 
     def _default_advance_cap(self):
         """Take the funder's advance cap when the agreement does not set its own."""

@@ -284,6 +284,7 @@ FICTIONAL = [
                  title="Animation de jardins partagés et ateliers d'éducation à l'environnement",
                  path=[Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.VOTED, Status.SIGNED, Status.ACTIVE],
                  deliberation=("ENV 012-1204/25/BM", date(2025, 3, 20)), signed=(date(2025, 4, 2), date(2025, 4, 10)),
+                 legality=(date(2025, 4, 11), date(2025, 4, 11)),
                  notified=date(2025, 4, 14), advance_paid=(date(2025, 5, 6), "M-2025-004512")),
             dict(reference="AMP-2026-ENV-JPH", fiscal_year=2026, amount=D("32000"), charges=D("101000"),
                  title="Jardins partagés et éducation à l'environnement, saison 2026",
@@ -465,6 +466,10 @@ def _load_fictional(funder, users, entry):
                       ("745", f"Commune de {beneficiary.city}", (spec["charges"] * D("0.10")).quantize(D("1")))]
             budget_replace_lines(budget=budget, lines=_balanced_lines(spec["charges"], spec["amount"], funder.name, others))
         convention_load_history(convention=convention, path=spec["path"], by=users["agent"])
+        if "legality" in spec:  # sent to the préfecture once signed: enforceable from its receipt
+            transmitted_on, received_on = spec["legality"]
+            convention = convention_upsert(reference=convention.reference, legality_transmitted_on=transmitted_on,
+                                           legality_received_on=received_on)
         _load_payments(convention, spec, users)
         _load_indicators(convention, spec, users)
         if "amendment" in spec:

@@ -12,6 +12,8 @@ from budgets.rules import budget_totals, totals_from_annotations
 from budgets.selectors import conventions_for_list
 from compliance.admin import ComplianceAdminMixin
 from conventions.amounts import effective_amount, funder_shares
+from conventions.deliberation import deliberation_missing, deliberation_text
+from conventions.legality import legality_summary
 from conventions.models import Amendment, Convention, Funder, Kind, Notification, StatusChange
 from core.admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin, year_column
 from core.admin_history import ChildHistory
@@ -167,13 +169,16 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
         ChildHistory("conventions.ConventionClause", "convention", _("Articles de la convention (texte adapté)"),
                      label=lambda record: record.history_object.heading),
     ]
-    readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "created_at", "updated_at"]
+    readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "deliberation_state",
+                       "enforceability", "created_at", "updated_at"]
     fieldsets = [
         (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title"]}),
+        (_("Document imprimé"), {"fields": ["document_title", "document_number"]}),
         (_("Montant et versement"), {"fields": ["amount_granted", "advance_cap_percent", "budget_summary"]}),
-        (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date"]}),
+        (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date", ("deliberation_year", "deliberation_month"), "deliberation_state"]}),
         (_("Texte"), {"classes": ["collapse"], "fields": ["preamble", "objectives", "programme_summary", "action_programme", "non_financial_contributions"]}),
-        (_("Signatures et notification"), {"fields": [("beneficiary_signatory", "beneficiary_signed_on"), ("funder_signatory", "funder_signed_on"), "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
+        (_("Signataires et signatures"), {"fields": [("beneficiary_signatory", "beneficiary_signatory_title", "beneficiary_signed_on"), ("funder_signatory", "funder_signatory_title", "funder_signed_on"), "funder_signatory_delegation", "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
+        (_("Contrôle de légalité"), {"fields": [("legality_transmitted_on", "legality_received_on"), "enforceability"]}),
         (_("Reprise de l'existant (valeurs imprimées, contrôlées)"), {"classes": ["collapse"], "fields": ["stated_share_percent", "stated_eligible_expenses"]}),
         (_("Suivi"), {"fields": ["created_at", "updated_at"]}),
     ]
@@ -219,6 +224,18 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
     @admin.display(description=_("Part avec nature"))
     def share_with_in_kind(self, obj):
         return format_percent(funder_shares(obj, self._totals(obj)).including_in_kind)
+
+    @admin.display(description=_("État de la délibération"))
+    def deliberation_state(self, obj):
+        missing = deliberation_missing(obj)
+        if not missing:
+            return _("Complète : %(text)s.") % {"text": deliberation_text(obj)} if obj.funder_id else _("Complète.")
+        return _("Incomplète : il manque %(missing)s. Le vote sera refusé tant qu'elle n'est pas complète.") % {
+            "missing": ", ".join(missing)}
+
+    @admin.display(description=_("Caractère exécutoire"))
+    def enforceability(self, obj):
+        return legality_summary(obj, signed=obj.is_signed)
 
     @admin.display(description=_("Budget prévisionnel"))
     def budget_summary(self, obj):

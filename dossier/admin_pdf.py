@@ -27,6 +27,7 @@ from conventions.clauses.services import (
     convention_text_is_editable,
 )
 from conventions.freeze import (
+    AFTER_SIGNATURE_FIELDS,
     AMENDMENT_FROZEN_FIELDS,
     FROZEN_FIELDS,
     amendment_is_frozen,
@@ -41,7 +42,13 @@ from dossier.printing.agreement import (
     agreement_pdf_render,
 )
 from dossier.printing.amendment import amendment_pdf_missing, amendment_pdf_render
-from dossier.printing.responses import pdf_response, signed_filename, signed_pdf_response
+from dossier.printing.legality import has_executory_copy
+from dossier.printing.responses import (
+    executory_pdf_response,
+    pdf_response,
+    signed_filename,
+    signed_pdf_response,
+)
 
 LONG_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 110})}}
 
@@ -139,6 +146,8 @@ class ConventionPdfAdminMixin:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
             path("<path:object_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name=f"{info}_pdf"),
+            path("<path:object_id>/pdf-executoire/", self.admin_site.admin_view(self.executory_pdf_view),
+                 name=f"{info}_executory_pdf"),
             path("<path:object_id>/articles/", self.admin_site.admin_view(require_POST(self.prepare_clauses_view)),
                  name=f"{info}_prepare_clauses"),
             *super().get_urls(),
@@ -170,6 +179,14 @@ class ConventionPdfAdminMixin:
         content = agreement_pdf_render(convention, data=data)
         return pdf_response(content, f"convention-{convention.reference}-apercu.pdf", download=download)
 
+    def executory_pdf_view(self, request, object_id):
+        """The signed PDF stamped with its receipt at the legality control, once both are recorded."""
+        convention = self._get_convention(request, object_id)
+        if not has_executory_copy(convention):
+            raise Http404
+        return executory_pdf_response(request, convention, download="telecharger" in request.GET,
+                                      base_template="admin/base_site.html")
+
     def prepare_clauses_view(self, request, object_id):
         convention = self._get_convention(request, object_id, change=True)
         try:
@@ -184,6 +201,8 @@ class ConventionPdfAdminMixin:
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.is_signed:
             readonly += [name for name in FROZEN_FIELDS if name not in readonly]
+        else:  # the legality control follows the signature
+            readonly += [name for name in AFTER_SIGNATURE_FIELDS if name not in readonly]
         return readonly
 
     def save_formset(self, request, form, formset, change):
@@ -200,12 +219,19 @@ class ConventionPdfAdminMixin:
                 formset.changed_objects.append((clause, clause_form.changed_data))
         return None
 
+    def save_model(self, request, obj, form, change):
+        """Record why the agreement changed when its legality control is entered (its history says so)."""
+        if change and set(form.changed_data) & set(AFTER_SIGNATURE_FIELDS):
+            obj._change_reason = _("Contrôle de légalité enregistré")
+        super().save_model(request, obj, form, change)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "clauses_editable": False}
         convention = self.get_object(request, unquote(object_id))
         if convention is not None:
             extra_context["clauses_editable"] = convention_text_is_editable(convention)
             extra_context["has_signed_pdf"] = has_signed_pdf(convention)
+            extra_context["has_executory_copy"] = has_executory_copy(convention)
         return super().change_view(request, object_id, form_url, extra_context)
 
 

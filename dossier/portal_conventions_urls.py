@@ -27,6 +27,8 @@ urlpatterns += [
     path("<int:convention_pk>/documents-signes/", portal_views.SignedDocumentsView.as_view(), name="signed_documents"),
     path("<int:convention_pk>/convention-signee.pdf", portal_views.SignedConventionPdfView.as_view(),
          name="signed_pdf"),
+    path("<int:convention_pk>/convention-executoire.pdf", portal_views.ExecutoryConventionPdfView.as_view(),
+         name="executory_pdf"),
     path("<int:convention_pk>/avenants/<int:amendment_pk>/avenant-signe.pdf",
          portal_views.SignedAmendmentPdfView.as_view(), name="amendment_signed_pdf"),
 ]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from budgets.models import BudgetKind, BudgetStatus
+from conventions.deliberation import deliberation_missing
 from conventions.models import Convention, Status
 from core.deadlines import add_months
 from core.money import format_euros
@@ -93,14 +94,7 @@ def _forecast_validated(convention: Convention) -> str | None:
 
 
 def _deliberation_complete(convention: Convention) -> str | None:
-    missing = []
-    if not convention.deliberation_body:
-        missing.append(_("l'instance"))
-    if not convention.deliberation_number:
-        missing.append(_("le numéro"))
-    if not convention.deliberation_date:
-        missing.append(_("la date"))
-    if missing:
+    if missing := deliberation_missing(convention):
         return _("Le vote suppose la délibération complète ; il manque %(missing)s.") % {"missing": ", ".join(missing)}
     return None
 
@@ -233,8 +227,9 @@ def _formal_notice_expired(convention: Convention) -> str | None:
 R = Requirement
 FORECAST_DEPOSITED = R("forecast_deposited", gettext_lazy("Budget prévisionnel déposé"), _forecast_deposited,
                        party=ASSOCIATION, portal_item="budget")
+# Not waivable: the vote records the deliberation; recorded with a placeholder, it records nothing.
 DELIBERATION_COMPLETE = R("deliberation_complete", gettext_lazy("Délibération complète (instance, numéro, date)"),
-                          _deliberation_complete)
+                          _deliberation_complete, waivable=False)
 AMOUNT_POSITIVE = R("amount_positive", gettext_lazy("Montant attribué supérieur à zéro"), _amount_positive,
                     waivable=False)
 FORECAST_VALIDATED = R("forecast_validated", gettext_lazy("Budget prévisionnel validé"), _forecast_validated)

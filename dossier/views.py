@@ -13,10 +13,12 @@ from django.views.generic import TemplateView
 from beneficiaries.portal import CurrentBeneficiaryMixin
 from conventions.access import MemberConventionMixin
 from conventions.freeze import has_signed_pdf
+from conventions.legality import legality_summary
 from conventions.models import Convention
 from dossier.portal_home import expected_items
 from dossier.printing.amendment import amendments_for_portal
-from dossier.printing.responses import signed_filename, signed_pdf_response
+from dossier.printing.legality import has_executory_copy
+from dossier.printing.responses import executory_pdf_response, signed_filename, signed_pdf_response
 
 PORTAL_BASE = "portal_base.html"
 
@@ -29,6 +31,15 @@ class SignedConventionPdfView(MemberConventionMixin, View):
             raise Http404("Cette convention n'est pas encore signée.")
         return signed_pdf_response(request, self.convention, signed_filename(self.convention),
                                    base_template=PORTAL_BASE)
+
+
+class ExecutoryConventionPdfView(MemberConventionMixin, View):
+    """Download the signed agreement stamped with its receipt at the legality control."""
+
+    def get(self, request, *args, **kwargs):
+        if not has_executory_copy(self.convention):
+            raise Http404("La réception de cette convention au contrôle de légalité n'est pas enregistrée.")
+        return executory_pdf_response(request, self.convention, base_template=PORTAL_BASE)
 
 
 class SignedAmendmentPdfView(MemberConventionMixin, View):
@@ -50,7 +61,9 @@ class SignedDocumentsView(MemberConventionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         signed = self.convention.is_signed and has_signed_pdf(self.convention)
         amendments = list(amendments_for_portal(self.convention)) if signed else []
-        return super().get_context_data(signed_pdf=signed, amendments=amendments, **kwargs)
+        return super().get_context_data(
+            signed_pdf=signed, amendments=amendments, executory_copy=has_executory_copy(self.convention),
+            legality=legality_summary(self.convention, signed=self.convention.is_signed), **kwargs)
 
 
 class HomeView(CurrentBeneficiaryMixin, TemplateView):

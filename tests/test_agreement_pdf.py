@@ -166,7 +166,8 @@ def test_every_page_has_its_number_out_of_the_total_and_the_reference(seed_pages
 
 def test_a_preview_before_the_vote_is_marked_as_a_draft(seed_pages):
     assert all("PROJET" in page for page in seed_pages)
-    assert "[délibération à compléter après le vote]" in seed_pages[0]
+    # The seed knows the body (Bureau), not yet the number nor the date: blanks to fill, as it printed.
+    assert "par la délibération n° ……… du Bureau de la Métropole du ………," in seed_pages[0]
 
 
 def test_the_final_print_has_the_deliberation_and_dates_and_no_draft_mark(seed_convention):

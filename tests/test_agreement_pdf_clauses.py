@@ -148,7 +148,8 @@ def test_what_is_missing_is_listed_in_french(db):
     assert "Les objectifs de l'article 1 ne sont pas saisis." in missing
     Convention.objects.filter(pk=convention.pk).update(status=Status.VOTED)
     convention.refresh_from_db()
-    assert any("La délibération (instance, numéro et date) n'est pas renseignée" in m
+    assert any("La délibération (instance, numéro et date) n'est pas complète (il manque l'instance, le numéro, "
+               "la date)" in m
                for m in agreement_pdf_missing(convention))
     final = agreement_pdf_missing(convention, final=True)
     assert "La date de signature par l'association n'est pas renseignée." in final

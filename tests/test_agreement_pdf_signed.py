@@ -158,7 +158,8 @@ def test_a_vote_print_needs_the_deliberation(agent_client, seed_convention):
     Convention.objects.filter(pk=seed_convention.pk).update(status="voted")
     response = agent_client.get(reverse("admin:conventions_convention_pdf", args=[seed_convention.pk]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
-    assert "La délibération (instance, numéro et date) n&#x27;est pas renseignée" in response.content.decode()
+    assert ("La délibération (instance, numéro et date) n&#x27;est pas complète (il manque le numéro, la date)"
+            in response.content.decode())
     record_vote_and_signatures(seed_convention)
     Convention.objects.filter(pk=seed_convention.pk).update(status="voted")
     response = agent_client.get(reverse("admin:conventions_convention_pdf", args=[seed_convention.pk]))

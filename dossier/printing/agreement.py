@@ -11,12 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db.models import Prefetch
-from django.template.defaultfilters import date as date_filter
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from beneficiaries.models import Civility
 from budgets import annex as annexes
 from budgets.models import BudgetKind, BudgetLine
 from budgets.rules import BudgetTotals, budget_totals, chapter_subtotals, eligible_expenses
@@ -24,8 +22,16 @@ from conventions.clauses.engine import ClauseError, clause_render, unknown_place
 from conventions.clauses.models import ClauseTemplate
 from conventions.clauses.services import TEXT_EDITABLE_STATES
 from conventions.clauses.texts import DEFAULT_NAME
+from conventions.deliberation import (
+    deliberation_is_complete,
+    deliberation_missing,
+    deliberation_text,
+)
+from conventions.legality import legality_mention
 from conventions.models import Convention, Status
+from conventions.parties import beneficiary_signatory, funder_signatory
 from core.deadlines import fiscal_year_end, justification_due_date
+from core.french import french_date, with_preposition
 from core.money import HUNDRED, format_euros, format_percent, percent_of
 from core.pdf import render_pdf
 from indicators.annex import indicators_to_report, previous_figures
@@ -50,24 +56,6 @@ class AgreementPdfIncomplete(ValueError):
     def __init__(self, missing: list[str]):
         super().__init__("; ".join(missing))
         self.missing = missing
-
-
-def french_date(day) -> str:
-    """Return « 6 mars 2023 » (« 1er mars 2023 » on the first of the month)."""
-    if day is None:
-        return ""
-    with translation.override("fr"):
-        text = date_filter(day, "j F Y")
-    return "1er" + text[1:] if day.day == 1 else text
-
-
-def with_preposition(preposition: str, name: str) -> str:
-    """Return « de la Métropole », « du Département », « à la Métropole », « au Département »."""
-    contracted = {("de", "le "): "du ", ("de", "les "): "des ", ("à", "le "): "au ", ("à", "les "): "aux "}
-    for article in ("le ", "les "):
-        if name.lower().startswith(article):
-            return contracted[(preposition, article)] + name[len(article):]
-    return f"{preposition} {name}"
 
 
 @dataclass
@@ -172,17 +160,8 @@ def clause_context(data: AgreementData) -> dict:
 
 
 def has_deliberation(convention: Convention) -> bool:
-    return bool(convention.deliberation_body and convention.deliberation_number and convention.deliberation_date)
-
-
-def deliberation_text(convention: Convention) -> str:
-    """Return « la délibération n° … du Bureau de la Métropole du 6 mars 2023 », or a gap to fill."""
-    if not has_deliberation(convention):
-        return "[délibération à compléter après le vote]"
-    return (
-        f"la délibération n° {convention.deliberation_number} du {convention.get_deliberation_body_display()} "
-        f"{with_preposition('de', convention.funder.short_name)} du {french_date(convention.deliberation_date)}"
-    )
+    """Return True when the deliberation is complete (``conventions.deliberation``: no placeholder)."""
+    return deliberation_is_complete(convention)
 
 
 @dataclass
@@ -248,8 +227,9 @@ def agreement_pdf_missing(convention: Convention, *, final: bool = False, data: 
     if not convention.objectives_list():
         missing.append(_("Les objectifs de l'article 1 ne sont pas saisis."))
     if (final or convention.status not in TEXT_EDITABLE_STATES) and not has_deliberation(convention):
-        missing.append(_("La délibération (instance, numéro et date) n'est pas renseignée : "
-                         "elle est nécessaire pour imprimer la convention votée."))
+        missing.append(_("La délibération (instance, numéro et date) n'est pas complète (il manque %(missing)s) : "
+                         "elle est nécessaire pour imprimer la convention votée.")
+                       % {"missing": ", ".join(deliberation_missing(convention))})
     if final:
         for value, message in (
             (convention.beneficiary_signatory, _("Le nom du signataire pour l'association n'est pas renseigné.")),
@@ -273,20 +253,18 @@ def _mark(convention: Convention, final: bool) -> str:
 
 
 def signature_block(convention: Convention) -> dict:
-    beneficiary, funder = convention.beneficiary, convention.funder
-    article = "La" if beneficiary.representative_civility == Civility.MRS else "Le"
-    return {
-        "place": funder.signature_place,
-        "sides": [{
-            "side": "Pour l'association", "title": f"{article} {beneficiary.representative_title}",
-            "name": convention.beneficiary_signatory or beneficiary.representative_name,
-            "date": french_date(convention.beneficiary_signed_on),
-        }, {
-            "side": f"Pour {funder.short_name}", "title": funder.representative_title,
-            "name": convention.funder_signatory or funder.representative_name,
-            "date": french_date(convention.funder_signed_on),
-        }],
-    }
+    """Return the signature block: each side's signatory as ``conventions.parties`` resolves it."""
+    sides = []
+    for signatory, signed_on in ((beneficiary_signatory(convention), convention.beneficiary_signed_on),
+                                 (funder_signatory(convention), convention.funder_signed_on)):
+        sides.append({"side": signatory.side, "delegation": signatory.delegation_line, "title": signatory.title,
+                      "name": signatory.name, "date": french_date(signed_on)})
+    return {"place": convention.funder.signature_place, "sides": sides}
+
+
+def document_title(convention: Convention, data: "AgreementData") -> str:
+    """Return the document's title: the agreement's own, or the name of its clause template (as before)."""
+    return convention.document_title.strip() or data.template_name
 
 
 def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
@@ -294,9 +272,6 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
     convention = data.convention
     preamble, articles, _problems = render_sections(data)
     beneficiary = convention.beneficiary
-    possessive = "sa" if beneficiary.representative_civility == Civility.MRS else "son"
-    funder_title = convention.funder.representative_title
-    funder_possessive = "sa" if funder_title.lower().startswith("la ") else "son"
     previous = [
         (report, previous_figures(report, data.definitions, data.previous_values))
         for report in data.previous_reports
@@ -307,11 +282,13 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
         "funder": convention.funder,
         "beneficiary": beneficiary,
         "mark": _mark(convention, final),
-        "title": data.template_name,
+        "title": document_title(convention, data),
+        "document_number": convention.document_number.strip(),
         "logo_uri": logo_uri_of(convention.funder),
         "deliberation": deliberation_text(convention),
-        "funder_representative": f"{funder_possessive} {funder_title.split(' ', 1)[-1]} en exercice",
-        "beneficiary_representative": f"{possessive} {beneficiary.representative_title}, {beneficiary.representative}",
+        "funder_representative": funder_signatory(convention).represented_by(),
+        "beneficiary_representative": beneficiary_signatory(convention).represented_by(),
+        "legality": legality_mention(convention),
         "preamble": preamble,
         "articles": articles,
         "annex_titles": ANNEX_TITLES,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from conventions.freeze import sha256_hex
 from conventions.models import Amendment, Convention
+from conventions.parties import signatories_record
 from dossier.printing.agreement import AgreementPdfIncomplete, agreement_pdf_render
 from dossier.printing.amendment import amendment_pdf_missing, amendment_pdf_render
 
@@ -19,7 +20,7 @@ def _lock_unfrozen(model, obj) -> None:
         raise ValidationError(_("Le PDF signé est déjà enregistré : il ne peut pas être remplacé."))
 
 
-def _store(obj, content: bytes, filename: str, user) -> None:
+def _store(obj, content: bytes, filename: str, user, *, also: tuple[str, ...] = ()) -> None:
     """Store ``content`` as ``obj``'s signed PDF, on the very instance given.
 
     The caller (the ``sign`` transition) saves that instance again afterwards: it must carry
@@ -29,7 +30,7 @@ def _store(obj, content: bytes, filename: str, user) -> None:
     obj.signed_pdf_sha256 = sha256_hex(content)
     obj._history_user = user
     obj._change_reason = "PDF signé figé"
-    obj.save(update_fields=["signed_pdf", "signed_pdf_sha256"])
+    obj.save(update_fields=["signed_pdf", "signed_pdf_sha256", *also])
 
 
 @transaction.atomic
@@ -47,7 +48,9 @@ def convention_freeze_signed_pdf(*, convention: Convention, user) -> None:
         content = agreement_pdf_render(convention, final=True)
     except AgreementPdfIncomplete as error:
         raise ValidationError(error.missing) from error
-    _store(convention, content, f"convention-{convention.reference}-signee.pdf", user)
+    # The titles printed are recorded: a later change of representative does not rewrite who signed.
+    recorded = signatories_record(convention)
+    _store(convention, content, f"convention-{convention.reference}-signee.pdf", user, also=tuple(recorded))
 
 
 @transaction.atomic

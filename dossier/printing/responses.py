@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from conventions.freeze import SignedPdfAltered, signed_pdf_bytes
 from conventions.models import Amendment
 from core.pdf import pdf_response as core_pdf_response
+from dossier.printing.legality import executory_copy, executory_filename
 
 
 def pdf_response(content: bytes, filename: str, *, download: bool) -> HttpResponse:
@@ -13,16 +14,28 @@ def pdf_response(content: bytes, filename: str, *, download: bool) -> HttpRespon
     return core_pdf_response(content, filename, download=download)
 
 
+def _altered(request, obj, base_template: str) -> HttpResponse:
+    return TemplateResponse(
+        request, "conventions/signed_pdf_altered.html", {"base_template": base_template, "object": obj}, status=409,
+    )
+
+
 def signed_pdf_response(request, obj, filename: str, *, download: bool = True, base_template: str) -> HttpResponse:
     """Return the exact stored bytes of a signed document, or a French error if they were altered."""
     try:
         content = signed_pdf_bytes(obj)
     except SignedPdfAltered:
-        return TemplateResponse(
-            request, "conventions/signed_pdf_altered.html", {"base_template": base_template, "object": obj},
-            status=409,
-        )
+        return _altered(request, obj, base_template)
     return pdf_response(content, filename, download=download)
+
+
+def executory_pdf_response(request, convention, *, download: bool = True, base_template: str) -> HttpResponse:
+    """Return the signed agreement stamped with its legality control, or a French error if it was altered."""
+    try:
+        content = executory_copy(convention)
+    except SignedPdfAltered:
+        return _altered(request, convention, base_template)
+    return pdf_response(content, executory_filename(convention), download=download)
 
 
 def signed_filename(obj) -> str:
