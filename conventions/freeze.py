@@ -24,7 +24,7 @@ FROZEN_FIELDS = (
     "title", "action_title", "preamble", "objectives", "programme_summary", "action_programme",
     "non_financial_contributions", "deliberation_body", "deliberation_number", "deliberation_date",
     "amount_granted", "advance_cap_percent", "beneficiary_signatory", "beneficiary_signed_on",
-    "funder_signatory", "funder_signed_on", "stated_share_percent", "stated_eligible_expenses",
+    "funder_signatory", "funder_signed_on", "stated_share_percent", "stated_eligible_expenses", "stated_eligible_expenses_printed",
 )
 #: An amendment's fields printed in its PDF: read-only once it is signed.
 AMENDMENT_FROZEN_FIELDS = (

@@ -170,6 +170,11 @@ class Convention(models.Model):
         _("dépenses éligibles indiquées dans le texte"), null=True, blank=True, **MONEY,
         help_text=_("Telles qu'imprimées dans une convention reprise de l'existant ; contrôlées contre le budget."),
     )
+    stated_eligible_expenses_printed = models.CharField(
+        _("dépenses éligibles : texte imprimé"), max_length=40, blank=True,
+        help_text=_("Le montant recopié tel qu'imprimé (par exemple « 1.163.53€ ») ; un montant mal formé est "
+                    "signalé avec sa valeur probable au lieu d'être deviné."),
+    )
     status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     beneficiary_signatory = models.CharField(_("signataire pour l'association"), max_length=150, blank=True)
     beneficiary_signed_on = models.DateField(_("signée par l'association le"), null=True, blank=True)

@@ -174,7 +174,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
         (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date"]}),
         (_("Texte"), {"classes": ["collapse"], "fields": ["preamble", "objectives", "programme_summary", "action_programme", "non_financial_contributions"]}),
         (_("Signatures et notification"), {"fields": [("beneficiary_signatory", "beneficiary_signed_on"), ("funder_signatory", "funder_signed_on"), "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
-        (_("Reprise de l'existant (valeurs imprimées, contrôlées)"), {"classes": ["collapse"], "fields": ["stated_share_percent", "stated_eligible_expenses"]}),
+        (_("Reprise de l'existant (valeurs imprimées, contrôlées)"), {"classes": ["collapse"], "fields": ["stated_share_percent", "stated_eligible_expenses", "stated_eligible_expenses_printed"]}),
         (_("Suivi"), {"fields": ["created_at", "updated_at"]}),
     ]
 
