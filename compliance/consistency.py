@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from budgets.amounts import read_printed_amount
@@ -29,6 +28,7 @@ from budgets.rules import (
     several_granting_lines_message,
 )
 from compliance.names import Spelling, near_duplicates
+from core.dates import french_date
 from core.money import HUNDRED, format_euros, format_percent
 from documents.obligations import agreement_date
 from finance.models import PaymentStatus
@@ -282,8 +282,8 @@ def _dates_out_of_order(convention, budget) -> list[Finding]:
 
 def _out_of_order(earlier: tuple[str, date], later: tuple[str, date]) -> Finding:
     message = _("Dates dans le désordre : %(later)s (%(later_date)s) précède %(earlier)s (%(earlier_date)s).") % {
-        "later": later[0], "later_date": date_format(later[1], "j F Y"),
-        "earlier": earlier[0], "earlier_date": date_format(earlier[1], "j F Y"),
+        "later": later[0], "later_date": french_date(later[1]),
+        "earlier": earlier[0], "earlier_date": french_date(earlier[1]),
     }
     return Finding("dates", _("Ordre des dates"), message,
-                   printed=date_format(later[1], "j F Y"), computed=date_format(earlier[1], "j F Y"))
+                   printed=french_date(later[1]), computed=french_date(earlier[1]))

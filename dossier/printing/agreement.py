@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db.models import Prefetch
-from django.template.defaultfilters import date as date_filter
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from conventions.clauses.models import ClauseTemplate
 from conventions.clauses.services import TEXT_EDITABLE_STATES
 from conventions.clauses.texts import DEFAULT_NAME
 from conventions.models import Convention, Status
+from core.dates import french_date
 from core.deadlines import fiscal_year_end, justification_due_date
 from core.money import HUNDRED, format_euros, format_percent, percent_of
 from core.pdf import render_pdf
@@ -50,15 +50,6 @@ class AgreementPdfIncomplete(ValueError):
     def __init__(self, missing: list[str]):
         super().__init__("; ".join(missing))
         self.missing = missing
-
-
-def french_date(day) -> str:
-    """Return « 6 mars 2023 » (« 1er mars 2023 » on the first of the month)."""
-    if day is None:
-        return ""
-    with translation.override("fr"):
-        text = date_filter(day, "j F Y")
-    return "1er" + text[1:] if day.day == 1 else text
 
 
 def with_preposition(preposition: str, name: str) -> str:
