@@ -5,6 +5,7 @@ gives the same amount everywhere, and a bad one the same French message.
 """
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -108,3 +109,44 @@ def _checked(amount: Decimal, shown: str) -> Decimal:
     if amount > MAX_AMOUNT:
         raise AmountError(_("Le montant « %(value)s » est trop élevé.") % {"value": shown})
     return round_cents(amount)
+
+
+_GROUPS = re.compile(r"^(\d{1,3})((?:[.,]\d+)+)$")
+
+
+@dataclass(frozen=True)
+class PrintedAmount:
+    """An amount as a taken-over document printed it: its value, or the values a malformed one may stand for."""
+
+    text: str
+    value: Decimal | None = None
+    readings: tuple[Decimal, ...] = ()
+
+    @property
+    def is_malformed(self) -> bool:
+        return self.value is None and bool(self.text.strip())
+
+
+def read_printed_amount(text: str) -> PrintedAmount:
+    """Read an amount printed in a document, never guessing a malformed one silently.
+
+    A well-formed text gives its value (``parse_amount``). A malformed one such as « 1.163.53€ »
+    (dots for thousands and for decimals alike) gives no value but its possible readings: the
+    last separator as the decimal comma (1 163,53 €), and every separator as a thousands one with
+    the last group missing digits (1 163 530 €). The caller picks the likely one from context.
+    """
+    try:
+        return PrintedAmount(text, parse_amount(text))
+    except AmountError:
+        pass
+    compact = _CURRENCY.sub("", _SPACES.sub("", str(text)))
+    match = _GROUPS.match(compact)
+    if not match:
+        return PrintedAmount(text)
+    groups = [match.group(1), *re.split(r"[.,]", match.group(2))[1:]]
+    readings = []
+    if len(groups[-1]) <= 2:
+        readings.append(Decimal("".join(groups[:-1]) + "." + groups[-1]))
+    if len(groups[-1]) < 3 and all(len(g) == 3 for g in groups[1:-1]):
+        readings.append(Decimal("".join(groups[:-1]) + groups[-1].ljust(3, "0")))
+    return PrintedAmount(text, readings=tuple(r for r in readings if 0 <= r <= MAX_AMOUNT))

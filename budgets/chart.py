@@ -104,6 +104,14 @@ _CHART_SOURCE: list[tuple[str, str, str, bool, list[tuple[str, str]]]] = [
     ]),
 ]
 
+#: Each kind of in-kind contribution is valued twice, as a use (86) and as a resource (87), and the
+#: two must agree kind by kind, not only in total: (label, charges accounts, produits accounts).
+IN_KIND_PAIRS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("Bénévolat", ("864",), ("870",)),
+    ("Mise à disposition de biens et prestations", ("861", "862"), ("871",)),
+    ("Secours et dons en nature", ("860",), ("875",)),
+)
+
 #: Chapter 74 accounts whose funder is a public body (DOMAIN.md §8: public cash subsidies).
 PUBLIC_FUNDER_CODES = frozenset({"741", "742", "743", "744", "745", "746", "747", "748", "749"})
 COFUNDER_CHAPTER = "74"

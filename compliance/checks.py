@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Prefetch
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +20,7 @@ from beneficiaries.identifiers import iban_is_valid, rna_is_valid, siret_is_vali
 from budgets.models import Budget, BudgetKind, BudgetStatus
 from conventions.amounts import effective_amount
 from conventions.models import SIGNED_STATES, Status
+from core.dates import french_date
 from core.deadlines import justification_due_date
 from core.money import format_euros, format_percent
 from documents.models import Document, DocumentKind, DocumentStatus
@@ -299,4 +299,4 @@ def _identifiers(convention) -> Check:
 
 
 def _fr_date(day: date) -> str:
-    return date_format(day, "j F Y")
+    return french_date(day)

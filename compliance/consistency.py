@@ -3,16 +3,19 @@
 An agreement taken over from a paper or PDF document keeps the figures it printed (declared
 budget totals, the share and the eligible expenses stated in its text). The software computes
 its own from the budget lines (``budgets.rules``); these checks say where the two disagree, by
-how much, and flag dates out of order. They never change anything.
+how much, and flag dates out of order, names written two ways, in-kind contributions that
+disagree kind by kind, indicator bands that leave a gap or overlap, and figures printed
+malformed. They never change anything.
 """
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from budgets.amounts import read_printed_amount
+from budgets.in_kind import in_kind_category_gaps
 from budgets.models import BudgetKind
 from budgets.rules import (
     GrantingLineState,
@@ -24,9 +27,13 @@ from budgets.rules import (
     granting_line_expected_amount,
     several_granting_lines_message,
 )
+from compliance.names import Spelling, near_duplicates
+from core.dates import french_date
 from core.money import HUNDRED, format_euros, format_percent
 from documents.obligations import agreement_date
 from finance.models import PaymentStatus
+from indicators.bands import band_problems
+from indicators.models import IndicatorDefinition, Role
 
 
 @dataclass(frozen=True)
@@ -49,9 +56,12 @@ def consistency_findings(convention) -> list[Finding]:
         totals = budget_totals(budget)
         findings += _declared_totals(budget, totals)
         findings += _stated_share(convention, totals)
-        findings += _stated_eligible_expenses(convention, budget)
+        findings += _stated_eligible_expenses(convention, budget, totals)
         findings += _granting_funder_line(convention, budget)
+        findings += _in_kind_categories(budget)
     findings += _dates_out_of_order(convention, budget)
+    findings += _names_written_twice(convention)
+    findings += _indicator_bands(convention)
     return findings
 
 
@@ -105,8 +115,13 @@ def _stated_share(convention, totals) -> list[Finding]:
                     computed=format_percent(share), difference=share * HUNDRED - stated)]
 
 
-def _stated_eligible_expenses(convention, budget) -> list[Finding]:
+def _stated_eligible_expenses(convention, budget, totals) -> list[Finding]:
     stated = convention.stated_eligible_expenses
+    printed = read_printed_amount(convention.stated_eligible_expenses_printed)
+    if printed.is_malformed:
+        return [_malformed_eligible_expenses(printed, budget, totals)]
+    if stated is None:
+        stated = printed.value
     if stated is None:
         return []
     computed = eligible_expenses(budget)
@@ -119,6 +134,103 @@ def _stated_eligible_expenses(convention, budget) -> list[Finding]:
     }
     return [Finding("stated_eligible_expenses", _("Dépenses éligibles indiquées"), message,
                     printed=format_euros(stated), computed=format_euros(computed), difference=gap)]
+
+
+def _malformed_eligible_expenses(printed, budget, totals) -> Finding:
+    """Report a malformed printed figure with its readings, the likely one being nearest a total of the budget."""
+    references = [
+        (eligible_expenses(budget), _("les charges du budget hors contributions en nature")),
+        (totals.total_charges, _("les charges du budget contributions en nature comprises")),
+    ]
+    if budget.declared_total_charges is not None:
+        references += [
+            (budget.declared_total_charges, _("le total des charges imprimé")),
+            (budget.declared_total_charges + totals.in_kind_charges,
+             _("le total des charges imprimé, contributions en nature comprises")),
+        ]
+    label = _("Montant mal formé")
+    if not printed.readings:
+        message = _("Les dépenses éligibles sont imprimées « %(text)s », qui n'est pas un montant : à vérifier "
+                    "sur le document.") % {"text": printed.text}
+        return Finding("malformed_figure", label, message, printed=printed.text)
+    likely, reference = min(
+        ((reading, ref) for reading in printed.readings for ref in references),
+        key=lambda pair: abs(pair[0] - pair[1][0]),
+    )
+    message = _("Les dépenses éligibles sont imprimées « %(text)s », un montant mal formé : lu tel quel, "
+                "%(readings)s ; valeur probable %(likely)s (%(reference)s : %(reference_amount)s).") % {
+        "text": printed.text, "readings": _(" ou ").join(format_euros(r) for r in printed.readings),
+        "likely": format_euros(likely), "reference": reference[1], "reference_amount": format_euros(reference[0]),
+    }
+    return Finding("malformed_figure", label, message, printed=printed.text, computed=format_euros(likely))
+
+
+def _in_kind_categories(budget) -> list[Finding]:
+    """Flag each kind of in-kind contribution valued differently as a use (86) and as a resource (87)."""
+    findings = []
+    for gap in in_kind_category_gaps(budget):
+        message = _("Contributions en nature « %(label)s » : %(charges)s en emplois (%(charges_codes)s) mais "
+                    "%(products)s en ressources (%(products_codes)s) ; écart de %(gap)s.") % {
+            "label": gap.label, "charges": format_euros(gap.charges), "products": format_euros(gap.products),
+            "charges_codes": ", ".join(gap.charges_codes), "products_codes": ", ".join(gap.products_codes),
+            "gap": format_euros(abs(gap.difference)),
+        }
+        findings.append(Finding("in_kind_categories", _("Contributions en nature par nature"), message,
+                                printed=format_euros(gap.products), computed=format_euros(gap.charges),
+                                difference=gap.difference))
+    return findings
+
+
+def _names_written_twice(convention) -> list[Finding]:
+    """Flag a person or a place that the agreement's records write in two near-identical ways."""
+    beneficiary, funder = convention.beneficiary, convention.funder
+    budgets = list(convention.budgets.all())
+    roles = [
+        (_("Représentant de l'association"), [
+            Spelling(_("représentant de l'association"), beneficiary.representative_name),
+            Spelling(_("signataire pour l'association"), convention.beneficiary_signatory),
+            *(Spelling(_("signataire du %(budget)s") % {"budget": b.get_kind_display().lower()}, b.certified_by)
+              for b in budgets),
+        ]),
+        (_("Représentant de la collectivité"), [
+            Spelling(_("représentant de la collectivité"), funder.representative_name),
+            Spelling(_("signataire pour la collectivité"), convention.funder_signatory),
+        ]),
+        (_("Lieux"), [
+            Spelling(_("commune de l'association"), beneficiary.city),
+            Spelling(_("commune de la collectivité"), funder.city),
+            Spelling(_("lieu de signature de la collectivité"), funder.signature_place),
+            *(Spelling(_("lieu de signature du %(budget)s") % {"budget": b.get_kind_display().lower()},
+                       b.certified_place) for b in budgets),
+        ]),
+    ]
+    findings = []
+    for role, spellings in roles:
+        for first, second in near_duplicates(spellings):
+            message = _("%(role)s : « %(first)s » (%(first_where)s) et « %(second)s » (%(second_where)s) "
+                        "désignent sans doute la même chose ; une seule fiche, saisie une fois, évite l'erreur.") % {
+                "role": role, "first": first.value, "first_where": first.where,
+                "second": second.value, "second_where": second.where,
+            }
+            findings.append(Finding("names", _("Noms écrits de deux façons"), message,
+                                    printed=second.value, computed=first.value))
+    return findings
+
+
+def _indicator_bands(convention) -> list[Finding]:
+    """Flag the bands of the agreement's indicators that leave a value out or count it twice."""
+    bands = (IndicatorDefinition.objects.filter(indicator_set__reports__convention=convention, role=Role.BAND)
+             .select_related("parent").order_by("parent__pk", "position", "pk").distinct())
+    by_parent: dict = {}
+    for band in bands:
+        by_parent.setdefault(band.parent, []).append(band.label)
+    findings = []
+    for parent, labels in by_parent.items():
+        for problem in band_problems(labels):
+            findings.append(Finding("indicator_bands", _("Tranches d'indicateur"),
+                                    _("Indicateur « %(label)s » : %(problem)s") % {
+                                        "label": parent.label, "problem": problem.message}))
+    return findings
 
 
 def _granting_funder_line(convention, budget) -> list[Finding]:
@@ -170,8 +282,8 @@ def _dates_out_of_order(convention, budget) -> list[Finding]:
 
 def _out_of_order(earlier: tuple[str, date], later: tuple[str, date]) -> Finding:
     message = _("Dates dans le désordre : %(later)s (%(later_date)s) précède %(earlier)s (%(earlier_date)s).") % {
-        "later": later[0], "later_date": date_format(later[1], "j F Y"),
-        "earlier": earlier[0], "earlier_date": date_format(earlier[1], "j F Y"),
+        "later": later[0], "later_date": french_date(later[1]),
+        "earlier": earlier[0], "earlier_date": french_date(earlier[1]),
     }
     return Finding("dates", _("Ordre des dates"), message,
-                   printed=date_format(later[1], "j F Y"), computed=date_format(earlier[1], "j F Y"))
+                   printed=french_date(later[1]), computed=french_date(earlier[1]))

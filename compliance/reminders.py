@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Membership
@@ -23,6 +22,7 @@ from compliance.checks import for_compliance
 from compliance.models import ReminderChannel, ReminderLog, ReminderStage
 from conventions.models import Convention, Status
 from conventions.notifications import association_recipients, render_text
+from core.dates import french_date
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
 from documents.obligations import association_years
@@ -65,7 +65,7 @@ class DueItem:
 
     def describe(self, today: date) -> str:
         """Return the French line of the email for this item."""
-        day = date_format(self.due_on, "j F Y")
+        day = french_date(self.due_on)
         if self.stage == ReminderStage.OVERDUE:
             return _("%(label)s — échéance dépassée depuis le %(day)s (%(n)s jours de retard)") % {
                 "label": self.label, "day": day, "n": (today - self.due_on).days}

@@ -23,7 +23,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from core.french import french_date, month_name, with_preposition
+from core.dates import french_date, month_name
+from core.french import with_preposition
 
 #: What a draft prints where a part of the deliberation is not known yet.
 BLANK = "………"

@@ -26,7 +26,7 @@ FROZEN_FIELDS = (
     "deliberation_date", "deliberation_year", "deliberation_month", "amount_granted", "advance_cap_percent",
     "beneficiary_signatory", "beneficiary_signatory_title", "beneficiary_signed_on", "funder_signatory",
     "funder_signatory_title", "funder_signatory_delegation", "funder_signed_on", "stated_share_percent",
-    "stated_eligible_expenses",
+    "stated_eligible_expenses", "stated_eligible_expenses_printed",
 )
 #: What happens to the agreement after its signature, editable once it is signed: the legality control.
 AFTER_SIGNATURE_FIELDS = ("legality_transmitted_on", "legality_received_on")

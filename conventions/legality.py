@@ -13,7 +13,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from core.french import french_date
+from core.dates import french_date
 
 
 def enforceable_from(convention) -> date | None:

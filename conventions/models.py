@@ -15,7 +15,7 @@ from beneficiaries.identifiers import validate_siret
 from beneficiaries.models import Beneficiary
 from conventions.deliberation import deliberation_date_clean, deliberation_missing
 from conventions.legality import legality_clean
-from core.french import MONTHS
+from core.dates import MONTHS
 from core.money import MONEY, NON_NEGATIVE, PERCENT_RANGE, ZERO
 from core.storage import private_storage
 
@@ -202,6 +202,11 @@ class Convention(models.Model):
     stated_eligible_expenses = models.DecimalField(
         _("dépenses éligibles indiquées dans le texte"), null=True, blank=True, **MONEY,
         help_text=_("Telles qu'imprimées dans une convention reprise de l'existant ; contrôlées contre le budget."),
+    )
+    stated_eligible_expenses_printed = models.CharField(
+        _("dépenses éligibles : texte imprimé"), max_length=40, blank=True,
+        help_text=_("Le montant recopié tel qu'imprimé (par exemple « 1.163.53€ ») ; un montant mal formé est "
+                    "signalé avec sa valeur probable au lieu d'être deviné."),
     )
     status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     beneficiary_signatory = models.CharField(

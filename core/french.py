@@ -1,27 +1,7 @@
-"""French typography of dates and names, for every printed or displayed sentence.
+"""French grammar of names in printed sentences: « de la Métropole », « du Département ».
 
-« 6 mars 2023 », « 1er mars 2023 », « mars 2023 »; « de la Métropole », « du Département ».
+Dates and years have their own home, ``core.dates``.
 """
-
-from django.template.defaultfilters import date as date_filter
-from django.utils import translation
-
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
-
-
-def french_date(day) -> str:
-    """Return « 6 mars 2023 » (« 1er mars 2023 » on the first of the month)."""
-    if day is None:
-        return ""
-    with translation.override("fr"):
-        text = date_filter(day, "j F Y")
-    return "1er" + text[1:] if day.day == 1 else text
-
-
-def month_name(month: int) -> str:
-    """Return the French name of ``month`` (1 to 12): « mars »."""
-    return MONTHS[month - 1]
 
 
 def with_preposition(preposition: str, name: str) -> str:

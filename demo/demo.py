@@ -408,7 +408,7 @@ def _load_seed_agreement(funder, users):
         preamble=PREAMBLE, objectives=OBJECTIVES, programme_summary=PROGRAMME_SUMMARY,
         action_programme=ACTION_PROGRAMME, non_financial_contributions=NON_FINANCIAL,
         deliberation_body=DeliberationBody.BUREAU, amount_granted=D("66000"), advance_cap_percent=D("80"),
-        stated_share_percent=D("5.70"), stated_eligible_expenses=D("1163.53"),
+        stated_share_percent=D("5.70"), stated_eligible_expenses_printed="1.163.53€",
         beneficiary_signatory="Fabien ALLI", funder_signatory="Martine VASSAL",
     )
     convention_load_history(convention=convention, path=[Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW], by=users["agent"])

@@ -179,7 +179,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
         (_("Texte"), {"classes": ["collapse"], "fields": ["preamble", "objectives", "programme_summary", "action_programme", "non_financial_contributions"]}),
         (_("Signataires et signatures"), {"fields": [("beneficiary_signatory", "beneficiary_signatory_title", "beneficiary_signed_on"), ("funder_signatory", "funder_signatory_title", "funder_signed_on"), "funder_signatory_delegation", "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
         (_("Contrôle de légalité"), {"fields": [("legality_transmitted_on", "legality_received_on"), "enforceability"]}),
-        (_("Reprise de l'existant (valeurs imprimées, contrôlées)"), {"classes": ["collapse"], "fields": ["stated_share_percent", "stated_eligible_expenses"]}),
+        (_("Reprise de l'existant (valeurs imprimées, contrôlées)"), {"classes": ["collapse"], "fields": ["stated_share_percent", "stated_eligible_expenses", "stated_eligible_expenses_printed"]}),
         (_("Suivi"), {"fields": ["created_at", "updated_at"]}),
     ]
 

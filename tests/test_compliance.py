@@ -139,7 +139,7 @@ def test_open_data_is_late_the_day_after_its_due_date(db, today, state):
 def test_publishing_the_data_meets_the_open_data_rule(db):
     convention = ConventionFactory(amount_granted=D("30000"), open_data_published_on=date(2025, 6, 1), **SIGNED)
     result = check(convention, "open_data", date(2026, 1, 1))
-    assert result.state == State.OK and "Publiée le 1 juin 2025" in result.detail
+    assert result.state == State.OK and "Publiée le 1er juin 2025" in result.detail
 
 
 def test_open_data_does_not_apply_at_23000_euros(db):

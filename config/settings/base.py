@@ -74,6 +74,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "beneficiaries.context_processors.portal",
             ],
+            # French dates (« 1er ») and years without separator, in every template.
+            "builtins": ["core.templatetags.dates"],
         },
     },
 ]

@@ -30,8 +30,9 @@ from conventions.deliberation import (
 from conventions.legality import legality_mention
 from conventions.models import Convention, Status
 from conventions.parties import beneficiary_signatory, funder_signatory
+from core.dates import french_date
 from core.deadlines import fiscal_year_end, justification_due_date
-from core.french import french_date, with_preposition
+from core.french import with_preposition
 from core.money import HUNDRED, format_euros, format_percent, percent_of
 from core.pdf import render_pdf
 from indicators.annex import indicators_to_report, previous_figures

@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from conventions.amounts import amendment_amounts
 from conventions.deliberation import deliberation_text
 from conventions.models import Amendment, AmendmentStatus, Convention
-from core.french import french_date, with_preposition
+from core.dates import french_date
+from core.french import with_preposition
 from core.money import format_euros
 from core.pdf import render_pdf
 from dossier.printing.agreement import DRAFT_MARK, logo_uri_of, signature_block
