@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaries.identifiers import iban_is_valid, rna_is_valid, siret_is_valid
+from beneficiaries.identifiers import IdentifierState, iban_is_valid, siret_is_valid
 from budgets.models import Budget, BudgetKind, BudgetStatus
 from conventions.amounts import effective_amount
 from conventions.models import SIGNED_STATES, Status
@@ -279,11 +279,21 @@ def _republican_commitment(convention, documents) -> Check:
 
 
 def _identifiers(convention) -> Check:
+    """Flag every identifier that is missing, invalid or kept « à vérifier »: none of them counts valid."""
     beneficiary, funder = convention.beneficiary, convention.funder
     problems = []
-    if not siret_is_valid(beneficiary.siret):
+    siret = beneficiary.siret_state
+    if siret == IdentifierState.MISSING:
+        problems.append(_("SIRET de l'association non renseigné"))
+    elif siret == IdentifierState.TO_CHECK:
+        problems.append(_("SIRET de l'association à vérifier (conservé tel qu'imprimé : « %(value)s »)")
+                        % {"value": beneficiary.siret})
+    elif siret == IdentifierState.INVALID:
         problems.append(_("SIRET de l'association invalide"))
-    if beneficiary.rna and not rna_is_valid(beneficiary.rna):
+    rna = beneficiary.rna_state
+    if rna == IdentifierState.TO_CHECK:
+        problems.append(_("RNA à vérifier (conservé tel qu'imprimé : « %(value)s »)") % {"value": beneficiary.rna})
+    elif rna == IdentifierState.INVALID:
         problems.append(_("RNA invalide"))
     if not beneficiary.iban:
         problems.append(_("IBAN manquant (nécessaire au versement)"))
@@ -293,7 +303,7 @@ def _identifiers(convention) -> Check:
         problems.append(_("SIRET de la collectivité invalide"))
     if problems:
         return Check("identifiers", State.TODO, detail=" ; ".join(problems) + ".")
-    if not beneficiary.rna:
+    if rna == IdentifierState.MISSING:
         return Check("identifiers", State.OK, detail=_("SIRET et IBAN valides ; RNA non renseigné."))
     return Check("identifiers", State.OK, detail=_("SIRET, RNA et IBAN valides."))
 
