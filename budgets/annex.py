@@ -7,12 +7,11 @@ Annexes IV and V come from the agreement's indicator reports.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 from itertools import zip_longest
 
 from budgets import chart
-from budgets.rules import BudgetTotals
-from core.money import format_euros
+from budgets.rules import BudgetTotals, ChapterSubtotal, balance_message
+from core.money import format_euros, format_total
 
 
 @dataclass(frozen=True)
@@ -29,12 +28,12 @@ class BudgetRow:
 EMPTY = BudgetRow("empty")
 
 
-def chapters_with_lines(subtotals, lines) -> list[tuple[chart.Chapter, list, Decimal]]:
+def chapters_with_lines(subtotals, lines) -> list[tuple[chart.Chapter, list, ChapterSubtotal]]:
     """Pair each chapter's subtotal (``budgets.rules.chapter_subtotals``) with its lines, in order."""
     by_chapter: dict[str, list] = {}
     for line in lines:
         by_chapter.setdefault(line.account.chapter.code, []).append(line)
-    return [(subtotal.chapter, by_chapter.get(subtotal.code, []), subtotal.amount) for subtotal in subtotals]
+    return [(subtotal.chapter, by_chapter.get(subtotal.code, []), subtotal) for subtotal in subtotals]
 
 
 def _line_label(line) -> str:
@@ -49,8 +48,8 @@ def _side_rows(chapters, side: str, in_kind: bool) -> list[BudgetRow]:
     for chapter, lines, subtotal in chapters:
         if chapter.side != side or chapter.in_kind != in_kind:
             continue
-        rows.append(BudgetRow("chapter", f"{chapter.code} – {chapter.label}", format_euros(subtotal), chapter.code))
-        rows += [
+        rows.append(BudgetRow("chapter", f"{chapter.code} – {chapter.label}", subtotal.shown, chapter.code))
+        rows += [  # an amount not given prints « non renseigné », never « 0 € »
             BudgetRow("line", _line_label(line), format_euros(line.amount), line.code, line.is_granting_funder)
             for line in lines
         ]
@@ -74,6 +73,7 @@ class BudgetAnnex:
     total_products: str
     gap: str
     in_kind_gap: str
+    balance: str | None  # ``budgets.rules.balance_message``: why it is not (or not known to be) balanced
 
 
 def budget_annex(chapters, totals: BudgetTotals) -> BudgetAnnex:
@@ -82,10 +82,12 @@ def budget_annex(chapters, totals: BudgetTotals) -> BudgetAnnex:
         rows=_pairs(_side_rows(chapters, chart.CHARGES, False), _side_rows(chapters, chart.PRODUCTS, False)),
         in_kind_rows=_pairs(_side_rows(chapters, chart.CHARGES, True), _side_rows(chapters, chart.PRODUCTS, True)),
         totals=totals,
-        charges=format_euros(totals.charges), products=format_euros(totals.products),
+        charges=format_euros(totals.charges), products=totals.products_shown(),
         in_kind_charges=format_euros(totals.in_kind_charges), in_kind_products=format_euros(totals.in_kind_products),
-        total_charges=format_euros(totals.total_charges), total_products=format_euros(totals.total_products),
+        total_charges=format_euros(totals.total_charges),
+        total_products=format_total(totals.total_products, totals.unknown_amounts),
         gap=format_euros(abs(totals.gap)), in_kind_gap=format_euros(abs(totals.in_kind_gap)),
+        balance=balance_message(totals),
     )
 
 

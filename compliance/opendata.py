@@ -189,6 +189,9 @@ def scdl_row(convention) -> tuple[dict, list[str]]:
         missing.append(_("objet de la subvention (objet)"))
     if period is None:
         missing.append(_("dates de versement (datesPeriodeVersement)"))
+    amount = effective_amount(convention)
+    if amount is None:  # SCDL: « montant » is required, and an unknown amount is no number to publish
+        missing.append(_("montant de la subvention (montant) non renseigné"))
     row = {
         "nomAttribuant": funder.name,
         "idAttribuant": funder.siret,
@@ -199,7 +202,7 @@ def scdl_row(convention) -> tuple[dict, list[str]]:
         "rnaBeneficiaire": rna,
         "objet": convention.title.strip()[:OBJECT_MAX_LENGTH],
         # SCDL « montant »: the total granted, in force (signed amendments included); see the docstring.
-        "montant": f"{effective_amount(convention):f}",
+        "montant": "" if amount is None else f"{amount:f}",
         "nature": NATURE_CASH,
         "conditionsVersement": STAGGERED_PAYMENT if is_staggered(convention) else SINGLE_PAYMENT,
         "datesPeriodeVersement": period or "",
