@@ -11,7 +11,7 @@ from itertools import zip_longest
 
 from budgets import chart
 from budgets.rules import BudgetTotals, ChapterSubtotal, balance_message
-from core.money import format_euros, format_total
+from core.money import format_euros, unknown_amounts_note
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class BudgetRow:
     amount: str = ""
     code: str = ""
     highlight: bool = False
+    note: str = ""  # « (dont 1 montant non chiffré) », printed under the amount
 
 
 EMPTY = BudgetRow("empty")
@@ -48,12 +49,18 @@ def _side_rows(chapters, side: str, in_kind: bool) -> list[BudgetRow]:
     for chapter, lines, subtotal in chapters:
         if chapter.side != side or chapter.in_kind != in_kind:
             continue
-        rows.append(BudgetRow("chapter", f"{chapter.code} – {chapter.label}", subtotal.shown, chapter.code))
+        rows.append(BudgetRow("chapter", f"{chapter.code} – {chapter.label}", format_euros(subtotal.amount),
+                              chapter.code, note=_note(subtotal.unknown_amounts)))
         rows += [  # an amount not given prints « non renseigné », never « 0 € »
             BudgetRow("line", _line_label(line), format_euros(line.amount), line.code, line.is_granting_funder)
             for line in lines
         ]
     return rows
+
+
+def _note(unknown: int) -> str:
+    """Return « (dont 1 montant non chiffré) » for a total that leaves amounts out, else ""."""
+    return f"({unknown_amounts_note(unknown)})" if unknown else ""
 
 
 def _pairs(left: list[BudgetRow], right: list[BudgetRow]) -> list[tuple[BudgetRow, BudgetRow]]:
@@ -73,6 +80,7 @@ class BudgetAnnex:
     total_products: str
     gap: str
     in_kind_gap: str
+    products_note: str  # the produits totals leave out the amounts not given: how many
     balance: str | None  # ``budgets.rules.balance_message``: why it is not (or not known to be) balanced
 
 
@@ -82,11 +90,11 @@ def budget_annex(chapters, totals: BudgetTotals) -> BudgetAnnex:
         rows=_pairs(_side_rows(chapters, chart.CHARGES, False), _side_rows(chapters, chart.PRODUCTS, False)),
         in_kind_rows=_pairs(_side_rows(chapters, chart.CHARGES, True), _side_rows(chapters, chart.PRODUCTS, True)),
         totals=totals,
-        charges=format_euros(totals.charges), products=totals.products_shown(),
+        charges=format_euros(totals.charges), products=format_euros(totals.products),
         in_kind_charges=format_euros(totals.in_kind_charges), in_kind_products=format_euros(totals.in_kind_products),
-        total_charges=format_euros(totals.total_charges),
-        total_products=format_total(totals.total_products, totals.unknown_amounts),
+        total_charges=format_euros(totals.total_charges), total_products=format_euros(totals.total_products),
         gap=format_euros(abs(totals.gap)), in_kind_gap=format_euros(abs(totals.in_kind_gap)),
+        products_note=_note(totals.unknown_amounts),
         balance=balance_message(totals),
     )
 
