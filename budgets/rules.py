@@ -105,9 +105,9 @@ class BudgetTotals:
         """Return « dont N montants non chiffrés » for the produits total ("" when all are known)."""
         return unknown_amounts_note(self.unknown_amounts)
 
-    def products_shown(self, amount: Decimal | None = None) -> str:
-        """Return a produits total with the count of amounts it leaves out (``products`` by default)."""
-        return format_total(self.products if amount is None else amount, self.unknown_amounts)
+    def products_shown(self) -> str:
+        """Return the produits total with the count of amounts it leaves out."""
+        return format_total(self.products, self.unknown_amounts)
 
     def funder_share(self, amount: Decimal) -> Decimal | None:
         """Return the share of ``amount`` in the charges, in-kind contributions excluded."""
