@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.forms import InvitationForm
+from beneficiaries.identifiers import normalize_identifier
 from beneficiaries.models import Beneficiary, Invitation, Membership
 from beneficiaries.services import invitation_create
 from core.admin_base import DomainAdmin, DomainTabularInline
@@ -26,7 +28,7 @@ class MembershipInline(DomainTabularInline):
 
 @admin.register(Beneficiary)
 class BeneficiaryAdmin(DomainAdmin):
-    list_display = ["name", "acronym", "siret", "rna", "city"]
+    list_display = ["name", "acronym", "siret_shown", "rna_shown", "city"]
     search_fields = ["name", "acronym", "siret", "rna"]
     inlines = [MembershipInline]
     history_children = [
@@ -38,13 +40,29 @@ class BeneficiaryAdmin(DomainAdmin):
     readonly_fields = ["invitations"]
     change_form_template = "admin/beneficiaries/beneficiary/change_form.html"
     fieldsets = [
-        (_("Identité"), {"fields": ["name", "acronym", "legal_form", "siret", "rna"]}),
+        (_("Identité"), {"fields": ["name", "acronym", "legal_form", ("siret", "siret_to_check"), ("rna", "rna_to_check")]}),
         (_("Coordonnées"), {"fields": ["address", "postal_code", "city", "email", "phone"]}),
         (_("Représentant légal"), {"fields": ["representative_civility", "representative_title", "representative_name"]}),
         (_("Gestion"), {"fields": ["fiscal_year_end_month"]}),
         (_("Coordonnées bancaires"), {"fields": ["iban", "bic", "bank_name"]}),
         (_("Invitations au portail"), {"fields": ["invitations"]}),
     ]
+
+    @admin.display(description=_("SIRET"), ordering="siret")
+    def siret_shown(self, beneficiary):
+        return beneficiary.siret_display
+
+    @admin.display(description=_("RNA"), ordering="rna")
+    def rna_shown(self, beneficiary):
+        return beneficiary.rna_display
+
+    def get_search_results(self, request, queryset, search_term):
+        """Find « 812 345 678 00013 » as typed or printed: the identifiers are stored without separators."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        compact = normalize_identifier(search_term)
+        if len(compact) >= 9 and compact != search_term.strip().upper():
+            results |= queryset.filter(models.Q(siret__startswith=compact) | models.Q(rna=compact))
+        return results, may_have_duplicates
 
     @admin.display(description=_("Invitations envoyées"))
     def invitations(self, beneficiary):

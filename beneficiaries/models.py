@@ -1,13 +1,19 @@
 """Associations funded by the Métropole, and the people who act for them on the portal."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from beneficiaries.identifiers import (
+    IdentifierField,
+    IdentifierState,
+    identifier_state,
     normalize_iban,
+    rna_is_valid,
+    siret_is_valid,
     validate_bic,
     validate_iban,
     validate_rna,
@@ -26,20 +32,47 @@ class BeneficiaryQuerySet(models.QuerySet):
         return self.filter(memberships__user=user, memberships__is_active=True)
 
 
+def identifier_display(value: str | None, state: IdentifierState) -> str:
+    """Return an identifier as staff see it: « non renseigné », or the value flagged when not valid."""
+    if state == IdentifierState.MISSING:
+        return str(_("non renseigné"))
+    if state == IdentifierState.TO_CHECK:
+        return str(_("%(value)s (à vérifier)")) % {"value": value}
+    if state == IdentifierState.INVALID:
+        return str(_("%(value)s (invalide)")) % {"value": value}
+    return value
+
+
 class Beneficiary(models.Model):
     name = models.CharField(_("dénomination"), max_length=255)
     acronym = models.CharField(_("sigle"), max_length=50, blank=True)
     legal_form = models.CharField(_("forme juridique"), max_length=100, default="Association loi 1901")
-    siret = models.CharField(
-        _("SIRET"), max_length=14, unique=True, validators=[validate_siret],
-        help_text=_("14 chiffres, sans espace."),
+    # Unknown (not printed on the document) is NULL: several associations may lack it, and the
+    # unique constraint ignores NULLs. Longer than 14 so that a wrong printed value can be kept.
+    siret = IdentifierField(
+        _("SIRET"), max_length=20, unique=True, null=True, blank=True,
+        help_text=_("14 chiffres, tels qu'imprimés : les espaces et les points sont retirés. "
+                    "Laissé vide : non renseigné."),
     )
-    rna = models.CharField(
-        _("numéro RNA"), max_length=10, blank=True, validators=[validate_rna],
-        help_text=_("W suivi de 9 chiffres."),
+    siret_to_check = models.BooleanField(
+        _("SIRET à vérifier"), default=False,
+        help_text=_("Cochez pour conserver, tel qu'imprimé sur un document signé, un SIRET invalide : "
+                    "il est signalé dans le bloc de conformité et n'est jamais compté valide."),
     )
-    address = models.CharField(_("adresse"), max_length=255)
-    postal_code = models.CharField(_("code postal"), max_length=10)
+    rna = IdentifierField(
+        _("numéro RNA"), max_length=20, blank=True,
+        help_text=_("W suivi de 9 chiffres (espaces et points retirés). Laissé vide : non renseigné."),
+    )
+    rna_to_check = models.BooleanField(
+        _("RNA à vérifier"), default=False,
+        help_text=_("Cochez pour conserver, tel qu'imprimé sur un document signé, un numéro RNA invalide."),
+    )
+    address = models.CharField(
+        _("adresse"), max_length=255, blank=True,
+        help_text=_("Numéro et voie. Laissée vide si le document ne l'indique pas : la convention "
+                    "n'imprime alors que la commune du siège."),
+    )
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
     city = models.CharField(_("commune"), max_length=100)
     email = models.EmailField(_("courriel"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
@@ -70,14 +103,16 @@ class Beneficiary(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(siret__regex=r"^[0-9]{14}$"), name="beneficiary_siret_14_digits"
+                condition=models.Q(siret__isnull=True) | models.Q(siret_to_check=True)
+                | models.Q(siret__regex=r"^[0-9]{14}$"),
+                name="beneficiary_siret_14_digits",
             ),
             models.CheckConstraint(
                 condition=models.Q(fiscal_year_end_month__gte=1, fiscal_year_end_month__lte=12),
                 name="beneficiary_fiscal_month_1_12",
             ),
             models.CheckConstraint(
-                condition=models.Q(rna="") | models.Q(rna__regex=r"^W[0-9]{9}$"),
+                condition=models.Q(rna="") | models.Q(rna_to_check=True) | models.Q(rna__regex=r"^W[0-9]{9}$"),
                 name="beneficiary_rna_format",
             ),
         ]
@@ -88,7 +123,70 @@ class Beneficiary(models.Model):
     def save(self, *args, **kwargs):
         self.iban = normalize_iban(self.iban)
         self.bic = (self.bic or "").replace(" ", "").upper()
+        self._clear_empty_flags()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        """Refuse an invalid SIRET or RNA unless it is kept « à vérifier », as printed."""
+        self._clear_empty_flags()
+        errors = {}
+        for name, flag, validate, box in (
+            ("siret", "siret_to_check", validate_siret, _("SIRET à vérifier")),
+            ("rna", "rna_to_check", validate_rna, _("RNA à vérifier")),
+        ):
+            value = getattr(self, name)
+            if value and not getattr(self, flag):
+                try:
+                    validate(value)
+                except ValidationError as error:
+                    hint = _("S'il est ainsi imprimé sur un document signé, cochez « %(box)s » pour le "
+                             "conserver tel quel.") % {"box": box}
+                    errors[name] = [f"{message} {hint}" for message in error.messages]
+        if errors:
+            raise ValidationError(errors)
+
+    def _clear_empty_flags(self):
+        """An identifier not given has nothing to check."""
+        if not self.siret:
+            self.siret, self.siret_to_check = None, False
+        if not self.rna:
+            self.rna_to_check = False
+
+    @property
+    def siret_state(self) -> IdentifierState:
+        return identifier_state(self.siret, to_check=self.siret_to_check, is_valid=siret_is_valid)
+
+    @property
+    def rna_state(self) -> IdentifierState:
+        return identifier_state(self.rna, to_check=self.rna_to_check, is_valid=rna_is_valid)
+
+    @property
+    def siret_display(self) -> str:
+        """Return the SIRET for staff and finance: « non renseigné », or flagged when not valid."""
+        return identifier_display(self.siret, self.siret_state)
+
+    @property
+    def rna_display(self) -> str:
+        return identifier_display(self.rna, self.rna_state)
+
+    @property
+    def postal_address(self) -> str:
+        """Return what is known of the seat's address: « 1, place de la Mairie, 13001 Marseille »."""
+        town = " ".join(part for part in (self.postal_code, self.city) if part)
+        return ", ".join(part for part in (self.address, town) if part)
+
+    @property
+    def seat_address(self) -> str:
+        """Return what follows « dont le siège est situé » in a legal document.
+
+        Without the street (the document does not give it), the clause names the town only —
+        « à Marseille (13001) » — rather than print a placeholder.
+        """
+        if self.address:
+            return self.postal_address
+        if not self.city:
+            return ""
+        return f"à {self.city} ({self.postal_code})" if self.postal_code else f"à {self.city}"
 
     @property
     def representative(self) -> str:

@@ -14,12 +14,18 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from beneficiaries.identifiers import normalize_identifier
 from beneficiaries.models import Beneficiary, Invitation, MemberRole, Membership
 
 
-def beneficiary_upsert(*, siret: str, **fields) -> Beneficiary:
-    """Create or update the association identified by ``siret``, validating every field."""
-    beneficiary = Beneficiary.objects.filter(siret=siret).first() or Beneficiary(siret=siret)
+def beneficiary_upsert(*, siret: str | None, **fields) -> Beneficiary:
+    """Create or update the association identified by ``siret`` (as printed), validating every field.
+
+    Without a SIRET (not given), a new association is created: nothing identifies an existing one.
+    """
+    siret = normalize_identifier(siret) or None
+    existing = Beneficiary.objects.filter(siret=siret).first() if siret else None
+    beneficiary = existing or Beneficiary(siret=siret)
     for name, value in fields.items():
         setattr(beneficiary, name, value)
     beneficiary.full_clean(validate_unique=False)

@@ -172,13 +172,16 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
 
     @admin.display(description=_("Produits"), ordering="sum_products")
     def products(self, obj):
-        return format_euros(obj.sum_products)
+        return self._totals(obj).products_shown()
 
     @admin.display(description=_("Écart"))
     def gap(self, obj):
         totals = self._totals(obj)
         if totals.is_balanced:
             return format_html('<span class="budget-ok">{}</span>', _("équilibré"))
+        if totals.unknown_amounts and totals.can_balance:
+            return format_html('<strong class="budget-warning">{}</strong>', _("%(gap)s à chiffrer") % {
+                "gap": format_euros(totals.gap)})
         return format_html('<strong class="budget-warning">{}</strong>', format_euros(totals.gap))
 
 

@@ -7,12 +7,11 @@ Annexes IV and V come from the agreement's indicator reports.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 from itertools import zip_longest
 
 from budgets import chart
-from budgets.rules import BudgetTotals
-from core.money import format_euros
+from budgets.rules import BudgetTotals, ChapterSubtotal, balance_message
+from core.money import format_euros, unknown_amounts_note
 
 
 @dataclass(frozen=True)
@@ -24,17 +23,18 @@ class BudgetRow:
     amount: str = ""
     code: str = ""
     highlight: bool = False
+    note: str = ""  # « (dont 1 montant non chiffré) », printed under the amount
 
 
 EMPTY = BudgetRow("empty")
 
 
-def chapters_with_lines(subtotals, lines) -> list[tuple[chart.Chapter, list, Decimal]]:
+def chapters_with_lines(subtotals, lines) -> list[tuple[chart.Chapter, list, ChapterSubtotal]]:
     """Pair each chapter's subtotal (``budgets.rules.chapter_subtotals``) with its lines, in order."""
     by_chapter: dict[str, list] = {}
     for line in lines:
         by_chapter.setdefault(line.account.chapter.code, []).append(line)
-    return [(subtotal.chapter, by_chapter.get(subtotal.code, []), subtotal.amount) for subtotal in subtotals]
+    return [(subtotal.chapter, by_chapter.get(subtotal.code, []), subtotal) for subtotal in subtotals]
 
 
 def _line_label(line) -> str:
@@ -49,12 +49,18 @@ def _side_rows(chapters, side: str, in_kind: bool) -> list[BudgetRow]:
     for chapter, lines, subtotal in chapters:
         if chapter.side != side or chapter.in_kind != in_kind:
             continue
-        rows.append(BudgetRow("chapter", f"{chapter.code} – {chapter.label}", format_euros(subtotal), chapter.code))
-        rows += [
+        rows.append(BudgetRow("chapter", f"{chapter.code} – {chapter.label}", format_euros(subtotal.amount),
+                              chapter.code, note=_note(subtotal.unknown_amounts)))
+        rows += [  # an amount not given prints « non renseigné », never « 0 € »
             BudgetRow("line", _line_label(line), format_euros(line.amount), line.code, line.is_granting_funder)
             for line in lines
         ]
     return rows
+
+
+def _note(unknown: int) -> str:
+    """Return « (dont 1 montant non chiffré) » for a total that leaves amounts out, else ""."""
+    return f"({unknown_amounts_note(unknown)})" if unknown else ""
 
 
 def _pairs(left: list[BudgetRow], right: list[BudgetRow]) -> list[tuple[BudgetRow, BudgetRow]]:
@@ -74,6 +80,8 @@ class BudgetAnnex:
     total_products: str
     gap: str
     in_kind_gap: str
+    products_note: str  # the produits totals leave out the amounts not given: how many
+    balance: str | None  # ``budgets.rules.balance_message``: why it is not (or not known to be) balanced
 
 
 def budget_annex(chapters, totals: BudgetTotals) -> BudgetAnnex:
@@ -86,6 +94,8 @@ def budget_annex(chapters, totals: BudgetTotals) -> BudgetAnnex:
         in_kind_charges=format_euros(totals.in_kind_charges), in_kind_products=format_euros(totals.in_kind_products),
         total_charges=format_euros(totals.total_charges), total_products=format_euros(totals.total_products),
         gap=format_euros(abs(totals.gap)), in_kind_gap=format_euros(abs(totals.in_kind_gap)),
+        products_note=_note(totals.unknown_amounts),
+        balance=balance_message(totals),
     )
 
 

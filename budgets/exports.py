@@ -40,7 +40,8 @@ INSTRUCTIONS = [
     "Mode d'emploi du modèle de budget (Cerfa 12156)",
     "",
     "Saisissez les montants dans la colonne « Montant » de la feuille « Budget », en euros : 1 234,56 ou 1234.56.",
-    "Les lignes sans montant sont ignorées ; les montants négatifs sont refusés.",
+    "Les lignes sans montant sont ignorées ; les montants négatifs sont refusés. Exception : un cofinancement du "
+    "chapitre 74 marqué « Demandé » dont le montant n'est pas encore connu reste sans montant (non renseigné).",
     "Pour ajouter une ligne (par exemple un second cofinanceur au chapitre 74), copiez une ligne du même compte "
     "et changez son libellé : deux lignes d'un même compte doivent avoir des libellés différents.",
     "Chapitre 74 : indiquez « Demandé » ou « Obtenu », et « oui » dans « Collectivité attribuante » sur la ligne "

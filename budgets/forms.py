@@ -19,6 +19,7 @@ from budgets.bounds import MAX_BUDGET_LINES, MAX_EXPLANATION_LENGTH
 from budgets.models import FundingStatus
 from budgets.rules import BudgetVariances
 from budgets.services import LineInput
+from core.money import NOT_GIVEN
 
 EXTRA_ROWS = {"74": 2}  # co-funders: room for two more; one spare row in every other chapter
 
@@ -96,6 +97,8 @@ class LineForm(forms.Form):
             self.fields["label"].widget = forms.HiddenInput()
         if not spec.is_cofunder:
             del self.fields["funding_status"], self.fields["is_granting_funder"]
+        elif not is_actual and spec.line is not None and spec.line.amount is None:
+            self.fields["amount"].widget.attrs["placeholder"] = NOT_GIVEN  # saved « non renseigné », never 0
         if not is_actual:
             del self.fields["explanation"]
         self.is_actual = is_actual
@@ -106,15 +109,24 @@ class LineForm(forms.Form):
             data["label"] = self.spec.label
         if self.spec.code:
             data["code"] = self.spec.code
-        if data.get("amount") is not None and not data.get("code"):
+        if (data.get("amount") is not None or self._asked_unknown(data)) and not data.get("code"):
             self.add_error("code", _("Choisissez le compte de cette ligne."))
         if self.is_actual and self.spec.label_locked and data.get("amount") is None and "amount" not in self.errors:
             data["amount"] = Decimal("0.00")  # a forecast line left empty was not spent
         return data
 
+    def _asked_unknown(self, data) -> bool:
+        """Return True for a co-funder marked « Demandé » whose amount is left empty: not known yet.
+
+        Any other row left empty is no line, as before; an association knows its own amounts,
+        and the rule (``budgets.models.unknown_amount_refusal``) keeps the unknown to co-funders asked.
+        """
+        return (self.spec.is_cofunder and not self.is_actual and data.get("amount") is None
+                and data.get("funding_status") == FundingStatus.REQUESTED and bool((data.get("label") or "").strip()))
+
     def line_input(self) -> LineInput | None:
         data = self.cleaned_data
-        if data.get("amount") is None:
+        if data.get("amount") is None and not self._asked_unknown(data):
             return None
         account = chart.ACCOUNTS[data["code"]]
         return LineInput(

@@ -365,8 +365,8 @@ def _dataset(rows: Iterator[tuple[int, list]]) -> tuple[tablib.Dataset, dict[int
     filled = 0
     for number, values in rows:
         cells = {c: (values[positions[c]] if c in positions and positions[c] < len(values) else None) for c in columns}
-        if _blank(cells[COL_AMOUNT]):
-            continue  # a line of the template left empty, or a chapter heading
+        if _blank(cells[COL_AMOUNT]) and not _asked(cells.get(COL_FUNDING)):
+            continue  # a line of the template left empty, or a chapter heading (a co-funder asked: not given)
         filled += 1
         if filled > MAX_BUDGET_LINES:
             continue  # counted for the message, never kept
@@ -378,6 +378,11 @@ def _dataset(rows: Iterator[tuple[int, list]]) -> tuple[tablib.Dataset, dict[int
         _refuse(_("Le fichier ne contient aucune ligne remplie : saisissez les montants dans la colonne "
                   "« Montant »."))
     return dataset, file_rows
+
+
+def _asked(value) -> bool:
+    """Return True for « Demandé »: a co-funder asked whose amount, left empty, is not given yet."""
+    return isinstance(value, str) and value.strip().lower().replace("é", "e") in ("demande", "requested")
 
 
 def _blank(value) -> bool:

@@ -1,8 +1,8 @@
 """The association's budget on the Cerfa chart: forecast (12156) and actual (15059)."""
 
-from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import CharField, F, Func, IntegerField, Q
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,35 @@ class BudgetStatus(models.TextChoices):
 class FundingStatus(models.TextChoices):
     REQUESTED = "requested", _("Demandé")
     OBTAINED = "obtained", _("Obtenu")
+
+
+def cofunder_codes() -> list[str]:
+    """Return the accounts of chapter 74, one line per funder (the only lines that may be unknown)."""
+    return [code for code, account in chart.ACCOUNTS.items() if account.is_cofunder_line]
+
+
+def unknown_amount_refusal(*, kind: str, code: str, funding_status: str) -> str | None:
+    """Return why a line of this budget may not have an unknown amount (« non renseigné »), or None.
+
+    Only a co-funder's line (chapter 74) of the forecast budget, not marked obtained, may: the
+    association or the document names a funder asked for a grant whose amount is not known yet
+    (the answer is pending, or the document taken over does not give it). Every other amount is
+    the association's own figure and is known; an obtained grant has a known amount; and the
+    actual budget (compte rendu financier) reports what happened, « 0 » when nothing was
+    received. Stored as NULL, never as 0: totals count the known amounts and say how many they
+    leave out, and the budget's validation waits for them (``budgets.services``).
+    """
+    account = chart.ACCOUNTS.get(code)
+    if account is None or not account.is_cofunder_line:
+        return _("Le montant est manquant : seul le montant d'un cofinancement demandé (chapitre 74) peut "
+                 "rester non renseigné.")
+    if kind == BudgetKind.ACTUAL:
+        return _("Le montant est manquant : le compte rendu financier indique ce qui a été reçu "
+                 "(0 si rien ne l'a été).")
+    if funding_status == FundingStatus.OBTAINED:
+        return _("Le montant est manquant : un financement obtenu a un montant connu ; indiquez-le, ou marquez "
+                 "la ligne « Demandé ».")
+    return None
 
 
 #: States in which the association may change its budget; otherwise staff must return it first.
@@ -155,7 +184,10 @@ class BudgetLine(models.Model):
         _("libellé"), max_length=255,
         help_text=_("Pour le chapitre 74, le nom du cofinanceur (par exemple « Région Sud »)."),
     )
-    amount = models.DecimalField(_("montant"), validators=NON_NEGATIVE, **MONEY)
+    amount = models.DecimalField(
+        _("montant"), validators=NON_NEGATIVE, null=True, blank=True, **MONEY,
+        help_text=_("Vide : non renseigné (seul un cofinancement demandé du chapitre 74 peut l'être)."),
+    )
     funding_status = models.CharField(
         _("demandé ou obtenu"), max_length=10, choices=FundingStatus.choices, blank=True
     )
@@ -176,6 +208,11 @@ class BudgetLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["budget", "code", "label"], name="budgetline_unique_label_per_account"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="budgetline_amount_non_negative"),
+            # Unknown (NULL) only for a co-funder not marked obtained (``unknown_amount_refusal``).
+            models.CheckConstraint(
+                condition=Q(amount__isnull=False) | (Q(code__in=cofunder_codes()) & ~Q(funding_status="obtained")),
+                name="budgetline_unknown_amount_only_cofunder",
+            ),
             models.CheckConstraint(condition=Q(code__in=list(chart.ACCOUNTS)), name="budgetline_code_in_chart"),
         ]
 
@@ -187,9 +224,18 @@ class BudgetLine(models.Model):
             self.label = chart.ACCOUNTS[self.code].label
         if not self.position:
             self.position = (chart.account_order()[self.code] + 1) * 100
-        if self.amount is None:
-            self.amount = Decimal("0.00")
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.amount is not None or not self.code:
+            return
+        try:
+            kind = self.budget.kind
+        except Budget.DoesNotExist:  # a line not attached yet is checked again with its budget
+            return
+        refusal = unknown_amount_refusal(kind=kind, code=self.code, funding_status=self.funding_status)
+        if refusal:
+            raise ValidationError({"amount": refusal})
 
     @property
     def account(self) -> chart.Account:

@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from budgets import chart
 from budgets.amounts import parse_amount
 from budgets.bounds import MAX_EXPLANATION_LENGTH
-from budgets.models import BudgetLine, FundingStatus
+from budgets.models import BudgetLine, FundingStatus, unknown_amount_refusal
 
 # Column headers, in the template's order. The import reads the ones marked in IMPORT_COLUMNS.
 COL_CHAPTER = "Chapitre"
@@ -75,10 +75,7 @@ class LabelWidget(widgets.Widget):
 
 class AmountWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        amount = parse_amount(value)
-        if amount is None:
-            raise ValueError(_("Le montant est manquant."))
-        return amount
+        return parse_amount(value)  # empty: not given; which lines may be is checked with the budget
 
 
 class FundingStatusWidget(widgets.Widget):
@@ -216,6 +213,11 @@ class BudgetLineImportResource(resources.ModelResource):
                 raise ValidationError({"is_granting_funder": _(
                     "Seule une ligne du chapitre 74 (subventions) peut être celle de la collectivité attribuante.")})
             instance.funding_status = ""
+        if instance.amount is None:  # « non renseigné »: only a co-funder asked, in a forecast
+            refusal = unknown_amount_refusal(kind=self.budget.kind, code=instance.code,
+                                             funding_status=instance.funding_status)
+            if refusal:
+                raise ValidationError({"amount": refusal})
         # The line's rank among the file's lines, as the portal's form numbers them (1, 2, …): an
         # exported budget imported back leaves every line as it was.
         instance.position = kwargs["row_number"]

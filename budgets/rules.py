@@ -9,14 +9,15 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 
-from django.db.models import DecimalField, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, IntegerField, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from budgets import chart
 from budgets.models import BudgetKind, BudgetLine, FundingStatus, chapter_expression
 from conventions.amounts import effective_amount
-from core.money import HUNDRED, ZERO, format_euros, ratio
+from core.money import HUNDRED, ZERO, format_euros, format_total, ratio, unknown_amounts_note
 
 BLOCKS = {
     "charges": (chart.CHARGES, False),
@@ -26,28 +27,41 @@ BLOCKS = {
 }
 
 
+#: A line whose amount is not known (« non renseigné », stored NULL). Only co-funder lines of
+#: chapter 74 may be (``budgets.models.unknown_amount_refusal``): they are produits, so a
+#: total of produits leaves them out and says so; every other total is whole.
+UNKNOWN = Q(amount__isnull=True)
+
+
 def block_filters() -> dict[str, Q]:
     """Return, for each block of the form, the filter selecting its lines."""
     return {name: Q(code__in=chart.codes(side=side, in_kind=in_kind)) for name, (side, in_kind) in BLOCKS.items()}
 
 
 def block_annotations(path: str = "lines__", prefix: str = "sum_") -> dict:
-    """Return annotations summing each block of a budget's lines, for a list of budgets."""
-    return {
+    """Return annotations summing each block of a budget's lines (and counting the unknown ones), for a list."""
+    annotations = {
         prefix + name: Sum(f"{path}amount", filter=Q(**{f"{path}code__in": chart.codes(side=side, in_kind=in_kind)}),
                            default=ZERO)
         for name, (side, in_kind) in BLOCKS.items()
     }
+    annotations[prefix + "unknown_amounts"] = Count(f"{path}pk", filter=Q(**{f"{path}amount__isnull": True}))
+    return annotations
 
 
 @dataclass(frozen=True)
 class BudgetTotals:
-    """The totals of a budget, each the sum of its lines."""
+    """The totals of a budget, each the sum of its lines whose amount is known.
+
+    ``unknown_amounts`` counts the lines « non renseigné » (co-funders of chapter 74, produits):
+    the produits total leaves them out and says so (« dont 1 montant non chiffré »).
+    """
 
     charges: Decimal = ZERO
     products: Decimal = ZERO
     in_kind_charges: Decimal = ZERO
     in_kind_products: Decimal = ZERO
+    unknown_amounts: int = 0
 
     @property
     def total_charges(self) -> Decimal:
@@ -69,8 +83,31 @@ class BudgetTotals:
 
     @property
     def is_balanced(self) -> bool:
-        """Return True when charges equal produits and 86 equals 87."""
-        return self.gap == 0 and self.in_kind_gap == 0
+        """Return True when charges equal produits and 86 equals 87, every amount known.
+
+        With an amount not given the balance cannot be asserted: it is neither true nor known false.
+        """
+        return self.gap == 0 and self.in_kind_gap == 0 and not self.unknown_amounts
+
+    @property
+    def can_balance(self) -> bool:
+        """Return True unless the budget is unbalanced whatever the amounts not given turn out to be.
+
+        Unknown amounts are produits (chapter 74) and never negative: they can fill charges that
+        exceed the known produits, never produits that already exceed the charges, nor 86 ≠ 87.
+        """
+        if not self.unknown_amounts:
+            return self.is_balanced
+        return self.gap > 0 and self.in_kind_gap == 0
+
+    @property
+    def products_note(self) -> str:
+        """Return « dont N montants non chiffrés » for the produits total ("" when all are known)."""
+        return unknown_amounts_note(self.unknown_amounts)
+
+    def products_shown(self) -> str:
+        """Return the produits total with the count of amounts it leaves out."""
+        return format_total(self.products, self.unknown_amounts)
 
     def funder_share(self, amount: Decimal) -> Decimal | None:
         """Return the share of ``amount`` in the charges, in-kind contributions excluded."""
@@ -81,17 +118,21 @@ class BudgetTotals:
         return ratio(amount, self.total_charges)
 
 
+def totals_aggregates() -> dict:
+    """Return the aggregates of ``BudgetTotals``: each block's known amounts, and the unknown lines."""
+    return {**{name: Sum("amount", filter=condition, default=ZERO) for name, condition in block_filters().items()},
+            "unknown_amounts": Count("pk", filter=UNKNOWN)}
+
+
 def budget_totals(budget) -> BudgetTotals:
     """Return the totals of ``budget`` in one query."""
-    sums = budget.lines.aggregate(
-        **{name: Sum("amount", filter=condition, default=ZERO) for name, condition in block_filters().items()}
-    )
-    return BudgetTotals(**sums)
+    return BudgetTotals(**budget.lines.aggregate(**totals_aggregates()))
 
 
 def totals_from_annotations(obj, prefix: str = "forecast_") -> BudgetTotals:
-    """Build the totals from the annotations of ``ConventionQuerySet.with_budget_totals``."""
-    return BudgetTotals(**{name: getattr(obj, prefix + name) for name in BLOCKS})
+    """Build the totals from the annotations of ``with_budget_totals`` or ``block_annotations``."""
+    return BudgetTotals(**{name: getattr(obj, prefix + name) for name in BLOCKS},
+                        unknown_amounts=getattr(obj, prefix + "unknown_amounts", 0) or 0)
 
 
 def eligible_expenses(budget) -> Decimal:
@@ -149,25 +190,61 @@ def public_cofunding_subquery(budget_filter: Q):
     return Coalesce(Subquery(lines, output_field=money), Value(ZERO), output_field=money)
 
 
+def public_cofunding_unknown_subquery(budget_filter: Q):
+    """Return an annotation counting the public co-funder lines « non renseigné » (left out of the sum above)."""
+    lines = (
+        BudgetLine.objects.filter(budget_filter, public_cofunder_lines(), UNKNOWN)
+        .order_by()
+        .values("budget")
+        .annotate(count=Count("pk"))
+        .values("count")[:1]
+    )
+    return Coalesce(Subquery(lines, output_field=IntegerField()), Value(0), output_field=IntegerField())
+
+
 # --- Balance ---------------------------------------------------------------------------------
 
 
 def balance_message(totals: BudgetTotals) -> str | None:
-    """Return why a budget is not balanced, with the gap in euros, or None when it is."""
+    """Return why a budget is not (or not known to be) balanced, with the gap in euros, or None when it is."""
     if totals.is_balanced:
         return None
+    if totals.can_balance:  # amounts not given: the gap is what they would have to cover
+        return ngettext(
+            "L'équilibre du budget ne peut pas être vérifié : %(count)s montant n'est pas chiffré ; les charges "
+            "dépassent les produits chiffrés de %(gap)s.",
+            "L'équilibre du budget ne peut pas être vérifié : %(count)s montants ne sont pas chiffrés ; les charges "
+            "dépassent les produits chiffrés de %(gap)s.", totals.unknown_amounts,
+        ) % {"count": totals.unknown_amounts, "gap": format_euros(totals.gap)}
     parts = []
     if totals.gap > 0:
         parts.append(_("les charges dépassent les produits de %(gap)s") % {"gap": format_euros(totals.gap)})
     elif totals.gap < 0:
         parts.append(_("les produits dépassent les charges de %(gap)s") % {"gap": format_euros(-totals.gap)})
+    elif totals.unknown_amounts:
+        parts.append(_("les produits chiffrés égalent déjà les charges"))
     if totals.in_kind_gap > 0:
         parts.append(_("les emplois des contributions en nature (86) dépassent les ressources (87) de %(gap)s")
                      % {"gap": format_euros(totals.in_kind_gap)})
     elif totals.in_kind_gap < 0:
         parts.append(_("les ressources des contributions en nature (87) dépassent les emplois (86) de %(gap)s")
                      % {"gap": format_euros(-totals.in_kind_gap)})
+    if totals.unknown_amounts:
+        parts[-1] = f"{parts[-1]} ({totals.products_note})"
     return _("Le budget n'est pas équilibré : %(reasons)s.") % {"reasons": " ; ".join(str(p) for p in parts)}
+
+
+def unknown_lines_message(budget) -> str | None:
+    """Return why ``budget`` cannot be validated while amounts are not given (naming the lines), or None."""
+    labels = list(budget.lines.filter(UNKNOWN).in_chart_order().values_list("label", flat=True))
+    if not labels:
+        return None
+    return ngettext(
+        "Le montant de %(count)s cofinancement n'est pas chiffré (%(labels)s) : le budget ne peut être validé "
+        "qu'une fois tous les montants connus et le budget équilibré.",
+        "Les montants de %(count)s cofinancements ne sont pas chiffrés (%(labels)s) : le budget ne peut être "
+        "validé qu'une fois tous les montants connus et le budget équilibré.", len(labels),
+    ) % {"count": len(labels), "labels": ", ".join(f"« {label} »" for label in labels)}
 
 
 # --- Chapters --------------------------------------------------------------------------------
@@ -179,10 +256,16 @@ class ChapterSubtotal:
 
     chapter: chart.Chapter
     amount: Decimal
+    unknown_amounts: int = 0  # lines of the chapter « non renseigné », left out of ``amount``
 
     @property
     def code(self) -> str:
         return self.chapter.code
+
+    @property
+    def shown(self) -> str:
+        """Return the subtotal with the count of amounts it leaves out."""
+        return format_total(self.amount, self.unknown_amounts)
 
     @property
     def label(self) -> str:
@@ -194,10 +277,10 @@ def chapter_subtotals(budget) -> list[ChapterSubtotal]:
 
     rows = (
         budget.lines.order_by().annotate(chapter=chapter_expression())
-        .values("chapter").annotate(total=Sum("amount", default=ZERO))
+        .values("chapter").annotate(total=Sum("amount", default=ZERO), unknown=Count("pk", filter=UNKNOWN))
     )
-    sums = {row["chapter"]: row["total"] for row in rows}
-    return [ChapterSubtotal(chapter, sums.get(chapter.code, ZERO)) for chapter in chart.CHAPTERS]
+    sums = {row["chapter"]: (row["total"], row["unknown"]) for row in rows}
+    return [ChapterSubtotal(chapter, *sums.get(chapter.code, (ZERO, 0))) for chapter in chart.CHAPTERS]
 
 
 # --- Co-funders (chapter 74) and the granting funder's line -----------------------------------
@@ -209,7 +292,7 @@ class Cofunder:
 
     code: str
     label: str
-    amount: Decimal
+    amount: Decimal | None  # None: not given (« non renseigné »)
     funding_status: str
     is_granting_funder: bool
 
@@ -245,24 +328,28 @@ class GrantingLineState(StrEnum):
     MISSING = "missing"
     SEVERAL = "several"
     DIFFERENT = "different"
+    UNKNOWN_LINE = "unknown_line"  # the line is « non renseigné » while the grant is known
+    UNKNOWN_GRANT = "unknown_grant"  # the grant is not known yet (vote pending): nothing to compare
 
 
 @dataclass(frozen=True)
 class GrantingLineCheck:
     """The granting funder's line of a budget against the amount granted (DOMAIN.md §5)."""
 
-    granted: Decimal
+    granted: Decimal | None  # None: not given yet (the vote fixes it)
     lines: tuple[Cofunder, ...]  # the lines of chapter 74 marked as the granting funder's
 
     @property
     def amount(self) -> Decimal | None:
-        """Return the total of the marked lines, or None when none is marked."""
-        return sum((line.amount for line in self.lines), ZERO) if self.lines else None
+        """Return the total of the marked lines, or None when none is marked or one is not given."""
+        if not self.lines or any(line.amount is None for line in self.lines):
+            return None
+        return sum((line.amount for line in self.lines), ZERO)
 
     @property
     def difference(self) -> Decimal | None:
-        """Return the amount granted minus the line's amount (None when no line is marked)."""
-        return None if self.amount is None else self.granted - self.amount
+        """Return the amount granted minus the line's amount (None when either is unknown)."""
+        return None if self.amount is None or self.granted is None else self.granted - self.amount
 
     @property
     def state(self) -> str:
@@ -270,6 +357,10 @@ class GrantingLineCheck:
             return GrantingLineState.MISSING
         if len(self.lines) > 1:
             return GrantingLineState.SEVERAL
+        if self.granted is None:
+            return GrantingLineState.UNKNOWN_GRANT
+        if self.amount is None:
+            return GrantingLineState.UNKNOWN_LINE
         return GrantingLineState.DIFFERENT if self.difference else GrantingLineState.OK
 
 
@@ -290,11 +381,14 @@ def granting_funder_warning(check: GrantingLineCheck) -> str | None:
                  "(subvention attribuée : %(granted)s).") % {"granted": format_euros(check.granted)}
     if check.state == GrantingLineState.SEVERAL:
         return several_granting_lines_message()
-    if check.state == GrantingLineState.DIFFERENT:
+    if check.state in (GrantingLineState.DIFFERENT, GrantingLineState.UNKNOWN_LINE):
         line = check.lines[0]
         return _("La ligne de la collectivité attribuante (« %(label)s ») indique %(amount)s, "
                  "alors que la subvention attribuée est de %(granted)s.") % {
             "label": line.label, "amount": format_euros(line.amount), "granted": format_euros(check.granted)}
+    if check.state == GrantingLineState.UNKNOWN_GRANT:
+        return _("La subvention attribuée n'est pas encore renseignée : la ligne de la collectivité attribuante "
+                 "sera comparée au montant voté.")
     return None
 
 
@@ -404,11 +498,14 @@ def variance_threshold(convention) -> Decimal:
     return DEFAULT_VARIANCE_THRESHOLD if value is None else value
 
 
-def needs_explanation(forecast: Decimal, actual: Decimal, threshold: Decimal) -> bool:
+def needs_explanation(forecast: Decimal | None, actual: Decimal, threshold: Decimal) -> bool:
     """Return True when the gap between forecast and actual exceeds ``threshold`` % of the forecast.
 
-    A line that was not forecast (zero) but was spent or received always needs an explanation.
+    A line that was not forecast (zero), or whose forecast was not given (None), but was spent or
+    received always needs an explanation.
     """
+    if forecast is None:
+        return bool(actual)
     difference = actual - forecast
     if not difference:
         return False
@@ -419,18 +516,18 @@ def needs_explanation(forecast: Decimal, actual: Decimal, threshold: Decimal) ->
 
 @dataclass(frozen=True)
 class Variance:
-    forecast: Decimal
+    forecast: Decimal | None  # None: a forecast line « non renseigné »
     actual: Decimal
 
     @property
-    def difference(self) -> Decimal:
-        """Return actual minus forecast, in euros."""
-        return self.actual - self.forecast
+    def difference(self) -> Decimal | None:
+        """Return actual minus forecast, in euros (None when the forecast was not given)."""
+        return None if self.forecast is None else self.actual - self.forecast
 
     @property
     def percent(self) -> Decimal | None:
-        """Return the difference as a ratio of the forecast (None when nothing was forecast)."""
-        return ratio(self.difference, self.forecast)
+        """Return the difference as a ratio of the forecast (None when nothing, or no figure, was forecast)."""
+        return None if self.forecast is None else ratio(self.difference, self.forecast)
 
 
 @dataclass(frozen=True)
@@ -533,7 +630,7 @@ def budget_variances(convention) -> BudgetVariances:
 
     by_kind = (
         BudgetLine.objects.filter(budget__convention=convention).order_by().values("budget__kind")
-        .annotate(**{name: Sum("amount", filter=condition, default=ZERO) for name, condition in block_filters().items()})
+        .annotate(**totals_aggregates())
     )
     totals = {row.pop("budget__kind"): BudgetTotals(**row) for row in by_kind}
     return BudgetVariances(

@@ -3,16 +3,19 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from budgets.models import BudgetKind, BudgetLine
-from budgets.rules import block_filters
+from budgets.rules import UNKNOWN, block_filters
 from core.money import MONEY
 
 
 def with_budget_totals(queryset):
-    """Annotate each agreement of ``queryset`` with its forecast budget's totals, in the same query."""
+    """Annotate each agreement of ``queryset`` with its forecast budget's totals, in the same query.
+
+    Each total adds up the known amounts; ``forecast_unknown_amounts`` counts the lines « non renseigné ».
+    """
     annotations = {}
     for name, condition in block_filters().items():
         lines = (
@@ -27,6 +30,12 @@ def with_budget_totals(queryset):
             Value(Decimal("0.00")),
             output_field=models.DecimalField(**MONEY),
         )
+    unknown = (
+        BudgetLine.objects.filter(UNKNOWN, budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST)
+        .order_by().values("budget__convention").annotate(count=Count("pk")).values("count")
+    )
+    annotations["forecast_unknown_amounts"] = Coalesce(Subquery(unknown, output_field=IntegerField()), Value(0),
+                                                       output_field=IntegerField())
     return queryset.annotate(**annotations)
 
 

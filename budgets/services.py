@@ -21,7 +21,15 @@ from beneficiaries.duties import review_conflict
 from budgets import chart, rules
 from budgets.bounds import check_line_count
 from budgets.imports import import_lines
-from budgets.models import Budget, BudgetKind, BudgetLine, BudgetScope, BudgetStatus, FundingStatus
+from budgets.models import (
+    Budget,
+    BudgetKind,
+    BudgetLine,
+    BudgetScope,
+    BudgetStatus,
+    FundingStatus,
+    unknown_amount_refusal,
+)
 from conventions.notifications import association_recipients, notify
 from core.audit import delete_with_history
 from core.money import format_euros, format_percent
@@ -34,7 +42,7 @@ REVIEW_PERMISSION = "budgets.change_budget"
 @dataclass(frozen=True)
 class LineInput:
     code: str
-    amount: Decimal
+    amount: Decimal | None  # None: not given (« non renseigné »), for a co-funder asked only
     label: str = ""
     funding_status: str = ""
     is_granting_funder: bool = False
@@ -59,13 +67,14 @@ def budget_replace_lines(*, budget: Budget, lines: Iterable[LineInput]) -> list[
     objs = []
     for index, line in enumerate(lines, start=1):
         obj = BudgetLine(
-            budget=budget, code=line.code, label=line.label, amount=Decimal(line.amount),
+            budget=budget, code=line.code, label=line.label,
+            amount=None if line.amount is None else Decimal(line.amount),
             funding_status=line.funding_status, is_granting_funder=line.is_granting_funder,
             explanation=line.explanation, position=index,
         )
         if not obj.label:
             obj.label = obj.account.label
-        obj.full_clean(exclude=["budget"])
+        obj.full_clean(exclude=["budget"])  # clean() checks an unknown amount against the budget's kind
         objs.append(obj)
     return bulk_create_with_history(objs, BudgetLine)
 
@@ -140,8 +149,8 @@ def _record(budget: Budget, *, user, reason: str, **changes) -> Budget:
 # --- Lines -----------------------------------------------------------------------------------
 
 
-def _checked_lines(lines: Iterable[LineInput]) -> list[BudgetLine]:
-    """Return unsaved lines built from ``lines``, or raise every problem found, in French."""
+def _checked_lines(lines: Iterable[LineInput], *, kind: str) -> list[BudgetLine]:
+    """Return unsaved lines built from ``lines`` for a budget of ``kind``, or raise every problem found, in French."""
     lines = list(lines)
     check_line_count(len(lines))
     built, errors, seen = [], [], {}
@@ -156,8 +165,15 @@ def _checked_lines(lines: Iterable[LineInput]) -> list[BudgetLine]:
             errors.append(_("La ligne « %(code)s %(label)s » figure deux fois.") % {"code": line.code, "label": label})
             continue
         seen[key] = position
-        amount = Decimal(line.amount)
-        if amount < 0:
+        amount = None if line.amount is None else Decimal(line.amount)
+        funding_status = line.funding_status if account.is_cofunder_line else ""
+        if amount is None:
+            refusal = unknown_amount_refusal(kind=kind, code=line.code, funding_status=funding_status)
+            if refusal:
+                errors.append(_("Ligne « %(code)s %(label)s » : %(refusal)s") % {
+                    "code": line.code, "label": label, "refusal": refusal})
+                continue
+        elif amount < 0:
             errors.append(_("Le montant de la ligne « %(code)s %(label)s » ne peut pas être négatif.")
                           % {"code": line.code, "label": label})
             continue
@@ -166,7 +182,7 @@ def _checked_lines(lines: Iterable[LineInput]) -> list[BudgetLine]:
             continue
         built.append(BudgetLine(
             code=line.code, label=label[:255], amount=amount,
-            funding_status=line.funding_status if account.is_cofunder_line else "",
+            funding_status=funding_status,
             is_granting_funder=bool(line.is_granting_funder) and account.is_cofunder_line,
             explanation=(line.explanation or "").strip(), position=position,
         ))
@@ -209,7 +225,7 @@ def budget_save_lines(*, budget: Budget, lines: Iterable[LineInput], user, expec
     budget = _locked(budget)
     _require_editable(budget)
     _require_version(budget, expected_version)
-    _sync_lines(budget=budget, lines=_checked_lines(lines), user=user)
+    _sync_lines(budget=budget, lines=_checked_lines(lines, kind=budget.kind), user=user)
     return _record(budget, user=user, reason=_("Enregistrement du brouillon"))
 
 
@@ -243,11 +259,17 @@ def budget_create_actual(*, convention, user) -> Budget:
 
 
 def submission_problems(budget: Budget) -> list[str]:
-    """Return why ``budget`` cannot be submitted (empty, unbalanced, variances unexplained)."""
+    """Return why ``budget`` cannot be submitted (empty, unbalanced, variances unexplained).
+
+    A co-funder's amount not given yet does not stop the deposit: the association has done its
+    part, the page warns that the balance cannot be checked, and the instructing agent validates
+    only once every amount is known (``validation_problems``). A budget that no amount still to
+    come could balance (produits already above the charges, 86 ≠ 87) is refused, as any unbalanced one.
+    """
     totals = rules.budget_totals(budget)
-    if not totals.total_charges and not totals.total_products:
+    if not totals.total_charges and not totals.total_products and not totals.unknown_amounts:
         return [_("Le budget est vide : saisissez au moins une ligne de charges et une ligne de produits.")]
-    problems = [message for message in [rules.balance_message(totals)] if message]
+    problems = [message for message in [rules.balance_message(totals)] if message and not totals.can_balance]
     if budget.kind == BudgetKind.ACTUAL:
         variances = rules.budget_variances(budget.convention)
         for line in variances.missing_explanations:
@@ -260,6 +282,19 @@ def submission_problems(budget: Budget) -> list[str]:
                 }
             )
     return problems
+
+
+def validation_problems(budget: Budget) -> list[str]:
+    """Return why ``budget`` cannot be validated: its deposit's problems, and any amount not given.
+
+    Validating asserts the budget balanced (charges = produits, 86 = 87, DOMAIN.md §5): that needs
+    every amount. A forecast is annex I of the agreement voted and signed.
+    """
+    problems = [message for message in [rules.unknown_lines_message(budget)] if message]
+    if problems:
+        totals = rules.budget_totals(budget)
+        problems += [m for m in [rules.balance_message(totals)] if m]
+    return problems + [p for p in submission_problems(budget) if p not in problems]
 
 
 @transaction.atomic
@@ -304,7 +339,7 @@ def budget_validate(*, budget: Budget, user) -> Budget:
         raise ValidationError(_("Seul un budget déposé peut être validé."), code="state")
     if conflict := validation_conflict(budget, user):
         raise ValidationError(conflict, code="conflict")
-    problems = submission_problems(budget)
+    problems = validation_problems(budget)
     if problems:
         raise ValidationError(problems, code="not_valid")
     return _record(budget, user=user, reason=_("Validation par le service instructeur"), status=BudgetStatus.VALIDATED)

@@ -16,13 +16,13 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaries.identifiers import iban_is_valid, rna_is_valid, siret_is_valid
+from beneficiaries.identifiers import IdentifierState, iban_is_valid, siret_is_valid
 from budgets.models import Budget, BudgetKind, BudgetStatus
 from conventions.amounts import effective_amount
 from conventions.models import SIGNED_STATES, Status
 from core.dates import french_date
 from core.deadlines import justification_due_date
-from core.money import format_euros, format_percent
+from core.money import format_euros, format_percent, format_total
 from documents.models import Document, DocumentKind, DocumentStatus
 from documents.obligations import (
     DELIVERED,
@@ -193,7 +193,15 @@ def _is_granted(convention) -> bool:
     return convention.status in SIGNED_STATES
 
 
-def _written_agreement(convention, amount: Decimal) -> Check:
+def _amount_not_given(code: str) -> Check:
+    """A threshold cannot be judged while the amount granted is not given: to do once the vote fixes it."""
+    return Check(code, State.TODO, detail=_("Montant attribué non renseigné : le seuil de 23 000 € sera apprécié "
+                                             "une fois le montant connu (le vote l'exige)."))
+
+
+def _written_agreement(convention, amount: Decimal | None) -> Check:
+    if amount is None:
+        return _amount_not_given("written_agreement")
     if not written_agreement_required(amount):
         return Check("written_agreement", State.NOT_APPLICABLE,
                      detail=_("%(amount)s : pas plus de 23 000 €.") % {"amount": format_euros(amount)})
@@ -205,7 +213,9 @@ def _written_agreement(convention, amount: Decimal) -> Check:
                  detail=_("%(amount)s : à signer par les deux parties avant tout versement.") % {"amount": format_euros(amount)})
 
 
-def _open_data(convention, amount: Decimal, today: date) -> Check:
+def _open_data(convention, amount: Decimal | None, today: date) -> Check:
+    if amount is None:
+        return _amount_not_given("open_data")
     if not open_data_required(amount):
         return Check("open_data", State.NOT_APPLICABLE,
                      detail=_("%(amount)s : pas plus de 23 000 €.") % {"amount": format_euros(amount)})
@@ -236,10 +246,14 @@ def _delivered_check(code, kind, convention, documents, today, detail) -> Check:
 
 def _statutory_auditor(convention, year: AssociationYear, documents, today) -> Check:
     detail = _("Subventions publiques %(year)s : %(total)s (conventions %(agreements)s, cofinanceurs publics du budget %(cofunding)s).") % {
-        "year": year.year, "total": format_euros(year.public_subsidies),
-        "agreements": format_euros(year.agreements_total), "cofunding": format_euros(year.public_cofunding),
+        "year": year.year, "total": format_total(year.public_subsidies, year.unknown_amounts),
+        "agreements": format_total(year.agreements_total, sum(year.unknown_by_funder.values())),
+        "cofunding": format_total(year.public_cofunding, year.unknown_cofunding),
     }
     if not auditor_required(year.public_subsidies):
+        if year.unknown_amounts:  # below with what is known: the amounts not given may reach it
+            return Check("statutory_auditor", State.TODO, detail=detail + " " + _(
+                "Moins de 153 000 € chiffrés : le seuil sera apprécié une fois les montants connus."))
         return Check("statutory_auditor", State.NOT_APPLICABLE, detail=detail + " " + _("Moins de 153 000 €."))
     detail += " " + _("Commissaire aux comptes obligatoire ; son rapport est attendu.")
     return _delivered_check("statutory_auditor", DocumentKind.AUDITOR_REPORT, convention, documents, today, detail)
@@ -247,11 +261,15 @@ def _statutory_auditor(convention, year: AssociationYear, documents, today) -> C
 
 def _certified_accounts(convention, year: AssociationYear, documents, today) -> Check:
     amount = year.funder_total(convention.funder_id)
+    unknown = year.funder_unknown(convention.funder_id)
     share = year.funder_share(convention.funder_id)
     detail = _("Subventions de la collectivité en %(year)s : %(amount)s, soit %(share)s du budget de l'association.") % {
-        "year": year.year, "amount": format_euros(amount), "share": format_percent(share),
+        "year": year.year, "amount": format_total(amount, unknown), "share": format_percent(share),
     }
     if not certified_accounts_required(amount, share):
+        if unknown:  # below with what is known: the amounts not given may reach it
+            return Check("certified_accounts", State.TODO, detail=detail + " " + _(
+                "Le seuil sera apprécié une fois les montants connus."))
         return Check("certified_accounts", State.NOT_APPLICABLE, detail=detail)
     return _delivered_check("certified_accounts", DocumentKind.ANNUAL_ACCOUNTS, convention, documents, today,
                             detail + " " + _("Comptes annuels certifiés attendus."))
@@ -279,11 +297,21 @@ def _republican_commitment(convention, documents) -> Check:
 
 
 def _identifiers(convention) -> Check:
+    """Flag every identifier that is missing, invalid or kept « à vérifier »: none of them counts valid."""
     beneficiary, funder = convention.beneficiary, convention.funder
     problems = []
-    if not siret_is_valid(beneficiary.siret):
+    siret = beneficiary.siret_state
+    if siret == IdentifierState.MISSING:
+        problems.append(_("SIRET de l'association non renseigné"))
+    elif siret == IdentifierState.TO_CHECK:
+        problems.append(_("SIRET de l'association à vérifier (conservé tel qu'imprimé : « %(value)s »)")
+                        % {"value": beneficiary.siret})
+    elif siret == IdentifierState.INVALID:
         problems.append(_("SIRET de l'association invalide"))
-    if beneficiary.rna and not rna_is_valid(beneficiary.rna):
+    rna = beneficiary.rna_state
+    if rna == IdentifierState.TO_CHECK:
+        problems.append(_("RNA à vérifier (conservé tel qu'imprimé : « %(value)s »)") % {"value": beneficiary.rna})
+    elif rna == IdentifierState.INVALID:
         problems.append(_("RNA invalide"))
     if not beneficiary.iban:
         problems.append(_("IBAN manquant (nécessaire au versement)"))
@@ -293,7 +321,7 @@ def _identifiers(convention) -> Check:
         problems.append(_("SIRET de la collectivité invalide"))
     if problems:
         return Check("identifiers", State.TODO, detail=" ; ".join(problems) + ".")
-    if not beneficiary.rna:
+    if rna == IdentifierState.MISSING:
         return Check("identifiers", State.OK, detail=_("SIRET et IBAN valides ; RNA non renseigné."))
     return Check("identifiers", State.OK, detail=_("SIRET, RNA et IBAN valides."))
 

@@ -94,8 +94,10 @@ def printed_tolerance(stated_percent: Decimal) -> Decimal:
 def _stated_share(convention, totals) -> list[Finding]:
     # The text printed the share of the amount granted at signature, not of the amount in force.
     stated = convention.stated_share_percent
+    if stated is None or convention.amount_granted is None:  # no share of an amount not given
+        return []
     share = totals.funder_share(convention.amount_granted)
-    if stated is None or share is None:
+    if share is None:
         return []
     with_in_kind = totals.funder_share_with_in_kind(convention.amount_granted)
     tolerance = printed_tolerance(stated)
@@ -238,8 +240,8 @@ def _granting_funder_line(convention, budget) -> list[Finding]:
     check = granting_line_check(cofunders(budget), granting_line_expected_amount(budget))
     granted = check.granted
     label = _("Ligne de la collectivité")
-    if check.state == GrantingLineState.OK:
-        return []
+    if check.state in (GrantingLineState.OK, GrantingLineState.UNKNOWN_GRANT):
+        return []  # equal, or the grant not fixed yet (compared once the vote gives it)
     if check.state == GrantingLineState.MISSING:
         message = _("Aucune ligne du budget n'est marquée comme celle de la collectivité attribuante "
                     "(montant attribué : %(granted)s).") % {"granted": format_euros(granted)}

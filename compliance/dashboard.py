@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils.translation import gettext as _
 
 from budgets.rules import totals_from_annotations
@@ -35,8 +35,9 @@ class MoneyRow:
     year: int
     status: str
     count: int
-    granted: Decimal
+    granted: Decimal  # the known amounts; ``unknown`` counts those not given (before the vote)
     paid: Decimal
+    unknown: int = 0
 
     @property
     def status_label(self) -> str:
@@ -50,6 +51,10 @@ class MoneyRow:
     def in_preparation(self) -> Decimal:
         return self.granted if self.status in PREPARATION_STATES else ZERO
 
+    @property
+    def in_preparation_unknown(self) -> int:
+        return self.unknown if self.status in PREPARATION_STATES else 0
+
 
 @dataclass(frozen=True)
 class MoneyTotal:
@@ -62,6 +67,7 @@ class MoneyTotal:
     paid: Decimal = ZERO
     to_pay: Decimal = ZERO
     in_preparation: Decimal = ZERO
+    in_preparation_unknown: int = 0  # agreements in preparation whose amount is not given yet
 
 
 def money_by_year_and_state() -> list[MoneyRow]:
@@ -76,12 +82,13 @@ def money_by_year_and_state() -> list[MoneyRow]:
     }
     groups = (
         Convention.objects.with_amount_in_force().values("fiscal_year", "status")
-        .annotate(count=Count("pk"), granted=Sum("amount_in_force")).order_by()
+        .annotate(count=Count("pk"), granted=Sum("amount_in_force"),
+                  unknown=Count("pk", filter=Q(amount_granted__isnull=True))).order_by()
     )
     order = {status: index for index, status in enumerate(Status.values)}
     rows = [
         MoneyRow(g["fiscal_year"], g["status"], g["count"], g["granted"] or ZERO,
-                 paid.get((g["fiscal_year"], g["status"]), ZERO))
+                 paid.get((g["fiscal_year"], g["status"]), ZERO), g["unknown"])
         for g in groups
     ]
     return sorted(rows, key=lambda r: (-r.year, order[r.status]))
@@ -92,7 +99,7 @@ def money_total(key, label, rows) -> MoneyTotal:
         key, label, sum(r.count for r in rows),
         sum((r.granted for r in rows if r.status not in PREPARATION_STATES and r.status not in VOID_STATES), ZERO),
         sum((r.paid for r in rows), ZERO), sum((r.to_pay for r in rows), ZERO),
-        sum((r.in_preparation for r in rows), ZERO),
+        sum((r.in_preparation for r in rows), ZERO), sum(r.in_preparation_unknown for r in rows),
     )
 
 

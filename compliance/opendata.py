@@ -68,6 +68,12 @@ def french_siret_value_is_valid(value: str) -> bool:
     return siret_is_valid(value)
 
 
+def beneficiary_siret_for_export(beneficiary) -> str:
+    """Return the association's SIRET for ``idBeneficiaire``: a valid one, never one « à vérifier »."""
+    value = beneficiary.siret or ""
+    return value if value and not beneficiary.siret_to_check and french_siret_value_is_valid(value) else ""
+
+
 def custom_check_errors(row: dict) -> list[str]:
     """Return the errors of ``row`` against the schema's ``custom_checks``, in French."""
     errors = []
@@ -166,11 +172,16 @@ def scdl_row(convention) -> tuple[dict, list[str]]:
         missing.append(_("SIRET de la collectivité (idAttribuant) invalide"))
     if signed_on is None:
         missing.append(_("date de signature de la convention (dateConvention)"))
-    siret = beneficiary.siret if french_siret_value_is_valid(beneficiary.siret or "") else ""
-    if beneficiary.siret and not siret:
+    # A SIRET or RNA kept « à vérifier » (as printed on a signed document) is never published as valid.
+    siret = beneficiary_siret_for_export(beneficiary)
+    if beneficiary.siret_to_check:
+        missing.append(_("SIRET de l'association (idBeneficiaire) à vérifier"))
+    elif beneficiary.siret and not siret:
         missing.append(_("SIRET de l'association (idBeneficiaire) invalide"))
-    rna = beneficiary.rna if rna_is_valid(beneficiary.rna or "") else ""
-    if beneficiary.rna and not rna:
+    rna = beneficiary.rna if not beneficiary.rna_to_check and rna_is_valid(beneficiary.rna or "") else ""
+    if beneficiary.rna_to_check:
+        missing.append(_("numéro RNA (rnaBeneficiaire) à vérifier"))
+    elif beneficiary.rna and not rna:
         missing.append(_("numéro RNA (rnaBeneficiaire) invalide"))
     if not siret and not rna:
         missing.append(_("SIRET ou RNA de l'association (idBeneficiaire ou rnaBeneficiaire)"))
@@ -178,6 +189,9 @@ def scdl_row(convention) -> tuple[dict, list[str]]:
         missing.append(_("objet de la subvention (objet)"))
     if period is None:
         missing.append(_("dates de versement (datesPeriodeVersement)"))
+    amount = effective_amount(convention)
+    if amount is None:  # SCDL: « montant » is required, and an unknown amount is no number to publish
+        missing.append(_("montant de la subvention (montant) non renseigné"))
     row = {
         "nomAttribuant": funder.name,
         "idAttribuant": funder.siret,
@@ -188,7 +202,7 @@ def scdl_row(convention) -> tuple[dict, list[str]]:
         "rnaBeneficiaire": rna,
         "objet": convention.title.strip()[:OBJECT_MAX_LENGTH],
         # SCDL « montant »: the total granted, in force (signed amendments included); see the docstring.
-        "montant": f"{effective_amount(convention):f}",
+        "montant": "" if amount is None else f"{amount:f}",
         "nature": NATURE_CASH,
         "conditionsVersement": STAGGERED_PAYMENT if is_staggered(convention) else SINGLE_PAYMENT,
         "datesPeriodeVersement": period or "",

@@ -8,21 +8,27 @@ from conventions.models import Amendment, AmendmentStatus, Convention, amount_in
 from core.money import round_cents
 
 
-def amounts_in_force(convention_ids) -> dict[int, Decimal]:
-    """Return the amount in force of each agreement, in one query."""
+def _rounded(amount: Decimal | None) -> Decimal | None:
+    return None if amount is None else round_cents(amount)
+
+
+def amounts_in_force(convention_ids) -> dict[int, Decimal | None]:
+    """Return the amount in force of each agreement (None while the amount granted is not given), in one query."""
     rows = Convention.objects.filter(pk__in=convention_ids).annotate(in_force=amount_in_force_expression())
-    return {pk: round_cents(amount) for pk, amount in rows.values_list("pk", "in_force")}
+    return {pk: _rounded(amount) for pk, amount in rows.values_list("pk", "in_force")}
 
 
-def effective_amount(convention: Convention) -> Decimal:
+def effective_amount(convention: Convention) -> Decimal | None:
     """Return the amount in force: the amount granted plus the changes of signed amendments.
 
-    Reads the ``amount_in_force`` annotation when the agreement was loaded with
-    ``Convention.objects.with_amount_in_force()`` (no query), else asks the database (one query).
+    None while the amount granted is not given (« non renseigné », before the vote fixes it):
+    unknown, not zero. Reads the ``amount_in_force`` annotation when the agreement was loaded
+    with ``Convention.objects.with_amount_in_force()`` (no query), else asks the database (one query).
     """
-    annotated = getattr(convention, "amount_in_force", None)
-    if annotated is not None:
-        return round_cents(annotated)
+    if "amount_in_force" in convention.__dict__:
+        return _rounded(convention.amount_in_force)
+    if convention.amount_granted is None:
+        return None
     return amounts_in_force([convention.pk])[convention.pk]
 
 
@@ -30,29 +36,34 @@ def effective_amount(convention: Convention) -> Decimal:
 class FunderShares:
     """The funder's share of a budget's charges, without and with in-kind contributions."""
 
-    amount: Decimal  # the amount in force the shares are of
+    amount: Decimal | None  # the amount in force the shares are of (None: not given yet)
     excluding_in_kind: Decimal | None
     including_in_kind: Decimal | None
 
 
 def funder_shares(convention: Convention, totals) -> FunderShares:
-    """Return the funder's shares of ``totals`` (a ``BudgetTotals``): those of the amount in force."""
+    """Return the funder's shares of ``totals`` (a ``BudgetTotals``): those of the amount in force.
+
+    No share while the amount is not given: unknown, not 0 %.
+    """
     amount = effective_amount(convention)
+    if amount is None:
+        return FunderShares(None, None, None)
     return FunderShares(amount, totals.funder_share(amount), totals.funder_share_with_in_kind(amount))
 
 
-def amendment_amounts(amendment: Amendment) -> tuple[Decimal, Decimal]:
+def amendment_amounts(amendment: Amendment) -> tuple[Decimal | None, Decimal | None]:
     """Return the amount in force before ``amendment`` and once it applies (one query).
 
     Before: the amount granted plus the signed amendments numbered below it; after: that plus
     its own change. The amendment's PDF prints both (« il passe de … à … »).
     """
-    before = round_cents(
+    before = _rounded(
         Convention.objects.filter(pk=amendment.convention_id)
         .annotate(before=amount_in_force_expression(before_number=amendment.number))
         .values_list("before", flat=True).get()
     )
-    return before, round_cents(before + amendment.amount_change)
+    return before, None if before is None else round_cents(before + amendment.amount_change)
 
 
 def effective_period_end(convention: Convention) -> date | None:

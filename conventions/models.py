@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from beneficiaries.identifiers import validate_siret
+from beneficiaries.identifiers import IdentifierField, validate_siret
 from beneficiaries.models import Beneficiary
 from conventions.deliberation import deliberation_date_clean, deliberation_missing
 from conventions.legality import legality_clean
@@ -29,7 +29,10 @@ class Funder(models.Model):
         help_text=_("Comment le texte désigne la collectivité, par exemple « la Métropole »."),
     )
     legal_form = models.CharField(_("forme juridique"), max_length=100, default="E.P.C.I.")
-    siret = models.CharField(_("SIRET"), max_length=14, unique=True, validators=[validate_siret])
+    siret = IdentifierField(
+        _("SIRET"), max_length=14, unique=True, validators=[validate_siret],
+        help_text=_("14 chiffres, tels qu'imprimés : les espaces et les points sont retirés."),
+    )
     address = models.CharField(_("adresse"), max_length=255)
     postal_code = models.CharField(_("code postal"), max_length=10)
     city = models.CharField(_("commune"), max_length=100)
@@ -190,7 +193,11 @@ class Convention(models.Model):
         choices=[(number, name) for number, name in enumerate(MONTHS, start=1)],
         help_text=_("Seulement tant que la date exacte n'est pas connue."),
     )
-    amount_granted = models.DecimalField(_("montant attribué"), validators=NON_NEGATIVE, **MONEY)
+    # Not given (NULL) while the vote is pending: « non renseigné », never 0 €; the vote needs it.
+    amount_granted = models.DecimalField(
+        _("montant attribué"), validators=NON_NEGATIVE, null=True, blank=True, **MONEY,
+        help_text=_("Laissé vide tant que le vote n'a pas fixé le montant (non renseigné) : le vote l'exige."),
+    )
     advance_cap_percent = models.DecimalField(
         _("plafond de l'acompte (%)"), max_digits=5, decimal_places=2, validators=PERCENT_RANGE, blank=True,
         help_text=_("Laissé vide, celui du règlement financier de la collectivité."),

@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -49,13 +50,38 @@ def format_decimal_fr(value: Decimal, places: int) -> str:
     return f"{result},{fraction}" if places else result
 
 
+#: How an amount nobody gave is shown and printed: never « 0 € », never « None ».
+NOT_GIVEN = "non renseigné"
+
+
 def format_euros(amount: Decimal | None) -> str:
-    """Return ``66 000 €`` for whole amounts and ``1 234,56 €`` otherwise."""
+    """Return ``66 000 €`` for whole amounts and ``1 234,56 €`` otherwise.
+
+    ``None`` is an amount not given (stored NULL: a co-funder's amount the document does not
+    give, the grant while the vote is pending): « non renseigné ».
+    """
     if amount is None:
-        return "—"
+        return NOT_GIVEN
     amount = round_cents(Decimal(amount))
     places = 0 if amount == amount.to_integral_value() else 2
     return f"{format_decimal_fr(amount, places)}\u00a0€"
+
+
+def unknown_amounts_note(count: int) -> str:
+    """Return « dont 1 montant non chiffré » / « dont 3 montants non chiffrés », or "" for none.
+
+    A total adds up the amounts that are known; this says how many it could not count.
+    """
+    if not count:
+        return ""
+    return ngettext("dont %(count)s montant non chiffré", "dont %(count)s montants non chiffrés", count) % {
+        "count": count}
+
+
+def format_total(amount: Decimal, unknown: int = 0) -> str:
+    """Return a total of known amounts, with how many it leaves out: « 953 330 € (dont 1 montant non chiffré) »."""
+    note = unknown_amounts_note(unknown)
+    return f"{format_euros(amount)} ({note})" if note else format_euros(amount)
 
 
 def format_percent(share: Decimal | None, places: int = 2) -> str:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, Q, Subquery
 
 from budgets.models import Budget, BudgetKind, BudgetScope
-from budgets.rules import BudgetTotals, public_cofunding_subquery
+from budgets.rules import BudgetTotals, public_cofunding_subquery, public_cofunding_unknown_subquery
 from budgets.selectors import with_budget_totals
 from conventions.models import SIGNED_STATES, Convention, Status
 from core.deadlines import add_months, justification_due_date
@@ -115,6 +115,18 @@ class AssociationYear:
     public_cofunding: Decimal = ZERO
     budget_charges: Decimal | None = None
     by_funder: dict = field(default_factory=dict)
+    #: Amounts the totals above leave out because they are not given (« non renseigné »): agreements
+    #: before the vote, per funder, and public co-funders of the budget.
+    unknown_by_funder: dict = field(default_factory=dict)
+    unknown_cofunding: int = 0
+
+    @property
+    def unknown_amounts(self) -> int:
+        """Return how many amounts ``public_subsidies`` could not count."""
+        return sum(self.unknown_by_funder.values()) + self.unknown_cofunding
+
+    def funder_unknown(self, funder_id: int) -> int:
+        return self.unknown_by_funder.get(funder_id, 0)
 
     @property
     def public_subsidies(self) -> Decimal:
@@ -154,10 +166,13 @@ def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
             cofunding=public_cofunding_subquery(
                 Q(budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST)
             ),
+            cofunding_unknown=public_cofunding_unknown_subquery(
+                Q(budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST)
+            ),
         )
         .order_by()
         .values("beneficiary_id", "fiscal_year", "funder_id", "amount_in_force", "forecast_charges",
-                "forecast_scope", "cofunding")
+                "forecast_scope", "cofunding", "cofunding_unknown")
     )
     grouped = defaultdict(list)
     for row in rows:
@@ -165,19 +180,25 @@ def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
     result = {}
     for key in pairs:
         group = grouped.get(key, [])
-        by_funder = defaultdict(lambda: ZERO)
+        by_funder, unknown_by_funder = defaultdict(lambda: ZERO), defaultdict(int)
         for row in group:
-            by_funder[row["funder_id"]] += row["amount_in_force"]
+            if row["amount_in_force"] is None:  # not given yet: counted apart, never as 0
+                unknown_by_funder[row["funder_id"]] += 1
+            else:
+                by_funder[row["funder_id"]] += row["amount_in_force"]
         global_rows = [r for r in group if r["forecast_scope"] == BudgetScope.GLOBAL]
         if global_rows:
             main = max(global_rows, key=lambda r: r["forecast_charges"])
             cofunding, charges = main["cofunding"], main["forecast_charges"] or None
+            cofunding_unknown = main["cofunding_unknown"]
         else:
             cofunding = sum((r["cofunding"] for r in group), ZERO)
+            cofunding_unknown = sum(r["cofunding_unknown"] for r in group)
             charges = None
         result[key] = AssociationYear(
             beneficiary_id=key[0], year=key[1], agreements_total=sum(by_funder.values(), ZERO),
             public_cofunding=cofunding, budget_charges=charges, by_funder=dict(by_funder),
+            unknown_by_funder=dict(unknown_by_funder), unknown_cofunding=cofunding_unknown,
         )
     return result
 

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Budget
-from budgets.rules import budget_totals, totals_from_annotations
+from budgets.rules import balance_message, budget_totals, totals_from_annotations
 from budgets.selectors import conventions_for_list
 from compliance.admin import ComplianceAdminMixin
 from conventions.amounts import effective_amount, funder_shares
@@ -74,7 +74,7 @@ class BudgetInline(AgreementRowsInline):
         totals = budget_totals(budget)
         return format_html(
             "Charges {} · Produits {} · Écart {}",
-            format_euros(totals.charges), format_euros(totals.products), format_euros(totals.gap),
+            format_euros(totals.charges), totals.products_shown(), format_euros(totals.gap),
         )
 
     @admin.display(description=_("Comparaison"))
@@ -215,7 +215,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
 
     @admin.display(description=_("Produits"), ordering="forecast_products")
     def total_products(self, obj):
-        return format_euros(obj.forecast_products)
+        return self._totals(obj).products_shown()
 
     @admin.display(description=_("Part hors nature"))
     def share(self, obj):
@@ -246,18 +246,20 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
         granted = shares.amount
         rows = [
             (_("Total des charges (hors contributions en nature)"), format_euros(totals.charges)),
-            (_("Total des produits (hors contributions en nature)"), format_euros(totals.products)),
+            (_("Total des produits (hors contributions en nature)"), totals.products_shown()),
             (_("Écart charges − produits"), format_euros(totals.gap)),
             (_("Contributions en nature : emplois (86) / ressources (87)"),
              f"{format_euros(totals.in_kind_charges)} / {format_euros(totals.in_kind_products)}"),
             (_("Part de la collectivité hors contributions en nature"), format_percent(shares.excluding_in_kind)),
             (_("Part de la collectivité avec contributions en nature"), format_percent(shares.including_in_kind)),
         ]
-        if granted != obj.amount_granted:
+        if granted is not None and granted != obj.amount_granted:
             rows.insert(0, (_("Montant en vigueur (avenants signés compris)"), format_euros(granted)))
         table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         warning = ""
-        if not totals.is_balanced:
+        if not totals.is_balanced and totals.unknown_amounts and totals.can_balance:
+            warning = format_html('<p class="errornote">{}</p>', balance_message(totals))
+        elif not totals.is_balanced:
             warning = format_html('<p class="errornote">{}</p>', _("Budget déséquilibré : écart de %(gap)s.") % {"gap": format_euros(totals.gap)})
         return format_html('<table class="budget-summary">{}</table>{}', table, warning)
 

@@ -100,9 +100,11 @@ def _deliberation_complete(convention: Convention) -> str | None:
 
 
 def _amount_positive(convention: Convention) -> str | None:
-    if not convention.amount_granted or convention.amount_granted <= 0:
+    if convention.amount_granted is None:
+        return _("Le vote suppose le montant attribué connu : il n'est pas renseigné.")
+    if convention.amount_granted <= 0:
         return _("Le vote suppose un montant attribué supérieur à zéro (il est de %(amount)s).") % {
-            "amount": format_euros(convention.amount_granted or 0)}
+            "amount": format_euros(convention.amount_granted)}
     return None
 
 

@@ -73,17 +73,17 @@ def termination_recovery(*, paid: Decimal, granted: Decimal, start: date, end: d
 class Schedule:
     """Where an agreement's money stands: what a finance officer reads before paying."""
 
-    granted: Decimal
-    advance_cap: Decimal
+    granted: Decimal | None  # None while the amount granted is not given (before the vote)
+    advance_cap: Decimal | None
     paid: Decimal
     recovered: Decimal
     final: Decimal | None
 
     @property
-    def remaining(self) -> Decimal:
+    def remaining(self) -> Decimal | None:
         """Return what is still to be paid on the amount granted (or on the final amount once known)."""
         base = self.final if self.final is not None else self.granted
-        return balance_due(base, self.paid, self.recovered)
+        return None if base is None else balance_due(base, self.paid, self.recovered)
 
 
 def _sums_by_convention(queryset, field: str) -> dict[int, Decimal]:
@@ -106,11 +106,12 @@ def schedules_for(conventions) -> dict[int, Schedule]:
     for convention in conventions:
         granted = in_force[convention.pk]
         final = None
-        if convention.pk in validated:
+        if convention.pk in validated and granted is not None:
             final = final_grant(granted, expenses.get((convention.pk, BudgetKind.FORECAST), ZERO),
                                 expenses.get((convention.pk, BudgetKind.ACTUAL), ZERO))
         result[convention.pk] = Schedule(
-            granted=granted, advance_cap=advance_cap(granted, convention.advance_cap_percent),
+            granted=granted,
+            advance_cap=None if granted is None else advance_cap(granted, convention.advance_cap_percent),
             paid=paid.get(convention.pk, ZERO), recovered=recovered.get(convention.pk, ZERO), final=final,
         )
     return result
@@ -134,12 +135,14 @@ def paid_before_request(request: PaymentRequest, money: Schedule | None = None) 
 def overpayment_refusal(request: PaymentRequest) -> str | None:
     """Return why paying ``request`` is refused (the total paid would exceed the amount granted), or None."""
     money = schedule(request.convention)
+    if money.granted is None:
+        return _("Le montant attribué n'est pas renseigné : aucun versement n'est possible.")
     if money.paid + request.amount > money.granted:
         return _("Ce versement porterait le total versé au-delà du montant attribué.")
     return None
 
 
-def remaining_after_request(request: PaymentRequest, money: Schedule | None = None) -> Decimal:
+def remaining_after_request(request: PaymentRequest, money: Schedule | None = None) -> Decimal | None:
     """Return what will remain to pay once ``request`` is paid (« Reste à verser après cette demande »).
 
     Built on the schedule: on the final grant once the actual budget is validated (pro rata,
@@ -148,6 +151,8 @@ def remaining_after_request(request: PaymentRequest, money: Schedule | None = No
     """
     money = money or schedule(request.convention)
     base = money.final if money.final is not None else money.granted
+    if base is None:
+        return None  # the amount granted is not given: nothing to count from
     if request.status == PaymentStatus.REJECTED:
         return balance_due(base, money.paid, money.recovered)  # a rejected request will never be paid
     return balance_due(base, paid_before_request(request, money) + request.amount, money.recovered)
@@ -241,6 +246,8 @@ def advance_amount(convention: Convention) -> Decimal:
 def advance_cap_refusal(convention: Convention, amount: Decimal) -> str | None:
     """Return why an advance of ``amount`` is refused (above the agreement's cap), or None."""
     cap = schedule(convention).advance_cap
+    if cap is None:
+        return _("Le montant attribué n'est pas renseigné : aucun acompte n'est possible.")
     if amount > cap:
         return _("L'acompte ne peut dépasser %(cap)s, plafond fixé par la convention.") % {"cap": format_euros(cap)}
     return None

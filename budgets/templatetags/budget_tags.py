@@ -10,8 +10,9 @@ register = template.Library()
 
 @register.filter
 def chapter_total(report, code):
-    """Return the subtotal of chapter ``code`` from a ``BudgetReport``."""
-    return report.chapter_amounts.get(code)
+    """Return the subtotal of chapter ``code`` from a ``BudgetReport``, with the amounts it leaves out."""
+    subtotal = next((c for c in report.chapters if c.code == code), None)
+    return subtotal.shown if subtotal else ""
 
 
 @register.filter

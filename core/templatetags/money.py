@@ -1,6 +1,6 @@
 from django import template
 
-from core.money import format_euros, format_percent
+from core.money import format_euros, format_percent, format_total, unknown_amounts_note
 
 register = template.Library()
 
@@ -15,3 +15,15 @@ def euros(amount):
 def percent(share):
     """Render a ratio as a French percentage: ``6,92 %``."""
     return format_percent(share)
+
+
+@register.filter
+def total(amount, unknown=0):
+    """Render a total of known amounts with how many it leaves out: ``953 330 € (dont 1 montant non chiffré)``."""
+    return format_total(amount, unknown or 0)
+
+
+@register.filter
+def unknown_note(count):
+    """Render « dont N montants non chiffrés » (empty when every amount is known)."""
+    return unknown_amounts_note(count or 0)

@@ -125,8 +125,9 @@ def clause_context(data: AgreementData) -> dict:
     convention, funder = data.convention, data.convention.funder
     amount = convention.amount_granted
     cap = Decimal(convention.advance_cap_percent if convention.advance_cap_percent is not None else funder.advance_cap_percent)
-    share = data.totals.funder_share(amount) if data.totals else None
-    share_with = data.totals.funder_share_with_in_kind(amount) if data.totals else None
+    known = data.totals is not None and amount is not None  # no share of an amount not given
+    share = data.totals.funder_share(amount) if known else None
+    share_with = data.totals.funder_share_with_in_kind(amount) if known else None
     return {
         "funder_name": funder.name,
         "funder": funder.short_name,
@@ -144,7 +145,7 @@ def clause_context(data: AgreementData) -> dict:
         "share": format_percent(share),
         "share_with_in_kind": format_percent(share_with),
         "advance_cap": format_percent(cap / HUNDRED, places=0 if cap == cap.to_integral_value() else 2),
-        "advance_cap_amount": format_euros(percent_of(amount, cap)),
+        "advance_cap_amount": format_euros(None if amount is None else percent_of(amount, cap)),
         "deliberation": deliberation_text(convention),
         "financial_rules_reference": funder.financial_rules_reference
         or f"règlement budgétaire et financier {with_preposition('de', funder.short_name)}",
@@ -223,8 +224,10 @@ def agreement_pdf_missing(convention: Convention, *, final: bool = False, data: 
                        % {"funder": convention.funder})
     if data.budget is None or not data.has_budget:
         missing.append(_("Le budget prévisionnel (annexe I) n'est pas saisi."))
-    if not convention.amount_granted:
+    if convention.amount_granted is None:
         missing.append(_("Le montant attribué n'est pas renseigné."))
+    elif not convention.amount_granted:
+        missing.append(_("Le montant attribué est de 0 € : indiquez le montant proposé au vote."))
     if not convention.objectives_list():
         missing.append(_("Les objectifs de l'article 1 ne sont pas saisis."))
     if (final or convention.status not in TEXT_EDITABLE_STATES) and not has_deliberation(convention):

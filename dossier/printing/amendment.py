@@ -23,7 +23,9 @@ def amendment_pdf_missing(amendment: Amendment, *, final: bool = False) -> list[
         missing.append(_("L'objet de l'avenant n'est pas renseigné."))
     if not amendment.text.strip():
         missing.append(_("Le texte des modifications n'est pas saisi."))
-    if after < 0:
+    if after is None:
+        missing.append(_("Le montant attribué par la convention n'est pas renseigné."))
+    elif after < 0:
         missing.append(_("La baisse du montant dépasse le montant attribué."))
     if final:
         if not amendment.beneficiary_signed_on:

@@ -54,21 +54,43 @@
     Array.prototype.forEach.call(document.querySelectorAll(selector), function (el) { el.textContent = text; });
   }
 
+  /* « dont 1 montant non chiffré », as the server's core.money.unknown_amounts_note; "" for none. */
+  function unknownNote(count) {
+    if (!count) { return ""; }
+    return "dont " + count + (count > 1 ? " montants non chiffrés" : " montant non chiffré");
+  }
+
+  function withNote(text, count) {
+    return count ? text + " (" + unknownNote(count) + ")" : text;
+  }
+
+  /* A co-funder « Demandé » with its amount left empty: not known yet (budgets.forms._asked_unknown). */
+  function isUnknown(input) {
+    if (isActual || input.value.trim() !== "") { return false; }
+    var row = input.closest("tr");
+    var status = row && row.querySelector("select[name$='funding_status']");
+    var label = row && row.querySelector("input[name$='-label']");
+    return !!status && status.value === "requested" && !!label && label.value.trim() !== "";
+  }
+
   function recompute() {
-    var sums = { charges: 0, produits: 0, inKindCharges: 0, inKindProduits: 0 }, chapters = {};
+    var sums = { charges: 0, produits: 0, inKindCharges: 0, inKindProduits: 0, unknown: 0 }, chapters = {}, unknownIn = {};
     Array.prototype.forEach.call(form.querySelectorAll("input[data-side]"), function (input) {
       var cents = parseCents(input.value);
       if (cents === null || isNaN(cents)) { cents = 0; }
       var chapter = input.getAttribute("data-chapter");
       chapters[chapter] = (chapters[chapter] || 0) + cents;
+      if (isUnknown(input)) { sums.unknown += 1; unknownIn[chapter] = (unknownIn[chapter] || 0) + 1; }
       var inKind = input.getAttribute("data-in-kind") === "1";
       if (input.getAttribute("data-side") === "charges") { sums[inKind ? "inKindCharges" : "charges"] += cents; }
       else { sums[inKind ? "inKindProduits" : "produits"] += cents; }
       if (isActual) { updateVariance(input, input.value.trim() === "" ? null : cents); }
     });
-    Object.keys(chapters).forEach(function (code) { setText('[data-chapter-total="' + code + '"]', euros(chapters[code])); });
+    Object.keys(chapters).forEach(function (code) {
+      setText('[data-chapter-total="' + code + '"]', withNote(euros(chapters[code]), unknownIn[code]));
+    });
     setText('[data-total="charges"]', euros(sums.charges));
-    setText('[data-total="produits"]', euros(sums.produits));
+    setText('[data-total="produits"]', withNote(euros(sums.produits), sums.unknown));
     setText('[data-total="in-kind-charges"]', euros(sums.inKindCharges));
     setText('[data-total="in-kind-produits"]', euros(sums.inKindProduits));
     setText('[data-total="gap"]', euros(sums.charges - sums.produits));
@@ -79,10 +101,20 @@
     var box = document.querySelector("[data-balance]");
     if (!box) { return; }
     var gap = sums.charges - sums.produits, kindGap = sums.inKindCharges - sums.inKindProduits, reasons = [];
+    /* The same messages as budgets.rules.balance_message. */
+    if (sums.unknown && gap > 0 && kindGap === 0) {
+      box.textContent = "L'équilibre du budget ne peut pas être vérifié : " + sums.unknown
+        + (sums.unknown > 1 ? " montants ne sont pas chiffrés" : " montant n'est pas chiffré")
+        + " ; les charges dépassent les produits chiffrés de " + euros(gap) + ".";
+      box.className = "balance is-unbalanced";
+      return;
+    }
     if (gap > 0) { reasons.push("les charges dépassent les produits de " + euros(gap)); }
     if (gap < 0) { reasons.push("les produits dépassent les charges de " + euros(-gap)); }
+    if (gap === 0 && sums.unknown) { reasons.push("les produits chiffrés égalent déjà les charges"); }
     if (kindGap > 0) { reasons.push("les emplois des contributions en nature (86) dépassent les ressources (87) de " + euros(kindGap)); }
     if (kindGap < 0) { reasons.push("les ressources des contributions en nature (87) dépassent les emplois (86) de " + euros(-kindGap)); }
+    if (reasons.length && sums.unknown) { reasons[reasons.length - 1] += " (" + unknownNote(sums.unknown) + ")"; }
     box.textContent = reasons.length ? "Le budget n'est pas équilibré : " + reasons.join(" ; ") + "."
       : "Budget équilibré : les charges égalent les produits, et les emplois (86) les contributions en nature (87).";
     box.className = "balance " + (reasons.length ? "is-unbalanced" : "is-balanced");
@@ -115,8 +147,13 @@
   if (form.querySelector("input[data-side]")) { recompute(); }
 
   var timer = null;
+  function affectsTotals(target) {
+    return target.hasAttribute("data-side") || /(funding_status|-label)$/.test(target.name || "");
+  }
+
+  form.addEventListener("change", function (event) { if (affectsTotals(event.target)) { recompute(); } });
   form.addEventListener("input", function (event) {
-    if (!event.target.hasAttribute("data-side")) { return; }
+    if (!affectsTotals(event.target)) { return; }
     window.clearTimeout(timer);
     timer = window.setTimeout(recompute, 150);
   });
