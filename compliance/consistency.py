@@ -24,7 +24,8 @@ from budgets.rules import (
     granting_line_expected_amount,
     several_granting_lines_message,
 )
-from core.money import HUNDRED, format_euros, format_percent
+from conventions.amounts import base_share, share_is_of_base
+from core.money import HUNDRED, format_decimal_fr, format_euros, format_percent
 from documents.obligations import agreement_date
 from finance.models import PaymentStatus
 
@@ -51,6 +52,8 @@ def consistency_findings(convention) -> list[Finding]:
         findings += _stated_share(convention, totals)
         findings += _stated_eligible_expenses(convention, budget)
         findings += _granting_funder_line(convention, budget)
+    if share_is_of_base(convention, eligible_expenses(budget) if budget is not None else None):
+        findings += _stated_share_of_base(convention)
     findings += _dates_out_of_order(convention, budget)
     return findings
 
@@ -103,6 +106,35 @@ def _stated_share(convention, totals) -> list[Finding]:
                     "%(without)s hors contributions en nature, %(with)s avec.") % values
     return [Finding("stated_share", _("Part de la collectivité indiquée"), message, printed=printed,
                     computed=format_percent(share), difference=share * HUNDRED - stated)]
+
+
+def format_points(gap: Decimal, places: int = 2) -> str:
+    """Return a gap between two percentages in points: « 0,01 point », « 2,50 points »."""
+    text = format_decimal_fr(abs(gap), places)
+    unit = _("point") if Decimal(text.replace(",", ".").replace("\u202f", "")) < 2 else _("points")
+    return f"{text}\u00a0{unit}"
+
+
+def _stated_share_of_base(convention) -> list[Finding]:
+    """Compare the share stated in the text with the amount granted over the eligible base (no budget attached)."""
+    stated = convention.stated_share_percent
+    share = base_share(convention, convention.amount_granted)
+    if stated is None or share is None:
+        return []
+    gap = share * HUNDRED - stated
+    if abs(gap) <= printed_tolerance(stated):
+        return []
+    places = max(0, -stated.normalize().as_tuple().exponent)
+    printed = format_percent(stated / HUNDRED, places)
+    computed = format_percent(share, max(places, 2))
+    message = _("La part indiquée dans le texte (%(printed)s de l'assiette éligible) ne correspond pas à la part "
+                "de l'assiette éligible calculée (%(amount)s sur %(base)s, soit %(computed)s) : écart de %(gap)s.") % {
+        "printed": printed, "amount": format_euros(convention.amount_granted),
+        "base": format_euros(convention.eligible_base), "computed": computed,
+        "gap": format_points(gap, max(places, 2)),
+    }
+    return [Finding("stated_share", _("Part de l'assiette éligible indiquée"), message, printed=printed,
+                    computed=computed, difference=gap)]
 
 
 def _stated_eligible_expenses(convention, budget) -> list[Finding]:

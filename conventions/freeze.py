@@ -23,7 +23,7 @@ FROZEN_FIELDS = (
     "reference", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", "period_start", "period_end",
     "title", "action_title", "preamble", "objectives", "programme_summary", "action_programme",
     "non_financial_contributions", "deliberation_body", "deliberation_number", "deliberation_date",
-    "amount_granted", "advance_cap_percent", "beneficiary_signatory", "beneficiary_signed_on",
+    "amount_granted", "amount_is_maximum", "eligible_base", "advance_cap_percent", "beneficiary_signatory", "beneficiary_signed_on",
     "funder_signatory", "funder_signed_on", "stated_share_percent", "stated_eligible_expenses",
 )
 #: An amendment's fields printed in its PDF: read-only once it is signed.

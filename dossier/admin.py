@@ -12,7 +12,15 @@ from budgets.rules import budget_totals, totals_from_annotations
 from budgets.selectors import conventions_for_list
 from compliance.admin import ComplianceAdminMixin
 from conventions.amounts import effective_amount, funder_shares
-from conventions.models import Amendment, Convention, Funder, Kind, Notification, StatusChange
+from conventions.models import (
+    Amendment,
+    Convention,
+    FinancialRulesVersion,
+    Funder,
+    Kind,
+    Notification,
+    StatusChange,
+)
 from core.admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin, year_column
 from core.admin_history import ChildHistory
 from core.money import format_euros, format_percent
@@ -30,10 +38,19 @@ from indicators.admin import review_link
 from indicators.models import IndicatorReport
 
 
+class FinancialRulesVersionInline(DomainTabularInline):
+    """The funder's financial rules by date: each agreement cites the version in force at its vote."""
+
+    model = FinancialRulesVersion
+    extra = 0
+    fields = ["reference", "valid_from", "valid_until"]
+
+
 @admin.register(Funder)
 class FunderAdmin(DomainAdmin):
     list_display = ["name", "siret", "city", "advance_cap_percent"]
     search_fields = ["name", "siret"]
+    inlines = [FinancialRulesVersionInline]
     fieldsets = [
         (_("Identité"), {"fields": ["name", "short_name", "legal_form", "siret", "address", "postal_code", "city", "logo"]}),
         (_("Représentant et signature"), {"fields": ["representative_title", "representative_name", "signature_place"]}),
@@ -170,7 +187,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "created_at", "updated_at"]
     fieldsets = [
         (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title"]}),
-        (_("Montant et versement"), {"fields": ["amount_granted", "advance_cap_percent", "budget_summary"]}),
+        (_("Montant et versement"), {"fields": ["amount_granted", "amount_is_maximum", "eligible_base", "advance_cap_percent", "budget_summary"]}),
         (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date"]}),
         (_("Texte"), {"classes": ["collapse"], "fields": ["preamble", "objectives", "programme_summary", "action_programme", "non_financial_contributions"]}),
         (_("Signatures et notification"), {"fields": [("beneficiary_signatory", "beneficiary_signed_on"), ("funder_signatory", "funder_signed_on"), "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
