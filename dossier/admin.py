@@ -51,6 +51,10 @@ class FunderAdmin(DomainAdmin):
     list_display = ["name", "siret", "city", "advance_cap_percent"]
     search_fields = ["name", "siret"]
     inlines = [FinancialRulesVersionInline]
+    history_children = [
+        ChildHistory("conventions.FinancialRulesVersion", "funder", _("Versions du règlement financier"),
+                     label=lambda record: record.history_object.reference),
+    ]
     fieldsets = [
         (_("Identité"), {"fields": ["name", "short_name", "legal_form", "siret", "address", "postal_code", "city", "logo"]}),
         (_("Représentant et signature"), {"fields": ["representative_title", "representative_name", "signature_place"]}),
