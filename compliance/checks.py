@@ -26,12 +26,14 @@ from core.money import format_euros, format_percent, format_total
 from documents.models import Document, DocumentKind, DocumentStatus
 from documents.obligations import (
     DELIVERED,
+    REPUBLICAN_COMMITMENT_FROM,
     VOID_STATES,
     AssociationYear,
     agreement_date,
     association_years,
     auditor_required,
     open_data_due_date,
+    republican_commitment_applies,
 )
 
 WRITTEN_AGREEMENT_THRESHOLD = Decimal("23000")
@@ -286,6 +288,10 @@ def _financial_report(convention, documents, today) -> Check:
 
 
 def _republican_commitment(convention, documents) -> Check:
+    if not republican_commitment_applies(convention):
+        return Check("republican_commitment", State.NOT_APPLICABLE, detail=_(
+            "Convention votée avant le %(day)s : le contrat d'engagement républicain ne s'applique pas.")
+            % {"day": _fr_date(REPUBLICAN_COMMITMENT_FROM)})
     statuses = documents.get(DocumentKind.REPUBLICAN_COMMITMENT, set())
     signed_on = agreement_date(convention) if _is_granted(convention) else None
     if DocumentStatus.ACCEPTED in statuses:

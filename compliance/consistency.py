@@ -28,8 +28,9 @@ from budgets.rules import (
     several_granting_lines_message,
 )
 from compliance.names import Spelling, near_duplicates
+from conventions.amounts import base_share, share_is_of_base
 from core.dates import french_date
-from core.money import HUNDRED, format_euros, format_percent
+from core.money import HUNDRED, format_decimal_fr, format_euros, format_percent
 from documents.obligations import agreement_date
 from finance.models import PaymentStatus
 from indicators.bands import band_problems
@@ -59,6 +60,8 @@ def consistency_findings(convention) -> list[Finding]:
         findings += _stated_eligible_expenses(convention, budget, totals)
         findings += _granting_funder_line(convention, budget)
         findings += _in_kind_categories(budget)
+    if share_is_of_base(convention, eligible_expenses(budget) if budget is not None else None):
+        findings += _stated_share_of_base(convention)
     findings += _dates_out_of_order(convention, budget)
     findings += _names_written_twice(convention)
     findings += _indicator_bands(convention)
@@ -115,6 +118,35 @@ def _stated_share(convention, totals) -> list[Finding]:
                     "%(without)s hors contributions en nature, %(with)s avec.") % values
     return [Finding("stated_share", _("Part de la collectivité indiquée"), message, printed=printed,
                     computed=format_percent(share), difference=share * HUNDRED - stated)]
+
+
+def format_points(gap: Decimal, places: int = 2) -> str:
+    """Return a gap between two percentages in points: « 0,01 point », « 2,50 points »."""
+    text = format_decimal_fr(abs(gap), places)
+    unit = _("point") if Decimal(text.replace(",", ".").replace("\u202f", "")) < 2 else _("points")
+    return f"{text}\u00a0{unit}"
+
+
+def _stated_share_of_base(convention) -> list[Finding]:
+    """Compare the share stated in the text with the amount granted over the eligible base (no budget attached)."""
+    stated = convention.stated_share_percent
+    share = base_share(convention, convention.amount_granted)
+    if stated is None or share is None:
+        return []
+    gap = share * HUNDRED - stated
+    if abs(gap) <= printed_tolerance(stated):
+        return []
+    places = max(0, -stated.normalize().as_tuple().exponent)
+    printed = format_percent(stated / HUNDRED, places)
+    computed = format_percent(share, max(places, 2))
+    message = _("La part indiquée dans le texte (%(printed)s de l'assiette éligible) ne correspond pas à la part "
+                "de l'assiette éligible calculée (%(amount)s sur %(base)s, soit %(computed)s) : écart de %(gap)s.") % {
+        "printed": printed, "amount": format_euros(convention.amount_granted),
+        "base": format_euros(convention.eligible_base), "computed": computed,
+        "gap": format_points(gap, max(places, 2)),
+    }
+    return [Finding("stated_share", _("Part de l'assiette éligible indiquée"), message, printed=printed,
+                    computed=computed, difference=gap)]
 
 
 def _stated_eligible_expenses(convention, budget, totals) -> list[Finding]:

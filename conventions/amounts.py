@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from conventions.models import Amendment, AmendmentStatus, Convention, amount_in_force_expression
-from core.money import round_cents
+from core.money import ratio, round_cents
 
 
 def _rounded(amount: Decimal | None) -> Decimal | None:
@@ -73,3 +73,27 @@ def effective_period_end(convention: Convention) -> date | None:
         .order_by("-number").values_list("new_period_end", flat=True).first()
     )
     return moved or convention.period_end
+
+
+def forecast_eligible_expenses(convention: Convention, budget_expenses: Decimal | None) -> Decimal | None:
+    """Return the eligible expenses the grant is set against: the figure its share and its pro rata are of.
+
+    The forecast budget's eligible expenses (``budget_expenses``, charges excluding in-kind) when
+    a budget is attached; otherwise the agreement's own eligible base (« assiette éligible »), as
+    voted for a specific grant without a budget annex; None when there is neither.
+    """
+    if budget_expenses:
+        return budget_expenses
+    return convention.eligible_base
+
+
+def share_is_of_base(convention: Convention, budget_expenses: Decimal | None) -> bool:
+    """Return True when the funder's share is stated against the eligible base, not a budget."""
+    return not budget_expenses and convention.eligible_base is not None
+
+
+def base_share(convention: Convention, amount: Decimal) -> Decimal | None:
+    """Return the share of ``amount`` in the agreement's eligible base (« part de l'assiette éligible »)."""
+    if convention.eligible_base is None or amount is None:  # no share of an amount not given
+        return None
+    return ratio(amount, convention.eligible_base)

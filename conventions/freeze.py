@@ -23,7 +23,7 @@ FROZEN_FIELDS = (
     "reference", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", "period_start", "period_end",
     "title", "action_title", "document_title", "document_number", "preamble", "objectives", "programme_summary",
     "action_programme", "non_financial_contributions", "deliberation_body", "deliberation_number",
-    "deliberation_date", "deliberation_year", "deliberation_month", "amount_granted", "advance_cap_percent",
+    "deliberation_date", "deliberation_year", "deliberation_month", "amount_granted", "amount_is_maximum", "eligible_base", "advance_cap_percent",
     "beneficiary_signatory", "beneficiary_signatory_title", "beneficiary_signed_on", "funder_signatory",
     "funder_signatory_title", "funder_signatory_delegation", "funder_signed_on", "stated_share_percent",
     "stated_eligible_expenses", "stated_eligible_expenses_printed",

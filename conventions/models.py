@@ -198,6 +198,16 @@ class Convention(models.Model):
         _("montant attribué"), validators=NON_NEGATIVE, null=True, blank=True, **MONEY,
         help_text=_("Laissé vide tant que le vote n'a pas fixé le montant (non renseigné) : le vote l'exige."),
     )
+    amount_is_maximum = models.BooleanField(
+        _("montant maximal (« dans la limite de »)"), default=False,
+        help_text=_("Le montant attribué est un plafond : le solde est calculé au prorata des dépenses réelles "
+                    "de l'action, sans jamais dépasser ce montant ni ces dépenses."),
+    )
+    eligible_base = models.DecimalField(
+        _("assiette éligible"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY,
+        help_text=_("Dépenses éligibles de l'action retenues par la délibération, lorsque aucun budget n'est "
+                    "joint : la part de la collectivité et le prorata du solde s'y rapportent."),
+    )
     advance_cap_percent = models.DecimalField(
         _("plafond de l'acompte (%)"), max_digits=5, decimal_places=2, validators=PERCENT_RANGE, blank=True,
         help_text=_("Laissé vide, celui du règlement financier de la collectivité."),
@@ -276,6 +286,7 @@ class Convention(models.Model):
             models.CheckConstraint(condition=Q(status__in=Status.values), name="convention_status_valid"),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="convention_kind_valid"),
             models.CheckConstraint(condition=Q(amount_granted__gte=0), name="convention_amount_non_negative"),
+            models.CheckConstraint(condition=Q(eligible_base__gte=0), name="convention_eligible_base_non_negative"),
             models.CheckConstraint(
                 condition=Q(advance_cap_percent__gte=0, advance_cap_percent__lte=100),
                 name="convention_advance_cap_0_100",
@@ -447,7 +458,12 @@ class Notification(models.Model):
 
 # The clause templates and the per-agreement texts live in their own module; importing them here
 # registers them with the app.
-from conventions.clauses.models import ClauseTemplate, ClauseTemplateSection, ConventionClause  # noqa: E402, F401
+from conventions.clauses.models import (  # noqa: E402, F401
+    ClauseTemplate,
+    ClauseTemplateSection,
+    ConventionClause,
+    FinancialRulesVersion,
+)
 
 
 def amount_in_force_expression(*, before_number: int | None = None):

@@ -21,6 +21,7 @@ from conventions.clauses.services import (
     clause_template_install,
     convention_clause_update,
     convention_clauses_prepare,
+    financial_rules_version_upsert,
 )
 from conventions.clauses.texts import DEFAULT_NAME, DEFAULT_SECTIONS
 from conventions.models import Amendment, DeliberationBody, Kind, Status
@@ -364,6 +365,7 @@ def load_demo() -> list[DemoAccount]:
         email="subventions@metropole.invalid", finance_email="finances@metropole.invalid",
     )
     clause_template_install(funder=funder, sections=DEFAULT_SECTIONS, name=DEFAULT_NAME)
+    financial_rules_version_upsert(funder=funder, reference=funder.financial_rules_reference, valid_from=date(2020, 7, 31))
     _load_seed_agreement(funder, users)
     for year in (2024, 2025, 2026):
         indicator_set_upsert(name=COMMON_SET_NAME, structure_type="Associations (jeu commun)", year=year,

@@ -17,6 +17,7 @@ from budgets.models import Budget, BudgetKind, BudgetScope
 from budgets.rules import BudgetTotals, public_cofunding_subquery, public_cofunding_unknown_subquery
 from budgets.selectors import with_budget_totals
 from conventions.models import SIGNED_STATES, Convention, Status
+from conventions.references import reference_date
 from core.deadlines import add_months, justification_due_date
 from core.money import ZERO
 from documents.models import DocumentKind, DocumentStatus
@@ -51,6 +52,28 @@ AFTER_FISCAL_YEAR = (
     DocumentKind.FINANCIAL_REPORT,
 )
 
+#: The republican commitment contract applies to subsidies from this day on (loi n° 2021-1109 du
+#: 24 août 2021, art. 12; décret n° 2021-1947 du 31 décembre 2021, art. 2: 2 January 2022).
+REPUBLICAN_COMMITMENT_FROM = date(2022, 1, 2)
+
+
+def republican_commitment_applies(convention) -> bool:
+    """Return True when ``convention`` owes the republican commitment contract: voted on or after 2 January 2022.
+
+    The law asks it for subsidies requested from that day; the agreement's reference date (its
+    vote, ``conventions.references.reference_date``) stands for the request, which precedes it.
+    An agreement voted before never owes it.
+    """
+    return reference_date(convention) >= REPUBLICAN_COMMITMENT_FROM
+
+
+def documents_owed(convention, kinds) -> tuple:
+    """Return those of ``kinds`` that ``convention`` owes, leaving out obligations not yet in force for it."""
+    if republican_commitment_applies(convention):
+        return tuple(kinds)
+    return tuple(kind for kind in kinds if kind != DocumentKind.REPUBLICAN_COMMITMENT)
+
+
 #: A document is delivered once received; a rejected one is owed again.
 DELIVERED = frozenset({DocumentStatus.RECEIVED, DocumentStatus.ACCEPTED})
 
@@ -79,7 +102,7 @@ def expected_documents(convention, *, auditor_required: bool) -> list[ExpectedDo
     """Return the documents the association owes for ``convention`` in its current state, with due dates.
 
     Once voted, the documents due on signature (those due before it among them); once signed, every
-    document. Documents due
+    document; an obligation not yet in force for the agreement is left out (``documents_owed``). Documents due
     on signature have no due date until the agreement is signed. The auditor's report is owed
     only when the association must have a statutory auditor.
     """
@@ -89,10 +112,10 @@ def expected_documents(convention, *, auditor_required: bool) -> list[ExpectedDo
             return []
         # Voted, not signed yet: every document due on signature may be given now (undated until
         # the signature); the signature itself waits only for those due before it.
-        return [ExpectedDocument(kind, signed_on) for kind in ON_SIGNATURE]
+        return [ExpectedDocument(kind, signed_on) for kind in documents_owed(convention, ON_SIGNATURE)]
     justification = justification_due_date(convention)
     after = AFTER_FISCAL_YEAR + ((DocumentKind.AUDITOR_REPORT,) if auditor_required else ())
-    return [ExpectedDocument(kind, signed_on) for kind in ON_SIGNATURE] + [
+    return [ExpectedDocument(kind, signed_on) for kind in documents_owed(convention, ON_SIGNATURE)] + [
         ExpectedDocument(kind, justification) for kind in after
     ]
 

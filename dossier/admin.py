@@ -14,7 +14,15 @@ from compliance.admin import ComplianceAdminMixin
 from conventions.amounts import effective_amount, funder_shares
 from conventions.deliberation import deliberation_missing, deliberation_text
 from conventions.legality import legality_summary
-from conventions.models import Amendment, Convention, Funder, Kind, Notification, StatusChange
+from conventions.models import (
+    Amendment,
+    Convention,
+    FinancialRulesVersion,
+    Funder,
+    Kind,
+    Notification,
+    StatusChange,
+)
 from core.admin_base import DomainAdmin, DomainTabularInline, OptimisticLockAdminMixin, year_column
 from core.admin_history import ChildHistory
 from core.money import format_euros, format_percent
@@ -32,10 +40,23 @@ from indicators.admin import review_link
 from indicators.models import IndicatorReport
 
 
+class FinancialRulesVersionInline(DomainTabularInline):
+    """The funder's financial rules by date: each agreement cites the version in force at its vote."""
+
+    model = FinancialRulesVersion
+    extra = 0
+    fields = ["reference", "valid_from", "valid_until"]
+
+
 @admin.register(Funder)
 class FunderAdmin(DomainAdmin):
     list_display = ["name", "siret", "city", "advance_cap_percent"]
     search_fields = ["name", "siret"]
+    inlines = [FinancialRulesVersionInline]
+    history_children = [
+        ChildHistory("conventions.FinancialRulesVersion", "funder", _("Versions du règlement financier"),
+                     label=lambda record: record.history_object.reference),
+    ]
     fieldsets = [
         (_("Identité"), {"fields": ["name", "short_name", "legal_form", "siret", "address", "postal_code", "city", "logo"]}),
         (_("Représentant et signature"), {"fields": ["representative_title", "representative_name", "signature_place"]}),
@@ -174,7 +195,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
     fieldsets = [
         (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title"]}),
         (_("Document imprimé"), {"fields": ["document_title", "document_number"]}),
-        (_("Montant et versement"), {"fields": ["amount_granted", "advance_cap_percent", "budget_summary"]}),
+        (_("Montant et versement"), {"fields": ["amount_granted", "amount_is_maximum", "eligible_base", "advance_cap_percent", "budget_summary"]}),
         (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date", ("deliberation_year", "deliberation_month"), "deliberation_state"]}),
         (_("Texte"), {"classes": ["collapse"], "fields": ["preamble", "objectives", "programme_summary", "action_programme", "non_financial_contributions"]}),
         (_("Signataires et signatures"), {"fields": [("beneficiary_signatory", "beneficiary_signatory_title", "beneficiary_signed_on"), ("funder_signatory", "funder_signatory_title", "funder_signed_on"), "funder_signatory_delegation", "notified_on", "signed_pdf", "signed_pdf_sha256"]}),

@@ -27,7 +27,7 @@ from conventions.models import Convention, Status
 from core.deadlines import add_months
 from core.money import format_euros
 from documents.models import DocumentKind, DocumentStatus
-from documents.obligations import BEFORE_SIGNATURE, DELIVERED
+from documents.obligations import BEFORE_SIGNATURE, DELIVERED, documents_owed
 from dossier.models import RequirementWaiver
 from finance.models import PaymentStatus
 from finance.rules import schedule
@@ -137,7 +137,7 @@ def _label_of(kind: str) -> str:
 
 
 def _documents_before_signature(convention: Convention) -> str | None:
-    missing = _missing_documents(convention, BEFORE_SIGNATURE, DELIVERED)
+    missing = _missing_documents(convention, documents_owed(convention, BEFORE_SIGNATURE), DELIVERED)
     if missing:
         return _("La signature attend de l'association : %(documents)s.") % {"documents": ", ".join(missing)}
     return None

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from budgets.models import Budget, BudgetKind, BudgetStatus
 from budgets.rules import eligible_expenses_by_convention
-from conventions.amounts import amounts_in_force
+from conventions.amounts import amounts_in_force, forecast_eligible_expenses
 from conventions.models import Convention, Status
 from core.money import ZERO, format_euros, percent_of, round_cents
 from documents.models import Document, DocumentKind, DocumentStatus
@@ -36,14 +36,22 @@ def advance_cap(amount: Decimal, cap_percent: Decimal) -> Decimal:
     return percent_of(amount, cap_percent)
 
 
-def final_grant(granted: Decimal, forecast_expenses: Decimal, actual_expenses: Decimal) -> Decimal:
+def final_grant(granted: Decimal, forecast_expenses: Decimal | None, actual_expenses: Decimal, *,
+                maximum: bool = False) -> Decimal:
     """Return the grant due once expenses are known (art. 4.2).
 
-    Lower actual expenses reduce the grant pro rata; higher ones never increase it.
+    Lower actual expenses reduce the grant pro rata of the forecast eligible expenses (the
+    forecast budget's, or the agreement's eligible base without one:
+    ``conventions.amounts.forecast_eligible_expenses``); higher ones never increase it. A grant
+    « dans la limite de » its amount (``maximum``) is a ceiling: it never pays more than the
+    action actually spent either.
     """
-    if forecast_expenses <= 0 or actual_expenses >= forecast_expenses:
-        return round_cents(granted)
-    return round_cents(granted * actual_expenses / forecast_expenses)
+    final = granted
+    if forecast_expenses and forecast_expenses > 0 and actual_expenses < forecast_expenses:
+        final = granted * actual_expenses / forecast_expenses
+    if maximum:
+        final = min(final, max(actual_expenses, ZERO))
+    return round_cents(final)
 
 
 def balance_due(final: Decimal, paid: Decimal, recovered: Decimal = ZERO) -> Decimal:
@@ -107,8 +115,9 @@ def schedules_for(conventions) -> dict[int, Schedule]:
         granted = in_force[convention.pk]
         final = None
         if convention.pk in validated and granted is not None:
-            final = final_grant(granted, expenses.get((convention.pk, BudgetKind.FORECAST), ZERO),
-                                expenses.get((convention.pk, BudgetKind.ACTUAL), ZERO))
+            forecast = forecast_eligible_expenses(convention, expenses.get((convention.pk, BudgetKind.FORECAST)))
+            final = final_grant(granted, forecast, expenses.get((convention.pk, BudgetKind.ACTUAL), ZERO),
+                                maximum=convention.amount_is_maximum)
         result[convention.pk] = Schedule(
             granted=granted,
             advance_cap=None if granted is None else advance_cap(granted, convention.advance_cap_percent),
@@ -139,6 +148,9 @@ def overpayment_refusal(request: PaymentRequest) -> str | None:
         return _("Le montant attribué n'est pas renseigné : aucun versement n'est possible.")
     if money.paid + request.amount > money.granted:
         return _("Ce versement porterait le total versé au-delà du montant attribué.")
+    if money.final is not None and money.paid - money.recovered + request.amount > money.final:
+        return _("Ce versement porterait le total versé au-delà du montant final de la subvention "
+                 "(%(final)s), calculé sur les dépenses réelles.") % {"final": format_euros(money.final)}
     return None
 
 

@@ -170,3 +170,45 @@ class ConventionClause(SectionFields):
         constraints = [
             models.UniqueConstraint(fields=["convention", "number"], name="conventionclause_unique_number"),
         ]
+
+
+class FinancialRulesVersion(models.Model):
+    """One version of a funder's financial rules (« règlement budgétaire et financier »), by date.
+
+    An agreement cites the version in force on its reference date (``conventions.references``):
+    a 2017 agreement cites the rules of 2017, not those adopted in 2020.
+    """
+
+    funder = models.ForeignKey(
+        "conventions.Funder", on_delete=models.PROTECT, related_name="financial_rules_versions",
+        verbose_name=_("collectivité"),
+    )
+    reference = models.CharField(
+        _("référence"), max_length=255,
+        help_text=_("Telle que citée par la convention, par exemple : règlement budgétaire et financier approuvé "
+                    "par la délibération n° … du …"),
+    )
+    valid_from = models.DateField(_("en vigueur à partir du"))
+    valid_until = models.DateField(_("en vigueur jusqu'au"), null=True, blank=True,
+                                   help_text=_("Laissé vide : toujours en vigueur."))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("version du règlement financier")
+        verbose_name_plural = _("versions du règlement financier")
+        ordering = ["funder", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["funder", "valid_from"], name="financialrulesversion_unique_start"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="financialrulesversion_period_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def clean(self):
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("La fin de validité ne peut pas précéder son début.")})

@@ -7,7 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from conventions.clauses.models import ClauseTemplate, ClauseTemplateSection, ConventionClause
+from conventions.clauses.models import (
+    ClauseTemplate,
+    ClauseTemplateSection,
+    ConventionClause,
+    FinancialRulesVersion,
+)
 from conventions.clauses.texts import SectionInput
 from conventions.models import Convention, Funder, Status
 
@@ -125,3 +130,19 @@ def convention_clause_update(*, clause: ConventionClause, title: str, body: str,
     clause._history_user = user
     clause.save(update_fields=["title", "body"])
     return clause
+
+
+@transaction.atomic
+def financial_rules_version_upsert(*, funder: Funder, reference: str, valid_from, valid_until=None,
+                                   user=None) -> FinancialRulesVersion:
+    """Record the funder's financial rules in force from ``valid_from`` (idempotent on that date), audited."""
+    version = FinancialRulesVersion.objects.filter(funder=funder, valid_from=valid_from).first()
+    if version is not None and (version.reference, version.valid_until) == (reference, valid_until):
+        return version
+    version = version or FinancialRulesVersion(funder=funder, valid_from=valid_from)
+    version.reference, version.valid_until = reference, valid_until
+    version.full_clean()
+    version._history_user = user
+    version._change_reason = _("Version du règlement financier en vigueur à partir du %(day)s") % {"day": valid_from}
+    version.save()
+    return version

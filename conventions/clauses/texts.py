@@ -58,12 +58,12 @@ L'annexe I présente le budget prévisionnel global de l'objectif ou de l'action
 
 L'annexe II présente les contributions non financières dont dispose {{ beneficiary }} pour atteindre ces objectifs (locaux, personnel, matériel mis à disposition, etc.).
 
-D'après l'annexe I, les dépenses éligibles de l'action, c'est-à-dire le total des charges hors contributions volontaires en nature, s'élèvent à {{ eligible_expenses }}. Contributions volontaires en nature comprises, le total des charges atteint {{ total_with_in_kind }}."""),
+{% if share_of_base %}Les dépenses éligibles de l'action retenues par {{ funder }} (assiette éligible) s'élèvent à {{ eligible_expenses }}.{% else %}D'après l'annexe I, les dépenses éligibles de l'action, c'est-à-dire le total des charges hors contributions volontaires en nature, s'élèvent à {{ eligible_expenses }}. Contributions volontaires en nature comprises, le total des charges atteint {{ total_with_in_kind }}.{% endif %}"""),
 
     SectionInput("4.2", "Participation {{ funder_of }}", """\
-{{ funder|capfirst }} participe à hauteur de **{{ amount }}**, soit {{ share }} du budget prévisionnel global de {{ beneficiary }} hors contributions volontaires en nature (ou {{ share_with_in_kind }} contributions volontaires en nature comprises).
+{{ funder|capfirst }} participe {% if amount_is_maximum %}dans la limite de{% else %}à hauteur de{% endif %} **{{ amount }}**, soit {% if share_of_base %}{{ share }} de l'assiette éligible de l'action{% else %}{{ share }} du budget prévisionnel global de {{ beneficiary }} hors contributions volontaires en nature (ou {{ share_with_in_kind }} contributions volontaires en nature comprises){% endif %}.
 
-En application du {{ financial_rules_reference }}, cette participation n'est pas revue à la hausse si les dépenses réelles dépassent les prévisions. Si elles leur sont inférieures, elle est réduite en proportion des dépenses réelles justifiées rapportées aux dépenses prévisionnelles.
+En application du {{ financial_rules_reference }}, cette participation n'est pas revue à la hausse si les dépenses réelles dépassent les prévisions. Si elles leur sont inférieures, elle est réduite en proportion des dépenses réelles justifiées rapportées aux dépenses prévisionnelles.{% if amount_is_maximum %} Elle ne peut en aucun cas dépasser {{ amount }}, ni les dépenses réelles justifiées de l'action.{% endif %}
 
 Si la convention n'est pas exécutée, l'est avec un retard important, ou si ses conditions d'exécution changent substantiellement sans l'accord écrit de {{ funder }}, celle-ci peut suspendre ou réduire les acomptes et autres versements, revoir le montant de la subvention ou demander le remboursement de tout ou partie des sommes déjà versées.
 
@@ -100,7 +100,7 @@ Une nouvelle convention ne peut être conclue qu'après remise des pièces prév
 
     SectionInput("6.1", "Obligations comptables", """\
 Les parties rappellent que :
-- {{ beneficiary }} tient un budget et une comptabilité conformes au règlement n° 2018-06 du 5 décembre 2018 de l'Autorité des normes comptables relatif aux comptes annuels des personnes morales de droit privé à but non lucratif, homologué par l'arrêté du 26 décembre 2018 ;
+- {{ beneficiary }} tient un budget et une comptabilité conformes au {{ accounting_regulation }} ;
 - lorsque les subventions publiques qu'elle reçoit dépassent 153 000 euros, l'article L. 612-4 du code de commerce l'oblige :
   - à établir chaque année des comptes annuels comprenant un bilan, un compte de résultat et une annexe ;
   - à faire contrôler ces comptes par un commissaire aux comptes, dont elle transmet les rapports {{ funder_to }} en temps utile ;

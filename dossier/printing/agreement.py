@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from budgets import annex as annexes
 from budgets.models import BudgetKind, BudgetLine
 from budgets.rules import BudgetTotals, budget_totals, chapter_subtotals, eligible_expenses
+from conventions.amounts import base_share, forecast_eligible_expenses, share_is_of_base
 from conventions.clauses.engine import ClauseError, clause_render, unknown_placeholders
 from conventions.clauses.models import ClauseTemplate
 from conventions.clauses.services import TEXT_EDITABLE_STATES
@@ -30,6 +31,12 @@ from conventions.deliberation import (
 from conventions.legality import legality_mention
 from conventions.models import Convention, Status
 from conventions.parties import beneficiary_signatory, funder_signatory
+from conventions.references import (
+    financial_rules_citation,
+    legal_reference,
+    reference_date,
+    with_financial_rules,
+)
 from core.dates import french_date
 from core.deadlines import fiscal_year_end, justification_due_date
 from core.french import with_preposition
@@ -84,7 +91,7 @@ class AgreementData:
 
 def agreement_data_load(convention: Convention) -> AgreementData:
     """Load what the agreement's PDF needs: the same queries whatever the budget's size."""
-    convention = Convention.objects.select_related("funder", "beneficiary").get(pk=convention.pk)
+    convention = with_financial_rules(Convention.objects.select_related("funder", "beneficiary")).get(pk=convention.pk)
     data = AgreementData(convention=convention)
     lines = Prefetch("lines", queryset=BudgetLine.objects.in_chart_order())
     data.budget = convention.budgets.filter(kind=BudgetKind.FORECAST).prefetch_related(lines).first()
@@ -125,9 +132,15 @@ def clause_context(data: AgreementData) -> dict:
     convention, funder = data.convention, data.convention.funder
     amount = convention.amount_granted
     cap = Decimal(convention.advance_cap_percent if convention.advance_cap_percent is not None else funder.advance_cap_percent)
-    known = data.totals is not None and amount is not None  # no share of an amount not given
-    share = data.totals.funder_share(amount) if known else None
-    share_with = data.totals.funder_share_with_in_kind(amount) if known else None
+    day = reference_date(convention)
+    of_base = share_is_of_base(convention, data.eligible)
+    if amount is None:  # no share of an amount not given
+        share = share_with = None
+    elif of_base:
+        share, share_with = base_share(convention, amount), None
+    else:
+        share = data.totals.funder_share(amount) if data.totals else None
+        share_with = data.totals.funder_share_with_in_kind(amount) if data.totals else None
     return {
         "funder_name": funder.name,
         "funder": funder.short_name,
@@ -140,15 +153,18 @@ def clause_context(data: AgreementData) -> dict:
         "period_end": french_date(convention.period_end),
         "action_title": convention.action_title,
         "amount": format_euros(amount),
-        "eligible_expenses": format_euros(data.eligible),
+        "amount_is_maximum": "oui" if convention.amount_is_maximum else "",
+        "eligible_expenses": format_euros(forecast_eligible_expenses(convention, data.eligible)),
+        "share_of_base": "oui" if of_base else "",
         "total_with_in_kind": format_euros(data.totals.total_charges if data.totals else None),
         "share": format_percent(share),
         "share_with_in_kind": format_percent(share_with),
         "advance_cap": format_percent(cap / HUNDRED, places=0 if cap == cap.to_integral_value() else 2),
         "advance_cap_amount": format_euros(None if amount is None else percent_of(amount, cap)),
         "deliberation": deliberation_text(convention),
-        "financial_rules_reference": funder.financial_rules_reference
+        "financial_rules_reference": financial_rules_citation(convention)
         or f"règlement budgétaire et financier {with_preposition('de', funder.short_name)}",
+        "accounting_regulation": legal_reference("accounting_regulation", day),
         "budget_imputation": funder.budget_imputation,
         "fiscal_year_end": french_date(fiscal_year_end(convention)),
         "justification_deadline": french_date(justification_due_date(convention)),
@@ -222,7 +238,7 @@ def agreement_pdf_missing(convention: Convention, *, final: bool = False, data: 
     if not data.sections:
         missing.append(_("Aucun modèle de clauses n'est publié pour %(funder)s : publiez-en un avant d'imprimer.")
                        % {"funder": convention.funder})
-    if data.budget is None or not data.has_budget:
+    if (data.budget is None or not data.has_budget) and convention.eligible_base is None:
         missing.append(_("Le budget prévisionnel (annexe I) n'est pas saisi."))
     if convention.amount_granted is None:
         missing.append(_("Le montant attribué n'est pas renseigné."))
@@ -305,6 +321,7 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
         "indicator_set": data.indicator_set,
         "indicators": indicators_to_report(data.indicator_set, data.definitions) if data.indicator_set else [],
         "certified_on": french_date(data.budget.certified_on) if data.budget else "",
+        "eligible_base": format_euros(convention.eligible_base) if share_is_of_base(convention, data.eligible) else "",
     }
 
 
