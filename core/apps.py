@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+import core.lookups  # noqa: F401  (registers the integer ``in`` lookup that ignores impossible ids)
+
 
 class CoreConfig(AppConfig):
     name = "core"

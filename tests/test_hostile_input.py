@@ -1,0 +1,109 @@
+"""One test per server error the hostile suite (tests/hostile/) found: each input is now refused
+in French (the form again with its error, or the 400/404 page), and nothing is saved.
+
+The suite sends every hostile value to every form; these tests pin each fix at its place.
+"""
+
+from html import unescape
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from tests.admin_forms import change_form_data
+from tests.db_state import changed_tables, database_state
+from tests.factories import (
+    BudgetFactory,
+    ConventionFactory,
+    MembershipFactory,
+    UserFactory,
+)
+from tests.test_bad_input import assert_french_error_page
+
+HUGE_ID = "9" * 30
+
+
+def text(response) -> str:
+    return unescape(response.content.decode())
+
+
+@pytest.fixture
+def superuser_client(client, db):
+    client.force_login(UserFactory(username="chef", is_staff=True, is_superuser=True))
+    return client
+
+
+# -- forged identifiers in the admin ------------------------------------------------------------
+
+def test_a_forged_permission_id_in_a_group_is_refused_on_its_field(superuser_client):
+    """« Python int too large to convert to SQLite INTEGER »: Django's ``in`` lookup took it to
+    the database (core.lookups)."""
+    group = Group.objects.get(name="Agents de la Métropole")
+    url = reverse("admin:auth_group_change", args=[group.pk])
+    before = database_state()
+
+    response = superuser_client.post(url, {"name": group.name, "permissions": [HUGE_ID]})
+
+    assert response.status_code == 200
+    assert f"Sélectionnez un choix valide. {HUGE_ID} n’en fait pas partie." in text(response)
+    assert changed_tables(before) == []
+
+
+@pytest.mark.parametrize("forged", ["1.5", "abc", HUGE_ID])
+def test_a_forged_association_in_an_agreement_is_refused_on_its_field(superuser_client, forged):
+    """The autocomplete widget looked the posted value up to show it again: « Field 'id'
+    expected a number » (core.admin_base)."""
+    convention = ConventionFactory()
+    url = reverse("admin:conventions_convention_change", args=[convention.pk])
+    data = change_form_data(superuser_client.get(url), beneficiary=forged)
+    before = database_state()
+
+    response = superuser_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide. Ce choix ne fait pas partie de ceux disponibles." in text(response)
+    assert changed_tables(before) == []
+
+
+def test_a_forged_row_count_of_a_read_only_inline_adds_no_row(superuser_client):
+    """The agreement's budgets are read-only rows: a forged ``TOTAL_FORMS`` built empty ones,
+    whose comparison link had no agreement (« NoReverseMatch ») on the page shown again."""
+    convention = ConventionFactory()
+    BudgetFactory(convention=convention)
+    url = reverse("admin:conventions_convention_change", args=[convention.pk])
+    data = change_form_data(superuser_client.get(url), amount_granted="-1,00")
+    data["budgets-TOTAL_FORMS"] = "3"
+    before = database_state()
+
+    response = superuser_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Le montant ne peut pas être négatif." in text(response)
+    assert response.context["inline_admin_formsets"][0].formset.total_form_count() == 1
+    assert changed_tables(before) == []
+
+
+@pytest.mark.parametrize("address", [
+    "/admin/conventions/convention/abc/history/",
+    "/admin/beneficiaries/beneficiary/1.5/inviter/",
+    "/admin/documents/document/abc/accepter/",
+])
+def test_an_admin_address_whose_identifier_cannot_be_one_gets_the_french_404_page(superuser_client, address):
+    """These views looked the identifier up as it came: « Field 'id' expected a number »."""
+    before = database_state()
+    for response in (superuser_client.get(address), superuser_client.post(address, {"comment": "x"})):
+        assert_french_error_page(response, 404, "Page introuvable")
+    assert changed_tables(before) == []
+
+
+# -- the portal -----------------------------------------------------------------------------------
+
+def test_the_association_picker_refuses_thousands_of_digits_with_the_french_404_page(client, db):
+    """« Exceeds the limit (4300 digits) for integer string conversion »: now core.object_ids."""
+    membership = MembershipFactory()
+    MembershipFactory(user=membership.user)
+    client.force_login(membership.user)
+
+    response = client.post(reverse("portal:choose_beneficiary"), {"beneficiary": "9" * 5000})
+
+    assert_french_error_page(response, 404, "Page introuvable")
