@@ -4,12 +4,14 @@ in French (the form again with its error, or the 400/404 page), and nothing is s
 The suite sends every hostile value to every form; these tests pin each fix at its place.
 """
 
+from decimal import Decimal
 from html import unescape
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from conventions.models import Convention, Status
 from tests.admin_forms import change_form_data
 from tests.db_state import changed_tables, database_state
 from tests.factories import (
@@ -17,8 +19,10 @@ from tests.factories import (
     ConventionFactory,
     MembershipFactory,
     UserFactory,
+    add_balanced_lines,
 )
 from tests.test_bad_input import assert_french_error_page
+from tests.test_budget_portal import field_name, form_data
 
 HUGE_ID = "9" * 30
 
@@ -107,3 +111,39 @@ def test_the_association_picker_refuses_thousands_of_digits_with_the_french_404_
     response = client.post(reverse("portal:choose_beneficiary"), {"beneficiary": "9" * 5000})
 
     assert_french_error_page(response, 404, "Page introuvable")
+
+
+def test_a_budget_amount_of_thousands_of_digits_is_refused_on_its_field(client, db):
+    """It matched the number pattern, then could not be rounded at the cent (decimal's precision)."""
+    membership = MembershipFactory()
+    forecast = add_balanced_lines(BudgetFactory(convention=ConventionFactory(beneficiary=membership.beneficiary,
+                                                                             status=Status.DRAFT)))
+    client.force_login(membership.user)
+    url = reverse("portal_budgets:forecast", args=[forecast.convention_id])
+    page = client.get(url)
+    before = database_state()
+
+    response = client.post(url, form_data(page, **{field_name(page, "613", "Loyer"): "9" * 5000, "action": "submit"}))
+
+    assert response.status_code == 200
+    assert f"Montant — 613 Loyer : Le montant « {'9' * 40}… » est trop élevé." in text(response)
+    assert changed_tables(before) == []
+    assert forecast.lines.get(label="Loyer").amount == Decimal("4000")
+
+
+def test_an_indicator_figure_of_thirty_digits_is_refused_on_its_field(client, demo):
+    """The form's checks added the figures up and quoted the sum in their message: decimal's
+    precision gave out (« InvalidOperation ») when the sum had thirty digits."""
+    client.login(username="scs", password="demo")
+    url = reverse("portal_indicators:report_form", args=[Convention.objects.get(reference="AMP-2023-DEVECO-SCS").pk,
+                                                         2023])
+    page = client.get(url)
+    data = dict.fromkeys(page.context["form"].fields, "")
+    data.update({name: HUGE_ID for name, field in page.context["form"].fields.items() if name.startswith("effectif")})
+    before = database_state()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Assurez-vous qu’il n’y a pas plus de 16 chiffres au total." in text(response)
+    assert changed_tables(before) == []
