@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from beneficiaries.identifiers import validate_siret
 from beneficiaries.models import Beneficiary
+from core.deadlines import YEAR_RANGE
 from core.money import MONEY, NON_NEGATIVE, PERCENT_RANGE, ZERO
 from core.storage import private_storage
 
@@ -131,7 +132,7 @@ class Convention(models.Model):
     beneficiary = models.ForeignKey(
         Beneficiary, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("association")
     )
-    fiscal_year = models.PositiveSmallIntegerField(_("exercice"))
+    fiscal_year = models.PositiveSmallIntegerField(_("exercice"), validators=YEAR_RANGE)
     period_start = models.DateField(_("début de la période"), null=True, blank=True)
     period_end = models.DateField(_("fin de la période"), null=True, blank=True)
     title = models.CharField(

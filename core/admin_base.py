@@ -56,7 +56,19 @@ class ExistingChoicesAutocompleteSelectMultiple(_ExistingChoicesOnly, Autocomple
 
 class DomainFormFieldsMixin:
     """The form fields of the domain's admin pages and inlines: autocomplete widgets that survive
-    a forged value."""
+    a forged value; integer fields that refuse what their column refuses, as the form is cleaned.
+
+    Django runs an integer column's range (and the model's own bounds, such as the years of
+    ``core.deadlines``) only once the typed value is on the object: refused, the value stayed
+    there, and the page that showed the form again computed the object's deadlines from a year
+    2**63 (a server error).
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.IntegerField) and isinstance(field, forms.IntegerField):
+            field.validators = [*field.validators, *(v for v in db_field.validators if v not in field.validators)]
+        return field
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):

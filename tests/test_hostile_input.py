@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from beneficiaries.models import Beneficiary
 from conventions.models import Convention, Status
 from tests.admin_forms import change_form_data
 from tests.db_state import changed_tables, database_state
@@ -147,3 +148,33 @@ def test_an_indicator_figure_of_thirty_digits_is_refused_on_its_field(client, de
     assert response.status_code == 200
     assert "Assurez-vous qu’il n’y a pas plus de 16 chiffres au total." in text(response)
     assert changed_tables(before) == []
+
+
+# -- years and months that no date can hold ------------------------------------------------------
+
+@pytest.mark.parametrize("year", ["99999", str(2**63), "1800"])
+def test_an_agreement_s_fiscal_year_out_of_range_is_refused_on_its_field(superuser_client, year):
+    """99999 was saved on SQLite (its integers are 64 bits), and 2**63 stayed on the object shown
+    again: every page computing a deadline from it failed (« year is out of range »)."""
+    convention = ConventionFactory()
+    url = reverse("admin:conventions_convention_change", args=[convention.pk])
+    data = change_form_data(superuser_client.get(url), fiscal_year=year)
+    before = database_state()
+
+    response = superuser_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "L'année doit être comprise entre 1990 et 2100." in text(response)
+    assert changed_tables(before) == []
+
+
+def test_a_fiscal_year_ending_in_a_thirteenth_month_is_refused_on_its_field(superuser_client):
+    beneficiary = MembershipFactory().beneficiary
+    url = reverse("admin:beneficiaries_beneficiary_change", args=[beneficiary.pk])
+    data = change_form_data(superuser_client.get(url), fiscal_year_end_month="13")
+
+    response = superuser_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Le mois doit être compris entre 1 et 12." in text(response)
+    assert Beneficiary.objects.get(pk=beneficiary.pk).fiscal_year_end_month == 12
