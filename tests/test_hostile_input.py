@@ -12,7 +12,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from beneficiaries.models import Beneficiary
+from budgets.models import BudgetStatus
 from conventions.models import Convention, Status
+from core.roles import AGENT
 from tests.admin_forms import change_form_data
 from tests.db_state import changed_tables, database_state
 from tests.factories import (
@@ -21,6 +23,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
     add_balanced_lines,
+    staff_user,
 )
 from tests.test_bad_input import assert_french_error_page
 from tests.test_budget_portal import field_name, form_data
@@ -178,3 +181,21 @@ def test_a_fiscal_year_ending_in_a_thirteenth_month_is_refused_on_its_field(supe
     assert response.status_code == 200
     assert "Le mois doit être compris entre 1 et 12." in text(response)
     assert Beneficiary.objects.get(pk=beneficiary.pk).fiscal_year_end_month == 12
+
+
+# -- a long comment and the audit trail ------------------------------------------------------------
+
+def test_a_long_comment_sending_a_budget_back_is_kept_whole_and_its_audit_reason_cut(client, db):
+    """The comment is the audit record's reason, kept in 100 characters: PostgreSQL refused a
+    longer one (« value too long for type character varying(100) »), a server error."""
+    budget = add_balanced_lines(BudgetFactory(convention=ConventionFactory(), status=BudgetStatus.SUBMITTED))
+    client.force_login(staff_user("agent1", AGENT))
+    comment = "Le loyer ne correspond pas au bail joint. " * 20
+
+    response = client.post(reverse("admin:budgets_budget_return", args=[budget.pk]), {"comment": comment})
+
+    assert response.status_code == 302
+    budget.refresh_from_db()
+    assert budget.status == BudgetStatus.RETURNED and budget.review_comment == comment.strip()
+    reason = budget.history.latest().history_change_reason
+    assert len(reason) == 100 and reason.endswith("…") and comment.startswith(reason[:-1])
