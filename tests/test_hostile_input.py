@@ -41,6 +41,36 @@ def superuser_client(client, db):
     return client
 
 
+# -- control and bidirectional characters: refused before any view (config.middleware) ---------
+
+@pytest.mark.parametrize("typed", ["Pôle\x1b[2J", "Pôle\u202eexe.fdp", "Pôle\x00", "Pôle\x85"],
+                         ids=["escape", "bidi override", "NUL", "C1 control"])
+def test_a_control_or_bidirectional_character_in_a_form_gets_the_french_400_page(superuser_client, typed):
+    """Stored, such a character made the budget's XLSX export a server error (no spreadsheet cell
+    may hold one) and, for NUL, PostgreSQL refused it: now no form takes one."""
+    beneficiary = MembershipFactory().beneficiary
+    url = reverse("admin:beneficiaries_beneficiary_change", args=[beneficiary.pk])
+    data = change_form_data(superuser_client.get(url), name=typed)
+    before = database_state()
+
+    response = superuser_client.post(url, data)
+
+    assert_french_error_page(response, 400, "Requête invalide", "Rien n'a été enregistré.",
+                             "Le formulaire contient un caractère invisible",
+                             "retapez le texte collé au lieu de le coller")
+    assert changed_tables(before) == []
+
+
+def test_tabs_and_line_breaks_stay_welcome(superuser_client):
+    beneficiary = MembershipFactory().beneficiary
+    url = reverse("admin:beneficiaries_beneficiary_change", args=[beneficiary.pk])
+    data = change_form_data(superuser_client.get(url), address="1 rue de la Paix\r\n\tBâtiment B")
+
+    assert superuser_client.post(url, data).status_code == 302
+    beneficiary.refresh_from_db()
+    assert beneficiary.address == "1 rue de la Paix\r\n\tBâtiment B"
+
+
 # -- forged identifiers in the admin ------------------------------------------------------------
 
 def test_a_forged_permission_id_in_a_group_is_refused_on_its_field(superuser_client):
@@ -199,3 +229,4 @@ def test_a_long_comment_sending_a_budget_back_is_kept_whole_and_its_audit_reason
     assert budget.status == BudgetStatus.RETURNED and budget.review_comment == comment.strip()
     reason = budget.history.latest().history_change_reason
     assert len(reason) == 100 and reason.endswith("…") and comment.startswith(reason[:-1])
+
