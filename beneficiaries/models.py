@@ -19,6 +19,7 @@ from beneficiaries.identifiers import (
     validate_rna,
     validate_siret,
 )
+from core.deadlines import MONTH_RANGE
 
 
 class Civility(models.TextChoices):
@@ -85,7 +86,7 @@ class Beneficiary(models.Model):
     )
     representative_name = models.CharField(_("nom du représentant légal"), max_length=150)
     fiscal_year_end_month = models.PositiveSmallIntegerField(
-        _("mois de clôture de l'exercice"), default=12,
+        _("mois de clôture de l'exercice"), default=12, validators=MONTH_RANGE,
         help_text=_("L'exercice se termine le dernier jour de ce mois (12 = 31 décembre)."),
     )
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])

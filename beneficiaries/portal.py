@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 
 from beneficiaries.models import Beneficiary
+from core.object_ids import parse_object_id
 
 #: Session key of the association the member works for now.
 SESSION_KEY = "portal_beneficiary_id"
@@ -64,9 +65,10 @@ def current_beneficiary(request) -> Beneficiary | None:
 
 def beneficiary_choose(request, beneficiary_pk) -> Beneficiary:
     """Make association ``beneficiary_pk`` the current one; 404 unless the user is its member."""
-    if not str(beneficiary_pk).isdigit():
+    pk = parse_object_id(Beneficiary, str(beneficiary_pk))
+    if pk is None:
         raise Http404
-    beneficiary = get_object_or_404(member_beneficiaries(request.user), pk=int(beneficiary_pk))
+    beneficiary = get_object_or_404(member_beneficiaries(request.user), pk=pk)
     request.session[SESSION_KEY] = beneficiary.pk
     request.__dict__.pop("_portal_header", None)
     return beneficiary

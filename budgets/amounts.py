@@ -55,14 +55,14 @@ def parse_amount(value) -> Decimal | None:
         return None
     text = _CURRENCY.sub("", text)
     if text.startswith(_NEGATIVE_SIGNS):
-        raise AmountError(_("Le montant ne peut pas être négatif (« %(value)s »).") % {"value": str(value).strip()})
+        raise AmountError(_("Le montant ne peut pas être négatif (« %(value)s »).") % {"value": _shown(str(value).strip())})
     normalised = _normalise(text.lstrip("+"))
     if normalised is None:
         raise AmountError(
             _("« %(value)s » n'est pas un montant valide (exemple attendu : %(example)s).")
-            % {"value": str(value).strip(), "example": EXAMPLE}
+            % {"value": _shown(str(value).strip()), "example": EXAMPLE}
         )
-    return _checked(Decimal(normalised), str(value).strip())
+    return _checked(Decimal(normalised), _shown(str(value).strip()))
 
 
 def _normalise(text: str) -> str | None:
@@ -104,10 +104,12 @@ def _checked(amount: Decimal, shown: str) -> Decimal:
         raise AmountError(_("« %(value)s » n'est pas un montant.") % {"value": shown})
     if amount < 0:
         raise AmountError(_("Le montant ne peut pas être négatif (« %(value)s »).") % {"value": shown})
-    if amount != round_cents(amount):
-        raise AmountError(_("Le montant « %(value)s » a plus de deux décimales.") % {"value": shown})
+    # Before rounding: a number of thousands of digits cannot be rounded at the cent (decimal's
+    # precision) and was a server error.
     if amount > MAX_AMOUNT:
         raise AmountError(_("Le montant « %(value)s » est trop élevé.") % {"value": shown})
+    if amount != round_cents(amount):
+        raise AmountError(_("Le montant « %(value)s » a plus de deux décimales.") % {"value": shown})
     return round_cents(amount)
 
 
@@ -150,3 +152,8 @@ def read_printed_amount(text: str) -> PrintedAmount:
     if len(groups[-1]) < 3 and all(len(g) == 3 for g in groups[1:-1]):
         readings.append(Decimal("".join(groups[:-1]) + groups[-1].ljust(3, "0")))
     return PrintedAmount(text, readings=tuple(r for r in readings if 0 <= r <= MAX_AMOUNT))
+
+
+def _shown(text: str) -> str:
+    """The typed text, as quoted back in a message: cut past 40 characters."""
+    return text if len(text) <= 40 else text[:40] + "…"

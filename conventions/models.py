@@ -16,6 +16,7 @@ from beneficiaries.models import Beneficiary
 from conventions.deliberation import deliberation_date_clean, deliberation_missing
 from conventions.legality import legality_clean
 from core.dates import MONTHS
+from core.deadlines import YEAR_RANGE
 from core.money import MONEY, NON_NEGATIVE, PERCENT_RANGE, ZERO
 from core.storage import private_storage
 
@@ -140,7 +141,7 @@ class Convention(models.Model):
     beneficiary = models.ForeignKey(
         Beneficiary, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("association")
     )
-    fiscal_year = models.PositiveSmallIntegerField(_("exercice"))
+    fiscal_year = models.PositiveSmallIntegerField(_("exercice"), validators=YEAR_RANGE)
     period_start = models.DateField(_("début de la période"), null=True, blank=True)
     period_end = models.DateField(_("fin de la période"), null=True, blank=True)
     title = models.CharField(

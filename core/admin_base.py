@@ -1,24 +1,98 @@
 """Base classes of the staff admin: history on every domain model, French number input."""
 
 from collections.abc import Sequence
+from functools import wraps
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+from django.urls import URLPattern
 from django.utils.encoding import force_str
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_history import ChildHistory, FrenchHistoryContext
+from core.object_ids import parse_object_id
 
 #: Amounts typed and shown the French way (« 66 000,00 »), in forms and inlines alike.
 FRENCH_NUMBERS = {models.DecimalField: {"localize": True}}
 
 
-class DomainAdmin(SimpleHistoryAdmin):
+class _ExistingChoicesOnly:
+    """An autocomplete widget that shows a posted value again only if it can name a row.
+
+    Django's widget looks the posted values up to show their labels: a forged « 1.5 » or a NUL
+    in the field was a server error on the page that re-displays the form with its errors
+    (« Field 'id' expected a number »). The field itself refuses the value, in French.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        opts = self.field.remote_field.model._meta
+        target = opts.get_field(getattr(self.field.remote_field, "field_name", None) or opts.pk.attname)
+        return super().optgroups(name, [v for v in value if _names_a_row(target, v)], attr)
+
+
+def _names_a_row(field, value) -> bool:
+    try:
+        field.get_prep_value(field.to_python(value))
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return True
+
+
+class ExistingChoicesAutocompleteSelect(_ExistingChoicesOnly, AutocompleteSelect):
+    pass
+
+
+class ExistingChoicesAutocompleteSelectMultiple(_ExistingChoicesOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class DomainFormFieldsMixin:
+    """The form fields of the domain's admin pages and inlines: autocomplete widgets that survive
+    a forged value; integer fields that refuse what their column refuses, as the form is cleaned.
+
+    Django runs an integer column's range (and the model's own bounds, such as the years of
+    ``core.deadlines``) only once the typed value is on the object: refused, the value stayed
+    there, and the page that showed the form again computed the object's deadlines from a year
+    2**63 (a server error).
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.IntegerField) and isinstance(field, forms.IntegerField):
+            field.validators = [*field.validators, *(v for v in db_field.validators if v not in field.validators)]
+        return field
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ExistingChoicesAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ExistingChoicesAutocompleteSelectMultiple(db_field, self.admin_site,
+                                                                         using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _known_ids_only(model, view):
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if "object_id" in kwargs and parse_object_id(model, unquote(kwargs["object_id"])) is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+class DomainAdmin(DomainFormFieldsMixin, SimpleHistoryAdmin):
     """A domain model's admin: its history page lists who changed what, old → new, in French.
 
     ``history_children`` names the rows edited with the object (inlines, imports) whose
@@ -32,6 +106,17 @@ class DomainAdmin(SimpleHistoryAdmin):
     object_history_template = "admin/domain_object_history.html"
     object_history_list_template = "admin/domain_object_history_list.html"
     history_children: Sequence[ChildHistory] = ()
+
+    @property
+    def urls(self):
+        """Every address of the model's admin, its own pages included, answers the French 404
+        page to an identifier that cannot be one (« abc », « 1.5 »): several views (the history,
+        the invitation, the document review) looked it up as it came and failed on the query."""
+        return [
+            URLPattern(p.pattern, _known_ids_only(self.model, p.callback), p.default_args, p.name)
+            if isinstance(p, URLPattern) and "object_id" in p.pattern.converters else p
+            for p in self.get_urls()
+        ]
 
     def get_historical_record_context_helper(self, request, historical_record):
         return FrenchHistoryContext(self.model, historical_record)
@@ -75,8 +160,37 @@ def year_column(model, path: str):
     return admin.display(description=description, ordering=path)(column)
 
 
-class DomainTabularInline(admin.TabularInline):
+class SavedRowsOnlyFormSet(BaseInlineFormSet):
+    """The rows of an inline that allows no addition: the saved ones, whatever the post says.
+
+    Django builds as many rows as the posted ``TOTAL_FORMS`` asks, even where nothing may be
+    added; it saves none of them, but the page that shows the form again computes their
+    read-only columns, for rows that have no agreement (a server error, for the link of the
+    budgets' comparison). ``can_add`` is set by ``DomainInlineMixin.get_formset``.
+    """
+
+    can_add = True
+
+    def total_form_count(self):
+        count = super().total_form_count()
+        if self.is_bound and not self.can_add:
+            return min(count, len(self.get_queryset()))
+        return count
+
+
+class DomainInlineMixin(DomainFormFieldsMixin):
     formfield_overrides = FRENCH_NUMBERS
+    formset = SavedRowsOnlyFormSet
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if issubclass(formset, SavedRowsOnlyFormSet):
+            formset.can_add = self.has_add_permission(request, obj)
+        return formset
+
+
+class DomainTabularInline(DomainInlineMixin, admin.TabularInline):
+    pass
 
 
 class OptimisticLockAdminMixin:
@@ -139,5 +253,5 @@ class OptimisticLockAdminMixin:
         super().save_model(request, obj, form, change)
 
 
-class DomainStackedInline(admin.StackedInline):
-    formfield_overrides = FRENCH_NUMBERS
+class DomainStackedInline(DomainInlineMixin, admin.StackedInline):
+    pass

@@ -21,3 +21,17 @@ def delete_with_history(queryset: models.QuerySet, *, user) -> int:
         obj.delete()
         count += 1
     return count
+
+
+def fit_change_reason(sender, history_instance, **kwargs):
+    """Cut an audit record's reason to its column (``pre_create_historical_record``, core.apps).
+
+    The services give the comment typed with an action as its reason (a transition, a budget
+    sent back, a document refused); django-simple-history keeps reasons in 100 characters.
+    SQLite stored a longer one whole; PostgreSQL refused it, and the action was a server error.
+    The comment itself is kept whole where it belongs (the status change, the review comment).
+    """
+    reason = history_instance.history_change_reason
+    limit = history_instance._meta.get_field("history_change_reason").max_length
+    if reason and limit and len(reason) > limit:
+        history_instance.history_change_reason = reason[: limit - 1] + "…"

@@ -3,7 +3,20 @@
 import calendar
 from datetime import date
 
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
 JUSTIFICATION_DELAY_MONTHS = 6
+
+#: The years an agreement, an indicator set or a report may be about. Past them no due date can
+#: be computed (« year 99999 is out of range »): a year typed 99999, or 2**63, was saved on
+#: SQLite, and every page that computes a deadline from it was a server error.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+_YEAR_MESSAGE = _("L'année doit être comprise entre 1990 et 2100.")  # FIRST_YEAR and LAST_YEAR
+YEAR_RANGE = [MinValueValidator(FIRST_YEAR, message=_YEAR_MESSAGE), MaxValueValidator(LAST_YEAR, message=_YEAR_MESSAGE)]
+#: A month of the year (the association's fiscal year ends on the last day of one).
+_MONTH_MESSAGE = _("Le mois doit être compris entre 1 et 12.")
+MONTH_RANGE = [MinValueValidator(1, message=_MONTH_MESSAGE), MaxValueValidator(12, message=_MONTH_MESSAGE)]
 
 
 def add_months(day: date, months: int) -> date:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import PART_LABELS, Role, ValueType
+from indicators.models import PART_LABELS, IndicatorValue, Role, ValueType
 from indicators.rules import Figures, display_number, field_name, report_errors
 
 TEXT_MAX_LENGTH = 5000
@@ -24,10 +24,16 @@ def _trimmed(value):
     return value.quantize(Decimal("1"))
 
 
+#: A figure holds what its column holds: a number of thousands of digits was a server error
+#: when the checks of the form added it up and quoted the sum back (decimal's precision).
+FIGURE_COLUMN = IndicatorValue._meta.get_field("total")
+
+
 def _number_field(definition, label) -> forms.DecimalField:
     whole = definition.value_type == ValueType.COUNT
     return forms.DecimalField(
         label=label, required=False, localize=True,
+        max_digits=FIGURE_COLUMN.max_digits, decimal_places=FIGURE_COLUMN.decimal_places,
         widget=forms.TextInput(attrs={"inputmode": "numeric" if whole else "decimal", "autocomplete": "off",
                                       "class": "figure"}),
         error_messages={"invalid": _("Saisissez un nombre, par exemple 12 ou 12,5.")},

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from conventions.models import Convention
+from core.deadlines import YEAR_RANGE
 from indicators.choices import PART_LABELS, Role, ValueType  # noqa: F401 - the models' choices, re-exported
 from indicators.rules import definition_errors
 
@@ -19,7 +20,7 @@ class IndicatorSet(models.Model):
         _("type de structure"), max_length=150,
         help_text=_("Par exemple : structures d'appui à l'écosystème d'innovation."),
     )
-    year = models.PositiveSmallIntegerField(_("année"))
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_RANGE)
     introduction = models.TextField(_("texte d'introduction"), blank=True)
     is_default = models.BooleanField(
         _("jeu par défaut"), default=False,
@@ -139,7 +140,7 @@ class IndicatorReport(models.Model):
     indicator_set = models.ForeignKey(
         IndicatorSet, on_delete=models.PROTECT, related_name="reports", verbose_name=_("jeu d'indicateurs")
     )
-    year = models.PositiveSmallIntegerField(_("année"))
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_RANGE)
     period_label = models.CharField(
         _("période"), max_length=50, blank=True,
         help_text=_("Pour un bilan pluriannuel, par exemple « 2019-2022 »."),

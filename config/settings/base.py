@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.RejectNulCharactersMiddleware",
+    "config.middleware.RejectUnreadableFormInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After CSRF, authentication and messages: keeps a form refused for an expired session.
     "core.session_expiry.ExpiredSessionFormMiddleware",
