@@ -54,7 +54,7 @@ Plus généralement, elle doit être à jour de ses obligations envers les organ
     SectionInput("4", "Budget prévisionnel de l'association et participation {{ funder_of }}"),
 
     SectionInput("4.1", "Budget prévisionnel", """\
-{% if annex_budget %}L'{{ annex_budget }} présente le budget prévisionnel global de l'objectif ou de l'action décrit à l'article 1, avec les moyens qui y sont consacrés : les autres financements attendus, en distinguant notamment ceux des collectivités publiques, et les ressources propres de {{ beneficiary }}.{% else %}Aucun budget prévisionnel n'est joint à la présente convention.{% endif %}
+{% if annex_budget %}L'{{ annex_budget }} présente le budget prévisionnel global de l'objectif ou de l'action décrit à l'article 1, avec les moyens qui y sont consacrés : les autres financements attendus, en distinguant notamment ceux des collectivités publiques, et les ressources propres de {{ beneficiary }}.{% else %}Aucun budget prévisionnel n'est joint à la présente convention : la participation {{ funder_of }} se rapporte aux dépenses éligibles de l'action.{% endif %}
 {% if annex_contributions %}
 L'{{ annex_contributions }} présente les contributions non financières dont dispose {{ beneficiary }} pour atteindre ces objectifs (locaux, personnel, matériel mis à disposition, etc.).
 {% endif %}
