@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.utils.encoding import force_str
 from django.utils.text import capfirst
@@ -16,6 +16,43 @@ from core.admin_history import ChildHistory, FrenchHistoryContext
 
 #: Amounts typed and shown the French way (« 66 000,00 »), in forms and inlines alike.
 FRENCH_NUMBERS = {models.DecimalField: {"localize": True}}
+
+
+#: Integer fields that hold a year: printed as written when read-only (« 2025 », never « 2 025 »).
+YEAR_FIELD_NAMES = frozenset({"fiscal_year", "year", "deliberation_year"})
+
+
+def _year_fields(model, names) -> dict:
+    """Return, for the read-only ``names`` of ``model`` that are years, the column that prints them."""
+    years = {}
+    for name in names:
+        if isinstance(name, str) and name in YEAR_FIELD_NAMES:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if isinstance(field, models.IntegerField):
+                years[name] = year_column(model, name)
+    return years
+
+
+def _swap(fields, years):
+    return [tuple(years.get(f, f) for f in field) if isinstance(field, list | tuple) else years.get(field, field)
+            for field in fields]
+
+
+def print_years_as_written(container, model) -> None:
+    """Let a change form's read-only years print « 2025 »: the admin formats an integer as a number.
+
+    ``container`` is the ``AdminForm`` or an inline's ``InlineAdminFormSet``: its read-only year
+    fields are replaced by display callables, which the admin renders as they return them.
+    """
+    years = _year_fields(model, container.readonly_fields)
+    if not years:
+        return
+    container.readonly_fields = _swap(container.readonly_fields, years)
+    container.fieldsets = [(name, {**options, "fields": _swap(options.get("fields", ()), years)})
+                           for name, options in container.fieldsets]
 
 
 class DomainAdmin(SimpleHistoryAdmin):
@@ -46,6 +83,14 @@ class DomainAdmin(SimpleHistoryAdmin):
             return [child.entries(pk) for child in self.history_children]
 
         return super().history_view(request, object_id, {"child_histories": child_histories, **(extra_context or {})})
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        """Print read-only years as written, in the form and in its inlines (``print_years_as_written``)."""
+        if context.get("adminform") is not None:
+            print_years_as_written(context["adminform"], self.model)
+        for inline in context.get("inline_admin_formsets", ()):
+            print_years_as_written(inline, inline.opts.model)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Show a past version read-only; never save from it (it would bypass every guard)."""

@@ -96,3 +96,15 @@ def test_no_template_prints_a_day_of_the_month_with_djangos_date_filter():
         and re.search(r"""(\|date:|\{% now )["']j """, path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_read_only_years_on_admin_change_pages_are_printed_as_written(client, demo):
+    """A signed agreement's year is read-only: the admin would print it as a number (« 2 025 »)."""
+    from conventions.models import Convention
+
+    client.login(username="admin", password="demo")
+    convention = Convention.objects.get(reference="AMP-2025-CULT-TVP")  # signed, with its indicator report inline
+    html = client.get(reverse("admin:conventions_convention_change", args=[convention.pk])).content.decode()
+    assert re.search(r"<label>Exercice\s*:</label>\s*<div class=\"readonly\">2025</div>", html)
+    assert re.search(r"<td class=\"field-year\">\s*<p>2025</p>", html)
+    assert GROUPED_YEAR.findall(html) == []
