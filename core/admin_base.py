@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_history import ChildHistory, FrenchHistoryContext
+from core.dates import french_date, french_datetime
 
 #: Amounts typed and shown the French way (« 66 000,00 »), in forms and inlines alike.
 FRENCH_NUMBERS = {models.DecimalField: {"localize": True}}
@@ -22,18 +23,33 @@ FRENCH_NUMBERS = {models.DecimalField: {"localize": True}}
 YEAR_FIELD_NAMES = frozenset({"fiscal_year", "year", "deliberation_year"})
 
 
-def _year_fields(model, names) -> dict:
-    """Return, for the read-only ``names`` of ``model`` that are years, the column that prints them."""
-    years = {}
+def _french_column(model, name: str, field):
+    """Return a read-only column printing a date (« 1er décembre 2026 ») or a date-time the French way."""
+    printer = french_datetime if isinstance(field, models.DateTimeField) else french_date
+
+    def column(obj):
+        value = getattr(obj, name)
+        return "-" if value is None else printer(value)
+
+    column.__name__ = name  # the row keeps its class « field-<name> »
+    return admin.display(description=capfirst(field.verbose_name))(column)
+
+
+def _french_fields(model, names) -> dict:
+    """Return, for the read-only ``names`` of ``model`` that are years or dates, the column that prints them."""
+    columns = {}
     for name in names:
-        if isinstance(name, str) and name in YEAR_FIELD_NAMES:
-            try:
-                field = model._meta.get_field(name)
-            except FieldDoesNotExist:
-                continue
-            if isinstance(field, models.IntegerField):
-                years[name] = year_column(model, name)
-    return years
+        if not isinstance(name, str):
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if name in YEAR_FIELD_NAMES and isinstance(field, models.IntegerField):
+            columns[name] = year_column(model, name)
+        elif isinstance(field, models.DateField):  # DateTimeField included
+            columns[name] = _french_column(model, name, field)
+    return columns
 
 
 def _swap(fields, years):
@@ -42,16 +58,17 @@ def _swap(fields, years):
 
 
 def print_years_as_written(container, model) -> None:
-    """Let a change form's read-only years print « 2025 »: the admin formats an integer as a number.
+    """Let a change form's read-only years and dates print the French way (``core.dates``).
 
+    The admin formats an integer as a number (« 2 025 ») and a date with « j F Y » (« 1 décembre »).
     ``container`` is the ``AdminForm`` or an inline's ``InlineAdminFormSet``: its read-only year
-    fields are replaced by display callables, which the admin renders as they return them.
+    and date fields are replaced by display callables, which the admin renders as they return them.
     """
-    years = _year_fields(model, container.readonly_fields)
-    if not years:
+    columns = _french_fields(model, container.readonly_fields)
+    if not columns:
         return
-    container.readonly_fields = _swap(container.readonly_fields, years)
-    container.fieldsets = [(name, {**options, "fields": _swap(options.get("fields", ()), years)})
+    container.readonly_fields = _swap(container.readonly_fields, columns)
+    container.fieldsets = [(name, {**options, "fields": _swap(options.get("fields", ()), columns)})
                            for name, options in container.fieldsets]
 
 

@@ -76,7 +76,8 @@ class RenewalAdminMixin:
         refusal = renewal_refusal(convention)
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": convention,
-            "title": _t("Renouveler pour l'année suivante"), "change_url": change_url,
+            "title": _t("Renouveler pour l'année suivante — %(reference)s") % {"reference": convention.reference},
+            "change_url": change_url,
             "refusal": refusal, "errors": errors, "next_year": convention.fiscal_year + 1,
             "next_reference": None if refusal else next_year_reference(convention),
             "has_clauses": convention.clauses.exists(),

@@ -108,3 +108,18 @@ def test_read_only_years_on_admin_change_pages_are_printed_as_written(client, de
     assert re.search(r"<label>Exercice\s*:</label>\s*<div class=\"readonly\">2025</div>", html)
     assert re.search(r"<td class=\"field-year\">\s*<p>2025</p>", html)
     assert GROUPED_YEAR.findall(html) == []
+
+
+def test_read_only_dates_on_admin_change_pages_take_the_ordinal(client, db):
+    """Signed, the agreement's dates are read-only: the admin's « j F Y » would print « 1 décembre »."""
+    from conventions.models import Status
+    from core.roles import AGENT
+    from tests.factories import staff_user
+
+    convention = ConventionFactory(status=Status.SIGNED, beneficiary_signed_on=date(2025, 12, 1),
+                                   funder_signed_on=date(2025, 12, 3))
+    client.force_login(staff_user("agent1", AGENT))
+    html = client.get(reverse("admin:conventions_convention_change", args=[convention.pk])).content.decode()
+    assert re.search(r"<div class=\"readonly\">1er décembre 2025</div>", html)  # signed by the association
+    assert re.search(r"<div class=\"readonly\">1er janvier 2025</div>", html)  # start of the period
+    assert not re.search(r">1 (janvier|décembre) 2025<", html)
