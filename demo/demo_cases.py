@@ -17,6 +17,7 @@ from budgets.services import LineInput, budget_get_or_create, budget_replace_lin
 from conventions.clauses.services import financial_rules_version_upsert
 from conventions.models import DeliberationBody, Kind, Status
 from conventions.services import convention_load_history, convention_upsert
+from finance.models import PaymentKind, PaymentRequest, PaymentStatus
 
 SPECIFIC_GRANT_REFERENCE = "AMP-2026-CULT-VDQ"
 PLACEHOLDER_DELIBERATION_REFERENCE = "AMP-2027-ECO-RRP"
@@ -142,4 +143,13 @@ def load_agreement_voted_before_2022(funder, users):
         ])
     convention_load_history(convention=convention, path=[*VOTED, Status.SIGNED, Status.ACTIVE, Status.JUSTIFICATION,
                                                          Status.CLOSED], by=users["agent"])
+    # Closed: its advance (80 %) and its balance were paid, as recorded then (taken over, not requested here).
+    for kind, amount, paid_on, order_number in ((PaymentKind.ADVANCE, D("19200"), date(2019, 5, 14), "M-2019-003310"),
+                                                (PaymentKind.BALANCE, D("4800"), date(2020, 9, 15), "M-2020-007742")):
+        PaymentRequest.objects.update_or_create(convention=convention, kind=kind, defaults=dict(
+            amount=amount, status=PaymentStatus.PAID, certified_by_name=beneficiary.representative_name,
+            certified_by_quality=beneficiary.representative_title, certified_on=paid_on.replace(day=1),
+            commitment_number=f"EJ-2019-{convention.pk:05d}", budget_imputation="65748 - 90",
+            payment_order_number=order_number, paid_on=paid_on,
+        ))
     return convention
