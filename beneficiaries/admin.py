@@ -5,7 +5,6 @@ from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _t
@@ -17,6 +16,7 @@ from beneficiaries.models import Beneficiary, Invitation, Membership
 from beneficiaries.services import invitation_create
 from core.admin_base import DomainAdmin, DomainTabularInline
 from core.admin_history import ChildHistory
+from core.dates import french_date, french_datetime
 
 
 class MembershipInline(DomainTabularInline):
@@ -69,7 +69,7 @@ class BeneficiaryAdmin(DomainAdmin):
         """List the invitations sent, newest first (the « Inviter un membre » button sends one)."""
         rows = [
             (invitation.email, invitation.get_role_display(), invitation.state_label(),
-             date_format(localtime(invitation.created_at), "j F Y"))
+             french_date(localtime(invitation.created_at).date()))
             for invitation in beneficiary.invitations.all()
         ] if beneficiary.pk else []
         if not rows:
@@ -99,7 +99,7 @@ class BeneficiaryAdmin(DomainAdmin):
                 invited_by=request.user, site_url=request.build_absolute_uri("/"),
             )
             self.message_user(request, _t("Invitation envoyée à %(email)s, valable jusqu'au %(date)s.") % {
-                "email": invitation.email, "date": date_format(localtime(invitation.expires_at), "j F Y à H:i"),
+                "email": invitation.email, "date": french_datetime(invitation.expires_at),
             }, messages.SUCCESS)
             return redirect(reverse("admin:beneficiaries_beneficiary_change", args=[beneficiary.pk]))
         context = {

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from beneficiaries.identifiers import normalize_identifier
 from beneficiaries.models import Beneficiary, Invitation, MemberRole, Membership
+from core.dates import french_datetime
 
 
 def beneficiary_upsert(*, siret: str | None, **fields) -> Beneficiary:
@@ -88,7 +88,7 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
     if invitation.is_expired():
         raise InvitationError(
             _("Ce lien d'invitation a expiré le %(date)s. Demandez une nouvelle invitation au service "
-              "instructeur.") % {"date": date_format(timezone.localtime(invitation.expires_at), "j F Y à H:i")},
+              "instructeur.") % {"date": french_datetime(invitation.expires_at)},
             code="expired")
     return invitation
 

@@ -272,6 +272,11 @@ class Convention(models.Model):
         _("publiée en données ouvertes le"), null=True, blank=True,
         help_text=_("Date de mise en ligne des données essentielles au format SCDL (décret n° 2017-779)."),
     )
+    # Set only by the renewal (dossier.renewal.convention_renew): one renewal per agreement.
+    renewed_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="renewal",
+        verbose_name=_("renouvellement de la convention"),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)

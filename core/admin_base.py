@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_history import ChildHistory, FrenchHistoryContext
+from core.dates import french_date, french_datetime
 from core.object_ids import parse_object_id
 
 #: Amounts typed and shown the French way (« 66 000,00 »), in forms and inlines alike.
@@ -92,6 +93,60 @@ def _known_ids_only(model, view):
     return guarded
 
 
+
+#: Integer fields that hold a year: printed as written when read-only (« 2025 », never « 2 025 »).
+YEAR_FIELD_NAMES = frozenset({"fiscal_year", "year", "deliberation_year"})
+
+
+def _french_column(model, name: str, field):
+    """Return a read-only column printing a date (« 1er décembre 2026 ») or a date-time the French way."""
+    printer = french_datetime if isinstance(field, models.DateTimeField) else french_date
+
+    def column(obj):
+        value = getattr(obj, name)
+        return "-" if value is None else printer(value)
+
+    column.__name__ = name  # the row keeps its class « field-<name> »
+    return admin.display(description=capfirst(field.verbose_name))(column)
+
+
+def _french_fields(model, names) -> dict:
+    """Return, for the read-only ``names`` of ``model`` that are years or dates, the column that prints them."""
+    columns = {}
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if name in YEAR_FIELD_NAMES and isinstance(field, models.IntegerField):
+            columns[name] = year_column(model, name)
+        elif isinstance(field, models.DateField):  # DateTimeField included
+            columns[name] = _french_column(model, name, field)
+    return columns
+
+
+def _swap(fields, years):
+    return [tuple(years.get(f, f) for f in field) if isinstance(field, list | tuple) else years.get(field, field)
+            for field in fields]
+
+
+def print_years_as_written(container, model) -> None:
+    """Let a change form's read-only years and dates print the French way (``core.dates``).
+
+    The admin formats an integer as a number (« 2 025 ») and a date with « j F Y » (« 1 décembre »).
+    ``container`` is the ``AdminForm`` or an inline's ``InlineAdminFormSet``: its read-only year
+    and date fields are replaced by display callables, which the admin renders as they return them.
+    """
+    columns = _french_fields(model, container.readonly_fields)
+    if not columns:
+        return
+    container.readonly_fields = _swap(container.readonly_fields, columns)
+    container.fieldsets = [(name, {**options, "fields": _swap(options.get("fields", ()), columns)})
+                           for name, options in container.fieldsets]
+
+
 class DomainAdmin(DomainFormFieldsMixin, SimpleHistoryAdmin):
     """A domain model's admin: its history page lists who changed what, old → new, in French.
 
@@ -131,6 +186,14 @@ class DomainAdmin(DomainFormFieldsMixin, SimpleHistoryAdmin):
             return [child.entries(pk) for child in self.history_children]
 
         return super().history_view(request, object_id, {"child_histories": child_histories, **(extra_context or {})})
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        """Print read-only years as written, in the form and in its inlines (``print_years_as_written``)."""
+        if context.get("adminform") is not None:
+            print_years_as_written(context["adminform"], self.model)
+        for inline in context.get("inline_admin_formsets", ()):
+            print_years_as_written(inline, inline.opts.model)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Show a past version read-only; never save from it (it would bypass every guard)."""

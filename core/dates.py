@@ -5,9 +5,9 @@ year is a label, never a quantity: « exercice 2023 », not the « 2 023 » that
 localisation (``USE_THOUSAND_SEPARATOR``) prints for an integer.
 """
 
-from datetime import date
+from datetime import date, datetime
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.dateformat import format as date_filter
 
 
@@ -18,6 +18,20 @@ def french_date(day: date | None) -> str:
     with translation.override("fr"):
         text = date_filter(day, "j F Y")
     return "1er" + text[1:] if day.day == 1 else text
+
+
+def french_datetime(moment: datetime | None) -> str:
+    """Return « 1er décembre 2026 à 14:05 » in the local time zone, « » for None."""
+    if moment is None:
+        return ""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{french_date(moment.date())} à {moment:%H:%M}"
+
+
+def french_today() -> str:
+    """Return today's date in the local time zone, the French way (« 1er décembre 2026 »)."""
+    return french_date(timezone.localdate())
 
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",

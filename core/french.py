@@ -3,6 +3,8 @@
 Dates and years have their own home, ``core.dates``.
 """
 
+import re
+
 
 def with_preposition(preposition: str, name: str) -> str:
     """Return « de la Métropole », « du Département », « à la Métropole », « au Département »."""
@@ -11,3 +13,22 @@ def with_preposition(preposition: str, name: str) -> str:
         if name.lower().startswith(article):
             return contracted[(preposition, article)] + name[len(article):]
     return f"{preposition} {name}"
+
+
+#: Latin phrases printed in italics (French typography: a Latin phrase not adopted into French
+#: is set in italics; « au prorata », « via », « etc. » are French words and stay upright).
+LATIN_PHRASES = (
+    "intuitu personae", "prorata temporis", "a priori", "a posteriori", "a contrario", "a fortiori",
+    "a minima", "ad hoc", "de facto", "de jure", "in fine", "in extenso", "stricto sensu", "lato sensu",
+    "sine die", "sui generis", "mutatis mutandis", "ex ante", "ex post", "infra", "supra",
+)
+_LATIN = re.compile(r"(?<![\w-])(" + "|".join(re.escape(p).replace(r"\ ", " ") for p in LATIN_PHRASES) + r")(?![\w-])",
+                    re.IGNORECASE)
+
+
+def italicize_latin(html: str) -> str:
+    """Return escaped text (or markup without these words in its tags) with each Latin phrase in ``<em>``.
+
+    Called on text already escaped: the phrases hold no character that needs escaping.
+    """
+    return _LATIN.sub(r'<em class="latin">\1</em>', html)

@@ -28,6 +28,7 @@ from conventions.models import Amendment, DeliberationBody, Kind, Status
 from conventions.services import convention_load_history, convention_upsert, funder_upsert
 from core.money import percent_of
 from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
+from demo.demo_cases import load_issue_15_cases
 from demo.demo_portal import load_portal_demo
 from documents.models import Document, DocumentKind, DocumentStatus
 from finance.models import PaymentKind, PaymentRequest, PaymentStatus
@@ -373,6 +374,7 @@ def load_demo() -> list[DemoAccount]:
                              introduction="Ces indicateurs sont renseignés chaque année et joints à la demande de solde.")
     for entry in FICTIONAL:
         _load_fictional(funder, users, entry)
+    load_issue_15_cases(funder, users)
     load_portal_demo(users)
     return DEMO_ACCOUNTS
 

@@ -35,6 +35,7 @@ from dossier.admin_pdf import (
     ConventionClauseInline,
     ConventionPdfAdminMixin,
 )
+from dossier.admin_renewal import RenewalAdminMixin
 from finance.models import PaymentRequest
 from indicators.admin import review_link
 from indicators.models import IndicatorReport
@@ -170,8 +171,8 @@ class NotificationInline(DomainTabularInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin, ComplianceAdminMixin,
-                      DomainAdmin):
+class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin, RenewalAdminMixin,
+                      ComplianceAdminMixin, DomainAdmin):
     list_display = [
         "reference", "association", year_column(Convention, "fiscal_year"), "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
@@ -191,7 +192,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
                      label=lambda record: record.history_object.heading),
     ]
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "deliberation_state",
-                       "enforceability", "created_at", "updated_at"]
+                       "enforceability", "renewal_links", "created_at", "updated_at"]
     fieldsets = [
         (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title"]}),
         (_("Document imprimé"), {"fields": ["document_title", "document_number"]}),
@@ -201,7 +202,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
         (_("Signataires et signatures"), {"fields": [("beneficiary_signatory", "beneficiary_signatory_title", "beneficiary_signed_on"), ("funder_signatory", "funder_signatory_title", "funder_signed_on"), "funder_signatory_delegation", "notified_on", "signed_pdf", "signed_pdf_sha256"]}),
         (_("Contrôle de légalité"), {"fields": [("legality_transmitted_on", "legality_received_on"), "enforceability"]}),
         (_("Reprise de l'existant (valeurs imprimées, contrôlées)"), {"classes": ["collapse"], "fields": ["stated_share_percent", "stated_eligible_expenses", "stated_eligible_expenses_printed"]}),
-        (_("Suivi"), {"fields": ["created_at", "updated_at"]}),
+        (_("Suivi"), {"fields": ["renewal_links", "created_at", "updated_at"]}),
     ]
 
     class Media:

@@ -32,3 +32,9 @@ urlpatterns += [
     path("<int:convention_pk>/avenants/<int:amendment_pk>/avenant-signe.pdf",
          portal_views.SignedAmendmentPdfView.as_view(), name="amendment_signed_pdf"),
 ]
+
+# Renewal: start the forecast budget from the previous year's (dossier/renewal.py).
+urlpatterns += [
+    path("<int:convention_pk>/budget/partir-de-l-annee-precedente/", portal_views.RenewalBudgetCopyView.as_view(),
+         name="renewal_budget_copy"),
+]

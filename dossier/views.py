@@ -5,8 +5,12 @@ identifiers answer 404) and serves the exact stored bytes, checked against their
 A document that is not signed yet, or not stored, answers 404 as well.
 """
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -19,6 +23,7 @@ from dossier.portal_home import expected_items
 from dossier.printing.amendment import amendments_for_portal
 from dossier.printing.legality import has_executory_copy
 from dossier.printing.responses import executory_pdf_response, signed_filename, signed_pdf_response
+from dossier.renewal import renewal_budget_copy
 
 PORTAL_BASE = "portal_base.html"
 
@@ -80,3 +85,20 @@ class HomeView(CurrentBeneficiaryMixin, TemplateView):
             )
             items = expected_items(self.beneficiary)
         return super().get_context_data(beneficiary=self.beneficiary, conventions=conventions, items=items, **kwargs)
+
+
+class RenewalBudgetCopyView(MemberConventionMixin, View):
+    """« Partir du budget de l'année précédente » (POST only): copy the renewed agreement's forecast lines."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            renewal_budget_copy(convention=self.convention, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Les lignes du budget prévisionnel de l'année précédente sont copiées dans "
+                                        "votre brouillon : mettez-les à jour pour cette année, puis déposez-le."))
+        return redirect(reverse("portal_budgets:forecast", args=[self.convention.pk]))

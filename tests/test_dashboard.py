@@ -74,10 +74,11 @@ def test_the_overdue_list_query_count_is_pinned_and_flat(agent_client):
 def test_the_dashboard_shows_amounts_granted_paid_and_to_pay(agent_client):
     page = agent_client.get(reverse("staff:dashboard")).content.decode()
     # Voted agreements: 45 000 (signed) + 30 000 (active) + 25 000 (closed) + 18 000 (terminated)
-    assert f"<dd>118{NNBSP}000{NBSP}€</dd>" in page
-    assert f"<dd>63{NNBSP}400{NBSP}€</dd>" in page  # 24 000 + 25 000 + 14 400 paid
-    assert f"<dd>51{NNBSP}000{NBSP}€</dd>" in page  # 45 000 + 6 000 still to pay
-    assert f"<dd>98{NNBSP}000{NBSP}€</dd>" in page  # 66 000 in review + 32 000 draft
+    # + 15 000 (voted, the specific grant) + 24 000 (closed, voted in 2019): demo/demo_cases.py
+    assert f"<dd>157{NNBSP}000{NBSP}€</dd>" in page
+    assert f"<dd>87{NNBSP}400{NBSP}€</dd>" in page  # 24 000 + 25 000 + 14 400 + 24 000 paid
+    assert f"<dd>66{NNBSP}000{NBSP}€</dd>" in page  # 45 000 + 6 000 + 15 000 still to pay
+    assert f"<dd>126{NNBSP}000{NBSP}€</dd>" in page  # 66 000 in review + 32 000 and 28 000 drafts
     for heading in ("Montants par exercice", "Montants par état", "Conventions par état",
                     "Dépendance des associations à la collectivité", "Échéances dépassées au"):
         assert heading in page
@@ -96,8 +97,8 @@ def test_money_per_year_and_state(demo):
 def test_the_dashboard_counts_the_amount_in_force_after_signed_amendments(agent_client, amended_agreement):
     page = agent_client.get(reverse("staff:dashboard")).content.decode()
     # AMP-2026-CULT-PIM: 45 000 granted + 5 000 by its signed amendment (its draft one, + 1 000, does not count)
-    assert f"<dd>123{NNBSP}000{NBSP}€</dd>" in page  # voted: 118 000 + 5 000
-    assert f"<dd>56{NNBSP}000{NBSP}€</dd>" in page  # still to pay: 51 000 + 5 000
+    assert f"<dd>162{NNBSP}000{NBSP}€</dd>" in page  # voted: 157 000 + 5 000
+    assert f"<dd>71{NNBSP}000{NBSP}€</dd>" in page  # still to pay: 66 000 + 5 000
     row = next(r for r in money_by_year_and_state() if (r.year, r.status) == (2026, Status.SIGNED))
     assert (row.count, row.granted, row.to_pay) == (1, D("50000.00"), D("50000.00"))
     dependency = next(d for d in dependencies() if d.convention.pk == amended_agreement.pk)

@@ -231,7 +231,8 @@ def test_annex_v_of_the_signed_agreement_lists_the_indicators_the_portal_asks_fo
     response = member.get(f"/portail/conventions/{convention.pk}/convention-signee.pdf")
     assert response.status_code == 200
     text = pdf_text(b"".join(response.streaming_content) if response.streaming else response.content)
-    assert "Annexe V" in text
+    # Annexes with nothing to show are left out: the indicators are the second annex here.
+    assert "Annexe II : Indicateurs à renseigner pour l'année 2025" in text
     assert NO_INDICATOR not in text
     assert "Personnes accompagnées" in text
 

@@ -34,6 +34,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from conventions.clauses.library import FILTERS, TAG_WORDS
+from core.french import italicize_latin
 
 INVALID_MARK = "⟦%s⟧"
 ALLOWED_TAGS = TAG_WORDS
@@ -72,6 +73,11 @@ PLACEHOLDERS = {
     "preamble": "préambule propre à la convention",
     "objectives": "liste des objectifs (à parcourir avec {% for objective in objectives %})",
     "programme_summary": "liste des catégories d'actions (à parcourir avec {% for item in programme_summary %})",
+    "annex_budget": "renvoi à l'annexe du budget prévisionnel (« annexe I »), vide quand elle n'est pas jointe",
+    "annex_contributions": "renvoi à l'annexe des contributions non financières, vide quand elle n'est pas jointe",
+    "annex_programme": "renvoi à l'annexe du programme d'actions, vide quand elle n'est pas jointe",
+    "annex_previous": "renvoi à l'annexe du bilan de la période précédente, vide quand elle n'est pas jointe",
+    "annex_indicators": "renvoi à l'annexe des indicateurs à renseigner, vide quand elle n'est pas jointe",
 }
 
 _LIST_PLACEHOLDERS = {"objectives", "programme_summary"}
@@ -158,7 +164,8 @@ def _compile(source: str):
 
 
 def _inline(text: str) -> str:
-    return _BOLD.sub(r"<strong>\1</strong>", text)
+    """Apply the inline markup (``**bold**``) and French typography (Latin phrases in italics)."""
+    return italicize_latin(_BOLD.sub(r"<strong>\1</strong>", text))
 
 
 _HEADING_MAX = 100

@@ -27,11 +27,11 @@ DEFAULT_SECTIONS = [
 Par la présente convention, {{ beneficiary }} s'engage, de sa propre initiative et sous sa seule responsabilité, à poursuivre les objectifs suivants, conformes à son objet social :
 {% for objective in objectives %}- {{ objective }}
 {% endfor %}
-{% if programme_summary %}Pour l'année {{ fiscal_year }}, son programme s'organise autour des catégories d'actions ci-dessous, détaillées dans le programme d'actions joint en annexe III :
+{% if programme_summary %}Pour l'année {{ fiscal_year }}, son programme s'organise autour des catégories d'actions ci-dessous{% if annex_programme %}, détaillées dans le programme d'actions joint en {{ annex_programme }}{% endif %} :
 {% for item in programme_summary %}- {{ item }}
-{% endfor %}{% else %}Son programme d'actions pour l'année {{ fiscal_year }} est joint en annexe III.
+{% endfor %}{% elif annex_programme %}Son programme d'actions pour l'année {{ fiscal_year }} est joint en {{ annex_programme }}.
 {% endif %}
-{{ beneficiary|capfirst }} engage tous les moyens nécessaires à la bonne réalisation de ce programme.
+{{ beneficiary|capfirst }} engage tous les moyens nécessaires à la bonne réalisation {% if programme_summary or annex_programme %}de ce programme{% else %}de ces objectifs{% endif %}.
 
 En contrepartie, {{ funder }} apporte son soutien financier à la réalisation des objectifs fixés pour l'année {{ fiscal_year }}."""),
 
@@ -54,11 +54,11 @@ Plus généralement, elle doit être à jour de ses obligations envers les organ
     SectionInput("4", "Budget prévisionnel de l'association et participation {{ funder_of }}"),
 
     SectionInput("4.1", "Budget prévisionnel", """\
-L'annexe I présente le budget prévisionnel global de l'objectif ou de l'action décrit à l'article 1, avec les moyens qui y sont consacrés : les autres financements attendus, en distinguant notamment ceux des collectivités publiques, et les ressources propres de {{ beneficiary }}.
-
-L'annexe II présente les contributions non financières dont dispose {{ beneficiary }} pour atteindre ces objectifs (locaux, personnel, matériel mis à disposition, etc.).
-
-{% if share_of_base %}Les dépenses éligibles de l'action retenues par {{ funder }} (assiette éligible) s'élèvent à {{ eligible_expenses }}.{% else %}D'après l'annexe I, les dépenses éligibles de l'action, c'est-à-dire le total des charges hors contributions volontaires en nature, s'élèvent à {{ eligible_expenses }}. Contributions volontaires en nature comprises, le total des charges atteint {{ total_with_in_kind }}.{% endif %}"""),
+{% if annex_budget %}L'{{ annex_budget }} présente le budget prévisionnel global de l'objectif ou de l'action décrit à l'article 1, avec les moyens qui y sont consacrés : les autres financements attendus, en distinguant notamment ceux des collectivités publiques, et les ressources propres de {{ beneficiary }}.{% else %}Aucun budget prévisionnel n'est joint à la présente convention : la participation {{ funder_of }} se rapporte aux dépenses éligibles de l'action.{% endif %}
+{% if annex_contributions %}
+L'{{ annex_contributions }} présente les contributions non financières dont dispose {{ beneficiary }} pour atteindre ces objectifs (locaux, personnel, matériel mis à disposition, etc.).
+{% endif %}
+{% if share_of_base %}Les dépenses éligibles de l'action retenues par {{ funder }} (assiette éligible) s'élèvent à {{ eligible_expenses }}.{% else %}D'après l'{{ annex_budget }}, les dépenses éligibles de l'action, c'est-à-dire le total des charges hors contributions volontaires en nature, s'élèvent à {{ eligible_expenses }}. Contributions volontaires en nature comprises, le total des charges atteint {{ total_with_in_kind }}.{% endif %}"""),
 
     SectionInput("4.2", "Participation {{ funder_of }}", """\
 {{ funder|capfirst }} participe {% if amount_is_maximum %}dans la limite de{% else %}à hauteur de{% endif %} **{{ amount }}**, soit {% if share_of_base %}{{ share }} de l'assiette éligible de l'action{% else %}{{ share }} du budget prévisionnel global de {{ beneficiary }} hors contributions volontaires en nature (ou {{ share_with_in_kind }} contributions volontaires en nature comprises){% endif %}.
@@ -113,8 +113,8 @@ Les comptes portent, le cas échéant, la signature de l'expert-comptable ou du 
 - **ses comptes annuels et le rapport détaillé du commissaire aux comptes ;**
 - **son rapport d'activité de l'année écoulée ;**
 - **le procès-verbal de l'assemblée générale qui approuve ces documents ;**
-- le compte rendu financier de l'emploi de la subvention (Cerfa n° 15059) ;
-- les indicateurs de l'annexe V, renseignés pour l'année {{ fiscal_year }}, qu'elle joint à sa demande de solde."""),
+- le compte rendu financier de l'emploi de la subvention (Cerfa n° 15059){% if annex_indicators %} ;
+- les indicateurs de l'{{ annex_indicators }}, renseignés pour l'année {{ fiscal_year }}, qu'elle joint à sa demande de solde{% endif %}."""),
 
     SectionInput("6.3", "Autres engagements", """\
 {{ beneficiary|capfirst }} informe {{ funder }} de tout changement dans la composition de son conseil d'administration ou de son bureau, ainsi que de toute modification de ses statuts."""),

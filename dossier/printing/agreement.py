@@ -42,6 +42,7 @@ from core.deadlines import fiscal_year_end, justification_due_date
 from core.french import with_preposition
 from core.money import HUNDRED, format_euros, format_percent, percent_of
 from core.pdf import render_pdf
+from dossier.printing.annexes import annex_placeholders, annex_reference_problems, attached_annexes
 from indicators.annex import indicators_to_report, previous_figures
 from indicators.models import IndicatorDefinition, IndicatorValue
 from indicators.services import indicator_set_for
@@ -49,13 +50,6 @@ from indicators.services import indicator_set_for
 TEMPLATE = "conventions/pdf/agreement.html"
 DRAFT_MARK = "PROJET"
 UNSIGNED_COPY_MARK = "COPIE NON SIGNÉE"
-ANNEX_TITLES = [
-    ("annexe-1", "Annexe I", "Budget prévisionnel"),
-    ("annexe-2", "Annexe II", "Contributions non financières"),
-    ("annexe-3", "Annexe III", "Programme d'actions"),
-    ("annexe-4", "Annexe IV", "Bilan de la période précédente"),
-    ("annexe-5", "Annexe V", "Indicateurs à renseigner"),
-]
 
 
 class AgreementPdfIncomplete(ValueError):
@@ -83,6 +77,7 @@ class AgreementData:
     definitions: list = field(default_factory=list)
     previous_values: list = field(default_factory=list)
     rendered: tuple | None = None  # render_sections' result, computed once
+    annexes: list = field(default_factory=list)  # dossier.printing.annexes.attached_annexes
 
     @property
     def has_budget(self) -> bool:
@@ -124,6 +119,7 @@ def agreement_data_load(convention: Convention) -> AgreementData:
         )
     if data.previous_reports:
         data.previous_values = list(IndicatorValue.objects.filter(report__in=data.previous_reports))
+    data.annexes = attached_annexes(data)
     return data
 
 
@@ -174,6 +170,7 @@ def clause_context(data: AgreementData) -> dict:
         "preamble": convention.preamble,
         "objectives": convention.objectives_list(),
         "programme_summary": convention.programme_summary_list(),
+        **annex_placeholders(data.annexes),
     }
 
 
@@ -208,6 +205,7 @@ def _render_sections(data: AgreementData):
         except ClauseError as error:
             problems.append(f"{section.heading} : {error}")  # error is already French
             continue
+        problems += annex_reference_problems(section.heading, title + " " + body, data.annexes)
         unknown = unknown_placeholders(title + body)
         if unknown:
             names = ", ".join(dict.fromkeys(unknown))
@@ -311,7 +309,8 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
         "legality": legality_mention(convention),
         "preamble": preamble,
         "articles": articles,
-        "annex_titles": ANNEX_TITLES,
+        "annexes": data.annexes,
+        "annex": {annex.key: annex for annex in data.annexes},
         "signatures": signature_block(convention),
         "budget": data.budget,
         "budget_annex": annexes.budget_annex(data.chapters, data.totals) if data.totals else None,
