@@ -49,8 +49,23 @@ class LineInput:
     explanation: str = ""
 
 
-def budget_get_or_create(*, convention, kind: str = BudgetKind.FORECAST, scope: str = BudgetScope.GLOBAL) -> Budget:
-    budget, _created = Budget.objects.get_or_create(convention=convention, kind=kind, defaults={"scope": scope})
+def budget_year(convention, year: int | None) -> int | None:
+    """Return the year a budget of ``convention`` is of: None for a one-year agreement; for a multi-year
+    one, ``year`` (one of its tranches' years) or, by default, its first year. Refuses another year in French."""
+    if not convention.is_multiannual:
+        return None
+    year = year or convention.fiscal_year
+    if not convention.tranches.filter(year=year).exists():
+        raise ValidationError(_("L'année %(year)s n'est pas une année de cette convention pluriannuelle.")
+                              % {"year": year}, code="year")
+    return year
+
+
+def budget_get_or_create(*, convention, kind: str = BudgetKind.FORECAST, scope: str = BudgetScope.GLOBAL,
+                         year: int | None = None) -> Budget:
+    """Return the agreement's budget of ``kind`` (of ``year``, for a multi-year agreement), created if needed."""
+    budget, _created = Budget.objects.get_or_create(
+        convention=convention, kind=kind, year=budget_year(convention, year), defaults={"scope": scope})
     return budget
 
 

@@ -82,6 +82,20 @@ DELIVERED = frozenset({DocumentStatus.RECEIVED, DocumentStatus.ACCEPTED})
 class ExpectedDocument:
     kind: str
     due_on: date | None
+    year: int | None = None  # a multi-year agreement's yearly documents are owed each year
+
+
+def yearly_document_years(convention) -> list[int | None]:
+    """Return the years the yearly documents (accounts, reports: art. 6.2) are owed for.
+
+    A multi-year agreement owes them for each year of its schedule (``Tranche``); a one-year
+    agreement once, for its fiscal year (``None``: not split by year).
+    """
+    if convention.is_multiannual:
+        years = sorted(convention.tranches.values_list("year", flat=True))
+        if years:
+            return years
+    return [None]
 
 
 def agreement_date(convention) -> date | None:
@@ -113,10 +127,10 @@ def expected_documents(convention, *, auditor_required: bool) -> list[ExpectedDo
         # Voted, not signed yet: every document due on signature may be given now (undated until
         # the signature); the signature itself waits only for those due before it.
         return [ExpectedDocument(kind, signed_on) for kind in documents_owed(convention, ON_SIGNATURE)]
-    justification = justification_due_date(convention)
     after = AFTER_FISCAL_YEAR + ((DocumentKind.AUDITOR_REPORT,) if auditor_required else ())
     return [ExpectedDocument(kind, signed_on) for kind in documents_owed(convention, ON_SIGNATURE)] + [
-        ExpectedDocument(kind, justification) for kind in after
+        ExpectedDocument(kind, justification_due_date(convention, year), year)
+        for year in yearly_document_years(convention) for kind in after
     ]
 
 
