@@ -95,7 +95,8 @@ def test_the_export_of_the_demo_data_is_valid_against_the_schema(demo, tmp_path)
     report = validate(tmp_path, text)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert text.splitlines()[0] == ",".join(SCDL_FIELDS)
-    assert len(rows_of(text)) == Convention.objects.signed().count() == 4
+    # One row per one-year agreement, one per voted year of the multi-year one (2025 and 2026).
+    assert len(rows_of(text)) == Convention.objects.signed().filter(is_multiannual=False).count() + 2 == 6
 
 
 def test_the_validator_does_catch_an_invalid_file(demo, tmp_path):
