@@ -16,7 +16,14 @@ from budgets.models import Budget, BudgetKind, BudgetStatus
 from budgets.services import budget_get_or_create
 from compliance.opendata import scdl_export, write_scdl_csv
 from conventions.amounts import effective_tranche_amount, yearly_schedule
-from conventions.models import Amendment, AmendmentStatus, Convention, DeliberationBody, Status, Tranche
+from conventions.models import (
+    Amendment,
+    AmendmentStatus,
+    Convention,
+    DeliberationBody,
+    Status,
+    Tranche,
+)
 from conventions.services import convention_tranches_save, tranche_vote
 from conventions.tranches import schedule_refusals, tranches_total
 from demo.demo import MULTIYEAR_REFERENCE, SEED_REFERENCE
