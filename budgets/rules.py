@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from budgets import chart
 from budgets.models import BudgetKind, BudgetLine, FundingStatus, chapter_expression
-from conventions.amounts import effective_amount
+from conventions.amounts import effective_amount, effective_tranche_amount
 from core.money import HUNDRED, ZERO, format_euros, format_total, ratio, unknown_amounts_note
 
 BLOCKS = {
@@ -678,6 +678,10 @@ def granting_line_expected_amount(budget) -> Decimal:
     association obtained: the amount in force, signed amendments included. (The funder's *share*
     of a budget is always that of the amount in force: ``effective_amount``.)
     """
+    if budget.year is not None:  # one year of a multi-year agreement: that year's amount
+        tranche = next((t for t in budget.convention.tranches.all() if t.year == budget.year), None)
+        if tranche is not None:
+            return effective_tranche_amount(tranche) if budget.kind == BudgetKind.ACTUAL else tranche.amount
     if budget.kind == BudgetKind.ACTUAL:
         return effective_amount(budget.convention)
     return budget.convention.amount_granted

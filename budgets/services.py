@@ -385,7 +385,9 @@ def budget_portal_path(budget: Budget) -> str:
 def budget_is_frozen(budget) -> bool:
     """Return True for the forecast budget of a signed agreement (annex I of what was signed)."""
 
-    return budget.pk is not None and budget.kind == BudgetKind.FORECAST and budget.convention.is_signed
+    # A multi-year agreement annexes its first year's forecast; each later year's is filed in its year.
+    annexed = budget.year is None or budget.year == budget.convention.fiscal_year
+    return budget.pk is not None and budget.kind == BudgetKind.FORECAST and annexed and budget.convention.is_signed
 
 
 def ensure_budget_unfrozen(budget) -> None:

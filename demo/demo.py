@@ -32,6 +32,7 @@ from conventions.services import (
     funder_upsert,
     tranche_vote,
 )
+from conventions.tranches import tranches_total
 from core.money import percent_of
 from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
 from demo.demo_portal import load_portal_demo
@@ -565,7 +566,6 @@ def _load_multiyear(funder, users):
         representative_name="Sophie LAURENT", iban="FR7630004000031234567890143", bic="BNPAFRPP",
         bank_name="BNP Paribas Marseille",
     )
-    membership_grant(user=users["asso2"], beneficiary=beneficiary, role=MemberRole.TREASURER)
     first = MULTIYEAR_YEARS[0]
     convention = convention_upsert(
         reference=MULTIYEAR_REFERENCE, kind=Kind.OPERATING, is_multiannual=True, funder=funder,
@@ -573,6 +573,9 @@ def _load_multiyear(funder, users):
         title="Convention pluriannuelle d'objectifs 2025-2027 : entraide et médiation sociale dans les quartiers Est",
         objectives="Tenir quatre permanences d'accès aux droits par semaine\nAccompagner 600 habitants par an",
         advance_cap_percent=funder.advance_cap_percent,
+        # The total is the sum of its years (conventions.tranches): given at once so that no
+        # record of the agreement ever holds an unknown amount once it is entered.
+        amount_granted=tranches_total(spec["amount"] for spec in MULTIYEAR_YEARS),
         deliberation_body=first["deliberation_body"], deliberation_number=first["deliberation_number"],
         deliberation_date=first["deliberation_date"],
         beneficiary_signatory=beneficiary.representative_name, beneficiary_signed_on=date(2025, 4, 15),

@@ -127,7 +127,7 @@ class AmendmentInline(AgreementRowsInline):
     form = AmendmentInlineForm
     extra = 0
     show_change_link = True
-    fields = ["number", "subject", "tranche", "amount_change", "status"]
+    fields = ["number", "subject", "amount_change", "status"]  # the year (``tranche``): on the amendment's page
     readonly_fields = ["status"]
 
 

@@ -120,12 +120,12 @@ def schedules_for(conventions) -> dict[int, Schedule]:
                               year__isnull=True)
         .values_list("convention", flat=True)
     )
-    yearly_finals = _yearly_finals([c for c in conventions if c.is_multiannual])
+    with_years, yearly_finals = _yearly_finals([c for c in conventions if c.is_multiannual])
     result = {}
     for convention in conventions:
         granted = in_force[convention.pk]
         final = None
-        if convention.is_multiannual:
+        if convention.pk in with_years:
             final = yearly_finals.get(convention.pk)
         elif convention.pk in validated and granted is not None:
             forecast = forecast_eligible_expenses(convention, expenses.get((convention.pk, BudgetKind.FORECAST)))
@@ -194,19 +194,24 @@ def tranche_schedule(tranche: Tranche) -> Schedule:
     return tranche_schedules_for([tranche])[tranche.pk]
 
 
-def _yearly_finals(conventions) -> dict[int, Decimal]:
-    """Return the final grant of each multi-year agreement whose every year has its final grant."""
+def _yearly_finals(conventions) -> tuple[set[int], dict[int, Decimal]]:
+    """Return the multi-year agreements that have years, and the final grant of those whose every year has one.
+
+    A multi-year agreement without years (taken over from before the schedule existed) keeps the
+    rules of its agreement as a whole.
+    """
     if not conventions:
-        return {}
+        return set(), {}
     finals, complete = defaultdict(lambda: ZERO), defaultdict(lambda: True)
     tranches = tranches_of(conventions)
+    of_tranche = {t.pk: t.convention_id for t in tranches}
     for tranche_pk, money in tranche_schedules_for(tranches).items():
-        convention_id = next(t.convention_id for t in tranches if t.pk == tranche_pk)
+        convention_id = of_tranche[tranche_pk]
         if money.final is None:
             complete[convention_id] = False
         else:
             finals[convention_id] += money.final
-    return {pk: round_cents(total) for pk, total in finals.items() if complete[pk]}
+    return set(of_tranche.values()), {pk: round_cents(total) for pk, total in finals.items() if complete[pk]}
 
 
 def request_schedules_for(requests) -> dict[int, Schedule]:
@@ -396,9 +401,11 @@ def request_refusals_for(conventions) -> dict[tuple[int, str], str | None]:
             convention__in=ids, kind__in=BALANCE_DOCUMENTS, status=DocumentStatus.ACCEPTED).values_list("convention_id", "kind"):
         accepted[convention_id].add(kind)
     schedules = schedules_for(conventions)
+    with_years = set(Tranche.objects.filter(convention__in=[c.pk for c in conventions if c.is_multiannual])
+                     .values_list("convention_id", flat=True)) if any(c.is_multiannual for c in conventions) else set()
     result = {}
     for convention in conventions:
-        if convention.is_multiannual:
+        if convention.pk in with_years:
             result[(convention.pk, PaymentKind.ADVANCE)] = result[(convention.pk, PaymentKind.BALANCE)] = str(
                 MULTIYEAR_REFUSAL)
             continue

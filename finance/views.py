@@ -37,9 +37,11 @@ class PaymentsView(MemberConventionMixin, TemplateView):
         initial = {"certified_by_name": user.get_full_name(), "certified_by_quality": ""}
         offers = []
         posted = kwargs.pop("posted_form", None)
-        years = payments.tranches_of([convention]) if convention.is_multiannual else [None]
-        refusals = payments.tranche_request_refusals_for([t for t in years if t]) if convention.is_multiannual else {}
-        year_schedules = payments.tranche_schedules_for([t for t in years if t]) if convention.is_multiannual else {}
+        # A multi-year agreement is paid year by year; without years (taken over as a whole), as one agreement.
+        years = (payments.tranches_of([convention]) if convention.is_multiannual else []) or [None]
+        by_year = [t for t in years if t]
+        refusals = payments.tranche_request_refusals_for(by_year) if by_year else {}
+        year_schedules = payments.tranche_schedules_for(by_year) if by_year else {}
         for tranche in years:
             for kind in (PaymentKind.ADVANCE, PaymentKind.BALANCE):
                 key = f"{kind}-{tranche.year}" if tranche else str(kind)

@@ -37,7 +37,9 @@ from tests.factories import (
     BudgetFactory,
     BudgetLineFactory,
     ConventionFactory,
+    MembershipFactory,
     PaymentRequestFactory,
+    UserFactory,
     staff_user,
 )
 from tests.pdf_helpers import pdf_text
@@ -282,7 +284,9 @@ def test_the_open_data_gives_one_valid_row_per_voted_year(demo, tmp_path):
 @pytest.mark.django_db
 def test_the_portal_shows_the_schedule_and_offers_the_second_years_advance(client, demo):
     convention = Convention.objects.get(reference=MULTIYEAR_REFERENCE)
-    client.login(username="asso2", password="demo")
+    member = UserFactory(username="tresoriere-reqe")
+    MembershipFactory(user=member, beneficiary=convention.beneficiary)
+    client.force_login(member)
     page = html.unescape(client.get(reverse("portal_conventions:payments", args=[convention.pk])).content.decode())
     assert "Demander l'acompte de l'année 2026" in page
     assert "33\u202f600" in page or "33 600" in page  # 80 % of 42 000

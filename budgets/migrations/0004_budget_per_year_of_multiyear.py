@@ -4,6 +4,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def refuse_going_back_with_yearly_budgets(apps, schema_editor):
+    Budget = apps.get_model("budgets", "Budget")
+    if Budget.objects.filter(year__isnull=False).exclude(year=models.F("convention__fiscal_year")).exists():
+        raise RuntimeError(
+            "Des budgets annuels de conventions pluriannuelles (années après la première) existent : "
+            "le schéma antérieur n'en admet qu'un par nature. Supprimez-les ou exportez-les avant de revenir en arrière."
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -39,4 +48,7 @@ class Migration(migrations.Migration):
             model_name='budget',
             constraint=models.UniqueConstraint(condition=models.Q(('year__isnull', False)), fields=('convention', 'kind', 'year'), name='budget_unique_kind_per_convention_year'),
         ),
+        # Last forward, first backward: going back is refused while a multi-year agreement has a budget
+    # of one kind for several years (the older schema allows one), rather than losing any of them.
+    migrations.RunPython(migrations.RunPython.noop, refuse_going_back_with_yearly_budgets),
     ]
