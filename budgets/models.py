@@ -73,6 +73,11 @@ class BudgetQuerySet(models.QuerySet):
         """Bundle what the staff list of budgets shows."""
         return self.select_related("convention__beneficiary", "convention__funder")
 
+    def of_agreement(self):
+        """Keep the budgets that stand for their agreement as a whole: a one-year agreement's, and a
+        multi-year agreement's first year (its fiscal year: the budget annexed to the agreement)."""
+        return self.filter(Q(year__isnull=True) | Q(year=F("convention__fiscal_year")))
+
 
 def _chart_case_sql(values: dict[str, str]) -> str:
     """Return ``CASE <code> WHEN '601' THEN … END`` for a fixed mapping of the chart's codes."""
@@ -127,6 +132,9 @@ class Budget(models.Model):
         Convention, on_delete=models.CASCADE, related_name="budgets", verbose_name=_("convention")
     )
     kind = models.CharField(_("nature"), max_length=10, choices=BudgetKind.choices, default=BudgetKind.FORECAST)
+    #: The year of a multi-year agreement this budget is of (one forecast and one actual a year);
+    #: empty for a one-year agreement, whose budgets are the agreement's.
+    year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
     scope = models.CharField(_("périmètre"), max_length=10, choices=BudgetScope.choices, default=BudgetScope.GLOBAL)
     status = models.CharField(_("état"), max_length=10, choices=BudgetStatus.choices, default=BudgetStatus.DRAFT)
     declared_total_charges = models.DecimalField(
@@ -156,15 +164,20 @@ class Budget(models.Model):
     class Meta:
         verbose_name = _("budget")
         verbose_name_plural = _("budgets")
-        ordering = ["convention", "kind"]
+        ordering = ["convention", "kind", "year"]
         constraints = [
-            models.UniqueConstraint(fields=["convention", "kind"], name="budget_unique_kind_per_convention"),
+            models.UniqueConstraint(fields=["convention", "kind"], condition=Q(year__isnull=True),
+                                    name="budget_unique_kind_per_convention"),
+            models.UniqueConstraint(fields=["convention", "kind", "year"], condition=Q(year__isnull=False),
+                                    name="budget_unique_kind_per_convention_year"),
             models.CheckConstraint(condition=Q(kind__in=BudgetKind.values), name="budget_kind_valid"),
             models.CheckConstraint(condition=Q(scope__in=BudgetScope.values), name="budget_scope_valid"),
             models.CheckConstraint(condition=Q(status__in=BudgetStatus.values), name="budget_status_valid"),
         ]
 
     def __str__(self):
+        if self.year:
+            return f"{self.get_kind_display()} {self.year} — {self.convention.reference}"
         return f"{self.get_kind_display()} — {self.convention.reference}"
 
     @property

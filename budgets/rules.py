@@ -9,14 +9,14 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 
-from django.db.models import Count, DecimalField, IntegerField, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, IntegerField, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from budgets import chart
 from budgets.models import BudgetKind, BudgetLine, FundingStatus, chapter_expression
-from conventions.amounts import effective_amount
+from conventions.amounts import effective_amount, effective_tranche_amount
 from core.money import HUNDRED, ZERO, format_euros, format_total, ratio, unknown_amounts_note
 
 BLOCKS = {
@@ -129,6 +129,20 @@ def budget_totals(budget) -> BudgetTotals:
     return BudgetTotals(**budget.lines.aggregate(**totals_aggregates()))
 
 
+def yearly_forecast_totals(convention) -> dict[int, BudgetTotals]:
+    """Return the totals of each yearly forecast budget of a multi-year agreement, keyed by year, in one query."""
+    rows = (BudgetLine.objects.filter(budget__convention=convention, budget__kind=BudgetKind.FORECAST,
+                                      budget__year__isnull=False)
+            .values("budget__year").annotate(**totals_aggregates()).order_by())
+    return {row.pop("budget__year"): BudgetTotals(**row) for row in rows}
+
+
+def combined_totals(totals: list[BudgetTotals]) -> BudgetTotals:
+    """Return the totals of several budgets added up (a multi-year agreement's years)."""
+    return BudgetTotals(**{name: sum((getattr(t, name) for t in totals), ZERO) for name in BLOCKS},
+                        unknown_amounts=sum(t.unknown_amounts for t in totals))
+
+
 def totals_from_annotations(obj, prefix: str = "forecast_") -> BudgetTotals:
     """Build the totals from the annotations of ``with_budget_totals`` or ``block_annotations``."""
     return BudgetTotals(**{name: getattr(obj, prefix + name) for name in BLOCKS},
@@ -146,15 +160,32 @@ def eligible_expenses(budget) -> Decimal:
 
 
 def eligible_expenses_by_convention(convention_ids) -> dict[tuple[int, str], Decimal]:
-    """Return ``eligible_expenses`` of every budget of the given agreements, keyed by (agreement, kind), in one query."""
+    """Return ``eligible_expenses`` of every budget of the given agreements, keyed by (agreement, kind), in one query.
+
+    A multi-year agreement's budget stands for it as a whole in its first year only
+    (``BudgetQuerySet.of_agreement``); its yearly budgets are read by ``eligible_expenses_by_year``.
+    """
 
     rows = (
         BudgetLine.objects.filter(block_filters()["charges"], budget__convention__in=convention_ids)
+        .filter(Q(budget__year__isnull=True) | Q(budget__year=F("budget__convention__fiscal_year")))
         .values_list("budget__convention", "budget__kind")
         .annotate(total=Sum("amount"))
         .order_by()
     )
     return {(convention_id, kind): total for convention_id, kind, total in rows}
+
+
+def eligible_expenses_by_year(convention_ids) -> dict[tuple[int, str, int], Decimal]:
+    """Return ``eligible_expenses`` of the yearly budgets of multi-year agreements, keyed by (agreement, kind, year)."""
+    rows = (
+        BudgetLine.objects.filter(block_filters()["charges"], budget__convention__in=convention_ids,
+                                  budget__year__isnull=False)
+        .values_list("budget__convention", "budget__kind", "budget__year")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {(convention_id, kind, year): total for convention_id, kind, year, total in rows}
 
 def public_cofunder_lines() -> Q:
     """Return the filter of the chapter 74 lines of public co-funders, the granting funder excluded.
@@ -647,6 +678,10 @@ def granting_line_expected_amount(budget) -> Decimal:
     association obtained: the amount in force, signed amendments included. (The funder's *share*
     of a budget is always that of the amount in force: ``effective_amount``.)
     """
+    if budget.year is not None:  # one year of a multi-year agreement: that year's amount
+        tranche = next((t for t in budget.convention.tranches.all() if t.year == budget.year), None)
+        if tranche is not None:
+            return effective_tranche_amount(tranche) if budget.kind == BudgetKind.ACTUAL else tranche.amount
     if budget.kind == BudgetKind.ACTUAL:
         return effective_amount(budget.convention)
     return budget.convention.amount_granted

@@ -3,12 +3,15 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from budgets.models import BudgetKind, BudgetLine
 from budgets.rules import UNKNOWN, block_filters
 from core.money import MONEY
+
+#: The budget that stands for the agreement: a one-year agreement's, a multi-year agreement's first year.
+AGREEMENT_BUDGET = Q(budget__year__isnull=True) | Q(budget__year=OuterRef("fiscal_year"))
 
 
 def with_budget_totals(queryset):
@@ -19,7 +22,8 @@ def with_budget_totals(queryset):
     annotations = {}
     for name, condition in block_filters().items():
         lines = (
-            BudgetLine.objects.filter(condition, budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST)
+            BudgetLine.objects.filter(condition, AGREEMENT_BUDGET, budget__convention=OuterRef("pk"),
+                                      budget__kind=BudgetKind.FORECAST)
             .order_by()
             .values("budget__convention")
             .annotate(total=Sum("amount"))
@@ -31,7 +35,8 @@ def with_budget_totals(queryset):
             output_field=models.DecimalField(**MONEY),
         )
     unknown = (
-        BudgetLine.objects.filter(UNKNOWN, budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST)
+        BudgetLine.objects.filter(UNKNOWN, AGREEMENT_BUDGET, budget__convention=OuterRef("pk"),
+                                  budget__kind=BudgetKind.FORECAST)
         .order_by().values("budget__convention").annotate(count=Count("pk")).values("count")
     )
     annotations["forecast_unknown_amounts"] = Coalesce(Subquery(unknown, output_field=IntegerField()), Value(0),

@@ -49,8 +49,23 @@ class LineInput:
     explanation: str = ""
 
 
-def budget_get_or_create(*, convention, kind: str = BudgetKind.FORECAST, scope: str = BudgetScope.GLOBAL) -> Budget:
-    budget, _created = Budget.objects.get_or_create(convention=convention, kind=kind, defaults={"scope": scope})
+def budget_year(convention, year: int | None) -> int | None:
+    """Return the year a budget of ``convention`` is of: None for a one-year agreement; for a multi-year
+    one, ``year`` (one of its tranches' years) or, by default, its first year. Refuses another year in French."""
+    if not convention.is_multiannual:
+        return None
+    year = year or convention.fiscal_year
+    if not convention.tranches.filter(year=year).exists():
+        raise ValidationError(_("L'année %(year)s n'est pas une année de cette convention pluriannuelle.")
+                              % {"year": year}, code="year")
+    return year
+
+
+def budget_get_or_create(*, convention, kind: str = BudgetKind.FORECAST, scope: str = BudgetScope.GLOBAL,
+                         year: int | None = None) -> Budget:
+    """Return the agreement's budget of ``kind`` (of ``year``, for a multi-year agreement), created if needed."""
+    budget, _created = Budget.objects.get_or_create(
+        convention=convention, kind=kind, year=budget_year(convention, year), defaults={"scope": scope})
     return budget
 
 
@@ -370,7 +385,9 @@ def budget_portal_path(budget: Budget) -> str:
 def budget_is_frozen(budget) -> bool:
     """Return True for the forecast budget of a signed agreement (annex I of what was signed)."""
 
-    return budget.pk is not None and budget.kind == BudgetKind.FORECAST and budget.convention.is_signed
+    # A multi-year agreement annexes its first year's forecast; each later year's is filed in its year.
+    annexed = budget.year is None or budget.year == budget.convention.fiscal_year
+    return budget.pk is not None and budget.kind == BudgetKind.FORECAST and annexed and budget.convention.is_signed
 
 
 def ensure_budget_unfrozen(budget) -> None:

@@ -16,6 +16,15 @@ in force, i.e. the amount of the agreement plus the changes of its signed amendm
 amendment is part of the agreement; a draft one is not). The published figure must be what the
 association is granted, not what the first signature said (``payments.effective_amount``).
 
+A multi-year agreement (``conventions.Tranche``) gives one row per year whose amount is voted:
+each year is a decision of its own (``referenceDecision``: that year's deliberation), its
+``montant`` is that year's amount in force (its signed amendments included) and its
+``datesPeriodeVersement`` that year's payments. ``dateConvention`` stays the agreement's date
+(the schema: « date de la convention »), the same on every row. A year not voted yet grants
+nothing and is not published; the agreement is published with its first voted year. The
+shipped schema (2.1.1) has no field for the year, so the rows of one agreement differ by
+their decision, amount and payment dates.
+
 ``pourcentageSubvention`` is, per the schema, « le pourcentage du montant total de la
 subvention attribuée au bénéficiaire »: our agreements have one beneficiary each, so it is
 1.00. The funder's share of the association's budget is shown on the staff dashboard.
@@ -32,8 +41,8 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from beneficiaries.identifiers import luhn_is_valid, rna_is_valid, siret_is_valid
-from conventions.amounts import effective_amount
-from conventions.models import Convention, Status
+from conventions.amounts import effective_amount, effective_tranche_amount
+from conventions.models import Convention, Status, Tranche
 from core.deadlines import justification_due_date
 from core.money import HUNDRED
 from documents.obligations import agreement_date
@@ -105,17 +114,19 @@ class ExportProblem:
 class ScdlExport:
     rows: list[dict]
     problems: list[ExportProblem]
-    conventions: list[Convention]  # the agreements written, one per row
+    conventions: list[Convention]  # the agreements written, once each (a multi-year agreement may have several rows)
 
 
 def exported_conventions():
     """Return the signed agreements, with what their rows need, in a fixed number of queries."""
     paid = PaymentRequest.objects.filter(status=PaymentStatus.PAID).order_by("paid_on", "pk")
+    voted = Tranche.objects.filter(voted_at__isnull=False).with_amount_in_force().order_by("year")
     return (
         Convention.objects.signed()
         .with_amount_in_force()
         .select_related("beneficiary", "funder")
-        .prefetch_related(Prefetch("payment_requests", queryset=paid, to_attr="paid_requests"))
+        .prefetch_related(Prefetch("payment_requests", queryset=paid, to_attr="paid_requests"),
+                          Prefetch("tranches", queryset=voted, to_attr="voted_tranches"))
         .order_by("fiscal_year", "reference")
     )
 
@@ -124,13 +135,28 @@ def scdl_export(conventions=None) -> ScdlExport:
     """Return the rows of the valid agreements and the problems of the others."""
     rows, problems, exported = [], [], []
     for convention in exported_conventions() if conventions is None else conventions:
-        row, missing = scdl_row(convention)
-        if missing:
-            problems.append(ExportProblem(convention, tuple(missing)))
-        else:
-            rows.append(row)
+        written = False
+        for tranche in scdl_years(convention):
+            row, missing = scdl_row(convention, tranche=tranche)
+            if missing:
+                problems.append(ExportProblem(convention, tuple(missing)))
+            else:
+                rows.append(row)
+                written = True
+        if written:
             exported.append(convention)
     return ScdlExport(rows, problems, exported)
+
+
+def scdl_years(convention) -> list:
+    """Return what ``convention`` gives rows for: ``[None]`` (one row) for a one-year agreement, its voted years
+    for a multi-year one (none voted yet: nothing granted, so nothing to publish)."""
+    if not convention.is_multiannual:
+        return [None]
+    voted = getattr(convention, "voted_tranches", None)
+    if voted is None:
+        voted = list(convention.tranches.filter(voted_at__isnull=False).with_amount_in_force().order_by("year"))
+    return voted
 
 
 def is_staggered(convention) -> bool:
@@ -138,15 +164,24 @@ def is_staggered(convention) -> bool:
     return 0 < convention.advance_cap_percent < HUNDRED
 
 
-def payment_period(convention) -> str | None:
+def payment_period(convention, tranche=None) -> str | None:
     """Return ``datesPeriodeVersement``: the payment date, or the period ``start/end`` (ISO 8601).
 
     Payments made give the dates; a payment still to come is expected by the justification
     date (the balance follows the documents of art. 6.2). None when nothing dates the payments.
+    For one year of a multi-year agreement (``tranche``): that year's payments, expected by
+    that year's justification date.
     """
     paid = getattr(convention, "paid_requests", None)
     if paid is None:
         paid = list(convention.payment_requests.filter(status=PaymentStatus.PAID).order_by("paid_on", "pk"))
+    if tranche is not None:
+        paid = [p for p in paid if p.tranche_id == tranche.pk]
+        if not paid and tranche.year > convention.fiscal_year:
+            start = agreement_date(convention)
+            start = max(start, date(tranche.year, 1, 1)) if start else None
+            end = justification_due_date(convention, tranche.year)
+            return None if start is None else f"{start.isoformat()}/{end.isoformat()}"
     start = paid[0].paid_on if paid else agreement_date(convention)
     if start is None:
         return None
@@ -158,15 +193,16 @@ def payment_period(convention) -> str | None:
     if finished:
         end = paid[-1].paid_on if paid else (convention.terminated_on or start)
     else:
-        end = justification_due_date(convention)
+        end = justification_due_date(convention, tranche.year if tranche is not None else None)
     return start.isoformat() if end <= start else f"{start.isoformat()}/{end.isoformat()}"
 
 
-def scdl_row(convention) -> tuple[dict, list[str]]:
-    """Return the SCDL row of ``convention`` and the list of what is missing or invalid (French)."""
+def scdl_row(convention, tranche=None) -> tuple[dict, list[str]]:
+    """Return the SCDL row of ``convention`` (of its year ``tranche``, for a multi-year agreement) and the
+    list of what is missing or invalid (French)."""
     beneficiary, funder = convention.beneficiary, convention.funder
     signed_on = agreement_date(convention)
-    period = payment_period(convention)
+    period = payment_period(convention, tranche)
     missing = []
     if not funder.siret or not french_siret_value_is_valid(funder.siret):
         missing.append(_("SIRET de la collectivité (idAttribuant) invalide"))
@@ -189,14 +225,14 @@ def scdl_row(convention) -> tuple[dict, list[str]]:
         missing.append(_("objet de la subvention (objet)"))
     if period is None:
         missing.append(_("dates de versement (datesPeriodeVersement)"))
-    amount = effective_amount(convention)
+    amount = effective_amount(convention) if tranche is None else effective_tranche_amount(tranche)
     if amount is None:  # SCDL: « montant » is required, and an unknown amount is no number to publish
         missing.append(_("montant de la subvention (montant) non renseigné"))
     row = {
         "nomAttribuant": funder.name,
         "idAttribuant": funder.siret,
         "dateConvention": signed_on.isoformat() if signed_on else "",
-        "referenceDecision": convention.deliberation_number,
+        "referenceDecision": (tranche or convention).deliberation_number,
         "nomBeneficiaire": beneficiary.name,
         "idBeneficiaire": siret,
         "rnaBeneficiaire": rna,

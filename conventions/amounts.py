@@ -4,8 +4,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from conventions.models import Amendment, AmendmentStatus, Convention, amount_in_force_expression
-from core.money import ratio, round_cents
+from conventions.deliberation import deliberation_text
+from conventions.models import (
+    Amendment,
+    AmendmentStatus,
+    Convention,
+    Tranche,
+    amount_in_force_expression,
+)
+from conventions.tranches import total_shown, tranches_total
+from core.money import format_euros, ratio, round_cents
 
 
 def _rounded(amount: Decimal | None) -> Decimal | None:
@@ -97,3 +105,70 @@ def base_share(convention: Convention, amount: Decimal) -> Decimal | None:
     if convention.eligible_base is None or amount is None:  # no share of an amount not given
         return None
     return ratio(amount, convention.eligible_base)
+
+
+def tranche_amounts_in_force(convention_ids) -> dict[int, Decimal | None]:
+    """Return the amount in force of every year of the given agreements, keyed by tranche id, in one query.
+
+    A year's amount in force is its amount plus the changes of the signed amendments that name it
+    (``Amendment.tranche``); None while its amount is not given.
+    """
+    rows = Tranche.objects.filter(convention_id__in=convention_ids).with_amount_in_force()
+    return {pk: _rounded(amount) for pk, amount in rows.values_list("pk", "amount_in_force")}
+
+
+def effective_tranche_amount(tranche: Tranche) -> Decimal | None:
+    """Return one year's amount in force (reads the ``amount_in_force`` annotation when loaded with it)."""
+    if "amount_in_force" in tranche.__dict__:
+        return _rounded(tranche.amount_in_force)
+    if tranche.amount is None:
+        return None
+    return tranche_amounts_in_force([tranche.convention_id])[tranche.pk]
+
+
+@dataclass(frozen=True)
+class YearLine:
+    """One line of a multi-year agreement's yearly schedule, as screens and PDFs print it."""
+
+    tranche: Tranche
+    amount: Decimal | None  # the year's amount in force (signed amendments included)
+    voted: bool
+    deliberation: str  # « la délibération n° … du Conseil de la Métropole du … », blanks where unknown
+
+    @property
+    def year(self) -> int:
+        return self.tranche.year
+
+    @property
+    def amount_shown(self) -> str:
+        return format_euros(self.amount)
+
+
+@dataclass(frozen=True)
+class YearlySchedule:
+    lines: list[YearLine]
+
+    @property
+    def total(self) -> Decimal | None:
+        """Return the agreement's total in force: the sum of its years' (``conventions.tranches``)."""
+        return tranches_total(line.amount for line in self.lines)
+
+    @property
+    def total_shown(self) -> str:
+        return total_shown(line.amount for line in self.lines)
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+
+def yearly_schedule(convention: Convention) -> YearlySchedule:
+    """Return the yearly schedule of a multi-year agreement (empty for a one-year agreement): one query."""
+    if not convention.is_multiannual:
+        return YearlySchedule([])
+    tranches = Tranche.objects.filter(convention=convention).with_amount_in_force().order_by("year")
+    lines = []
+    for tranche in tranches:
+        tranche.convention = convention
+        lines.append(YearLine(tranche=tranche, amount=effective_tranche_amount(tranche), voted=tranche.is_voted,
+                              deliberation=deliberation_text(tranche)))
+    return YearlySchedule(lines)

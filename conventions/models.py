@@ -15,6 +15,7 @@ from beneficiaries.identifiers import IdentifierField, validate_siret
 from beneficiaries.models import Beneficiary
 from conventions.deliberation import deliberation_date_clean, deliberation_missing
 from conventions.legality import legality_clean
+from conventions.tranches import multiannual_period_refusal
 from core.dates import MONTHS
 from core.deadlines import YEAR_RANGE
 from core.money import MONEY, NON_NEGATIVE, PERCENT_RANGE, ZERO
@@ -338,6 +339,8 @@ class Convention(models.Model):
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": _("La fin de la période ne peut pas précéder son début.")})
         deliberation_date_clean(self)
+        if refusal := multiannual_period_refusal(self):
+            raise ValidationError({"period_end": refusal})
         if self.status in VOTED_STATES and (missing := deliberation_missing(self)):
             raise ValidationError(_("La convention est votée : sa délibération reste complète ; il manque %(missing)s.")
                                   % {"missing": ", ".join(missing)})
@@ -397,6 +400,12 @@ class Amendment(models.Model):
         help_text=_("Positive pour une hausse, négative pour une baisse."),
     )
     new_period_end = models.DateField(_("nouvelle fin de période"), null=True, blank=True)
+    # A multi-year agreement's amount changes year by year: the amendment names the year it changes.
+    tranche = models.ForeignKey(
+        "Tranche", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments",
+        verbose_name=_("année concernée"),
+        help_text=_("Convention pluriannuelle : l'année dont l'avenant modifie le montant."),
+    )
     status = models.CharField(_("état"), max_length=10, choices=AmendmentStatus.choices, default=AmendmentStatus.DRAFT)
     beneficiary_signed_on = models.DateField(_("signé par l'association le"), null=True, blank=True)
     funder_signed_on = models.DateField(_("signé par la collectivité le"), null=True, blank=True)
@@ -420,6 +429,12 @@ class Amendment(models.Model):
     def __str__(self):
         return _("Avenant n° %(number)s à %(reference)s") % {"number": self.number, "reference": self.convention.reference}
 
+    def clean(self):
+        if self.tranche_id and self.convention_id and self.tranche.convention_id != self.convention_id:
+            raise ValidationError({"tranche": _("Cette année appartient à une autre convention.")})
+        if self.convention_id and self.convention.is_multiannual and self.amount_change and not self.tranche_id:
+            raise ValidationError({"tranche": _("Convention pluriannuelle : indiquez l'année dont l'avenant "
+                                                "modifie le montant.")})
 
 
 
@@ -435,6 +450,91 @@ class Amendment(models.Model):
 
 
 
+
+
+
+class TrancheQuerySet(models.QuerySet):
+    def with_amount_in_force(self):
+        """Annotate each year with ``amount_in_force``: its amount plus its signed amendments, same query."""
+        return self.annotate(amount_in_force=tranche_amount_in_force_expression())
+
+
+class Tranche(models.Model):
+    """One year of a multi-year agreement (convention pluriannuelle): its amount and that year's vote.
+
+    The amount of each year is voted each year (DOMAIN.md §11.7). The deliberation fields have
+    the agreement's names, so ``conventions.deliberation`` reads a year as it reads an agreement
+    (placeholders before the session). The rules on a schedule of years are in
+    ``conventions.tranches``; writes go through ``conventions.services``.
+    """
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="tranches", verbose_name=_("convention")
+    )
+    year = models.PositiveSmallIntegerField(_("année"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    amount = models.DecimalField(
+        _("montant de l'année"), validators=NON_NEGATIVE, null=True, blank=True, **MONEY,
+        help_text=_("Laissé vide tant qu'il n'est pas connu (non renseigné) : le vote de l'année l'exige."),
+    )
+    deliberation_body = models.CharField(
+        _("instance de la délibération"), max_length=10, choices=DeliberationBody.choices, blank=True
+    )
+    deliberation_number = models.CharField(
+        _("numéro de la délibération"), max_length=60, blank=True,
+        help_text=_("Un numéro provisoire (« 2026/.... ») est accepté avant la séance."),
+    )
+    deliberation_date = models.DateField(_("date de la délibération"), null=True, blank=True)
+    deliberation_year = models.PositiveSmallIntegerField(
+        _("année de la délibération (date incomplète)"), null=True, blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    deliberation_month = models.PositiveSmallIntegerField(
+        _("mois de la délibération (date incomplète)"), null=True, blank=True,
+        choices=[(number, name) for number, name in enumerate(MONTHS, start=1)],
+    )
+    #: Set by ``conventions.services.tranche_vote`` only: never typed.
+    voted_at = models.DateTimeField(_("vote enregistré le"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = TrancheQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tranche annuelle")
+        verbose_name_plural = _("tranches annuelles")
+        ordering = ["convention", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "year"], name="tranche_one_per_year"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="tranche_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(deliberation_month__isnull=True) | Q(deliberation_month__gte=1, deliberation_month__lte=12,
+                                                                 deliberation_year__isnull=False),
+                name="tranche_deliberation_month_with_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(deliberation_date__isnull=True) | Q(deliberation_year__isnull=True, deliberation_month__isnull=True),
+                name="tranche_deliberation_one_date",
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(reference)s — année %(year)s") % {"reference": self.convention.reference, "year": self.year}
+
+    def save(self, *args, **kwargs):
+        if self.deliberation_date is not None:  # the full date says it all (conventions.deliberation)
+            self.deliberation_year = self.deliberation_month = None
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        deliberation_date_clean(self)
+
+    @property
+    def funder(self):
+        """Return the agreement's funder: ``conventions.deliberation.deliberation_text`` names it."""
+        return self.convention.funder
+
+    @property
+    def is_voted(self) -> bool:
+        return self.voted_at is not None
 
 
 class Notification(models.Model):
@@ -490,5 +590,22 @@ def amount_in_force_expression(*, before_number: int | None = None):
     money = DecimalField(**MONEY)
     return ExpressionWrapper(
         F("amount_granted") + Coalesce(Subquery(changes, output_field=money), Value(ZERO), output_field=money),
+        output_field=money,
+    )
+
+
+def tranche_amount_in_force_expression():
+    """Return the SQL expression of a year's amount in force: its amount plus its signed amendments.
+
+    The rule of ``amount_in_force_expression`` applied to one year of a multi-year agreement
+    (``Amendment.tranche``); ``conventions.amounts.tranche_amounts_in_force`` reads it.
+    """
+    changes = (
+        Amendment.objects.filter(tranche=OuterRef("pk"), status=AmendmentStatus.SIGNED)
+        .order_by().values("tranche").annotate(total=Sum("amount_change")).values("total")
+    )
+    money = DecimalField(**MONEY)
+    return ExpressionWrapper(
+        F("amount") + Coalesce(Subquery(changes, output_field=money), Value(ZERO), output_field=money),
         output_field=money,
     )

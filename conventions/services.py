@@ -2,11 +2,16 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from conventions.deliberation import deliberation_missing
 from conventions.freeze import ensure_convention_unfrozen
-from conventions.models import Convention, Funder, StatusChange
+from conventions.models import VOTED_STATES, Convention, Funder, StatusChange, Tranche
+from conventions.tranches import schedule_refusals, tranche_change_refusal, tranches_total
 
 
 def funder_upsert(*, siret: str, **fields) -> Funder:
@@ -106,3 +111,115 @@ def convention_record_open_data_publication(*, conventions, published_on: date) 
     if pending:
         bulk_update_with_history(pending, Convention, ["open_data_published_on"])
     return len(pending)
+
+
+# --- Multi-year agreements: the yearly tranches ------------------------------------------------
+
+#: What a row of the schedule may carry (``convention_tranches_save``).
+TRANCHE_FIELDS = ("year", "amount", "deliberation_body", "deliberation_number", "deliberation_date",
+                  "deliberation_year", "deliberation_month")
+
+
+def tranche_rows_refusals(*, convention: Convention, rows: list[dict]) -> list[str]:
+    """Return, in French, why the schedule ``rows`` is refused for ``convention`` (empty: accepted).
+
+    Each row is a dict of ``TRANCHE_FIELDS``, with ``tranche`` (the stored one, None for a new
+    year) and ``delete``. The admin's inline shows these reasons; the service refuses with them.
+    """
+    kept = [row for row in rows if not row.get("delete")]
+    refusals = schedule_refusals(convention, [row.get("year") for row in kept])
+    signed = convention.is_signed
+    for row in rows:
+        stored = row.get("tranche")
+        if row.get("delete"):
+            if stored is not None and stored.is_voted:
+                refusals.append(_("L'année %(year)s est votée : sa tranche ne peut pas être supprimée.")
+                                % {"year": stored.year})
+            elif stored is not None and signed:
+                refusals.append(_("La convention est signée : une tranche ne peut être supprimée que par un avenant."))
+            continue
+        year, amount = row.get("year", getattr(stored, "year", None)), row.get("amount", getattr(stored, "amount", None))
+        if reason := tranche_change_refusal(stored=stored, year=year, amount=amount, signed=signed):
+            refusals.append(reason)
+        if stored is not None and stored.is_voted and any(
+                row[name] != getattr(stored, name) for name in TRANCHE_FIELDS if name.startswith("deliberation") and name in row):
+            refusals.append(_("L'année %(year)s est votée : sa délibération ne change plus.") % {"year": stored.year})
+    return list(dict.fromkeys(refusals))
+
+
+@transaction.atomic
+def convention_tranches_save(*, convention: Convention, rows: list[dict], user=None) -> list[Tranche]:
+    """Save the yearly schedule of a multi-year agreement, and its total as its amount granted.
+
+    Refused whole (nothing saved, French reasons) when ``tranche_rows_refusals`` refuses it or a
+    row does not validate. The agreement's ``amount_granted`` becomes the sum of its years
+    (``conventions.tranches.tranches_total``): the one place it is written for a multi-year agreement.
+    """
+    convention = Convention.objects.select_for_update().select_related("funder").get(pk=convention.pk)
+    stored = {t.pk: t for t in convention.tranches.all()}
+    rows = [_with_stored(row, stored.get(getattr(row.get("tranche"), "pk", None))) for row in rows]
+    if refusals := tranche_rows_refusals(convention=convention, rows=rows):
+        raise ValidationError(refusals)
+    for row in rows:
+        tranche = row["tranche"]
+        if row.get("delete"):
+            if tranche is not None:
+                tranche._history_user = user
+                tranche.delete()
+            continue
+        tranche = tranche or Tranche(convention=convention)
+        for name in TRANCHE_FIELDS:
+            setattr(tranche, name, row.get(name, getattr(tranche, name)))
+        tranche.full_clean(exclude=["convention"], validate_unique=False)
+        tranche._history_user = user
+        tranche.save()
+    convention_total_sync(convention=convention, user=user)
+    return list(convention.tranches.order_by("year"))
+
+
+def _with_stored(row: dict, tranche: Tranche | None) -> dict:
+    """Return ``row`` completed by the stored tranche's values for the fields it does not give."""
+    stored = {name: getattr(tranche, name) for name in TRANCHE_FIELDS} if tranche is not None else {}
+    return {**stored, **row, "tranche": tranche}
+
+
+def convention_total_sync(*, convention: Convention, user=None) -> None:
+    """Write the sum of a multi-year agreement's years as its amount granted (audited), when it differs."""
+    total = tranches_total(convention.tranches.values_list("amount", flat=True))
+    if not convention.is_multiannual or total == convention.amount_granted:
+        return
+    convention.amount_granted = total
+    convention._history_user = user
+    convention._change_reason = _("Total des tranches annuelles")
+    convention.save(update_fields=["amount_granted", "updated_at"])
+
+
+def tranche_vote_refusal(tranche: Tranche) -> str | None:
+    """Return why the vote of ``tranche``'s year cannot be recorded now, or None."""
+    if tranche.is_voted:
+        return _("Le vote de l'année %(year)s est déjà enregistré.") % {"year": tranche.year}
+    if tranche.convention.status not in VOTED_STATES:
+        return _("La convention elle-même doit être votée avant le vote d'une année.")
+    if tranche.amount is None:
+        return _("Le montant de l'année %(year)s n'est pas renseigné : le vote l'exige.") % {"year": tranche.year}
+    if not tranche.amount:
+        return _("Le montant de l'année %(year)s est de 0 € : indiquez le montant voté.") % {"year": tranche.year}
+    if missing := deliberation_missing(tranche):
+        return _("La délibération de l'année %(year)s n'est pas complète : il manque %(missing)s.") % {
+            "year": tranche.year, "missing": ", ".join(missing)}
+    return None
+
+
+@transaction.atomic
+def tranche_vote(*, tranche: Tranche, user) -> Tranche:
+    """Record the vote of one year of a multi-year agreement: its amount and deliberation are then fixed."""
+    if not user.has_perm("conventions.change_convention"):
+        raise ValidationError(_("Vous n'avez pas le droit d'enregistrer un vote."))
+    tranche = Tranche.objects.select_for_update().select_related("convention__funder").get(pk=tranche.pk)
+    if reason := tranche_vote_refusal(tranche):
+        raise ValidationError(reason)
+    tranche.voted_at = timezone.now()
+    tranche._history_user = user
+    tranche._change_reason = _("Vote de l'année enregistré")
+    tranche.save()
+    return tranche

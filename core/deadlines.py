@@ -26,14 +26,16 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def fiscal_year_end(convention) -> date:
-    """Return the last day of the association's fiscal year the agreement funds."""
+def fiscal_year_end(convention, year: int | None = None) -> date:
+    """Return the last day of the association's fiscal year the agreement funds (``year``: one year of a
+    multi-year agreement; by default the agreement's fiscal year)."""
     month = convention.beneficiary.fiscal_year_end_month
-    return date(convention.fiscal_year, month, calendar.monthrange(convention.fiscal_year, month)[1])
+    year = year or convention.fiscal_year
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def justification_due_date(convention) -> date:
+def justification_due_date(convention, year: int | None = None) -> date:
     """Return the date by which the art. 6.2 documents, the financial report and the
-    indicators are due: six months after the end of the fiscal year."""
-    end = fiscal_year_end(convention)
+    indicators are due: six months after the end of the fiscal year (of ``year``, if given)."""
+    end = fiscal_year_end(convention, year)
     return add_months(end.replace(day=1), JUSTIFICATION_DELAY_MONTHS + 1) - date.resolution

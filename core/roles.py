@@ -14,6 +14,7 @@ ROLE_PERMISSIONS = {
     AGENT: [
         ("conventions", "convention", ("view", "add", "change")),
         ("conventions", "amendment", ("view", "add", "change")),
+        ("conventions", "tranche", ("view", "add", "change", "delete")),
         ("conventions", "statuschange", ("view",)),
         ("conventions", "funder", ("view",)),
         ("finance", "paymentrequest", ("view", "approve_as_staff")),

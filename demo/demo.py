@@ -25,12 +25,20 @@ from conventions.clauses.services import (
 )
 from conventions.clauses.texts import DEFAULT_NAME, DEFAULT_SECTIONS
 from conventions.models import Amendment, DeliberationBody, Kind, Status
-from conventions.services import convention_load_history, convention_upsert, funder_upsert
+from conventions.services import (
+    convention_load_history,
+    convention_tranches_save,
+    convention_upsert,
+    funder_upsert,
+    tranche_vote,
+)
+from conventions.tranches import tranches_total
 from core.money import percent_of
 from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
 from demo.demo_cases import load_issue_15_cases
 from demo.demo_portal import load_portal_demo
 from documents.models import Document, DocumentKind, DocumentStatus
+from documents.services import documents_expect
 from finance.models import PaymentKind, PaymentRequest, PaymentStatus
 from finance.services import recovery_issue_for_termination
 from indicators.models import ReportStatus, ValueType
@@ -43,6 +51,7 @@ from indicators.services import (
     indicator_report_save,
     indicator_report_submit,
     indicator_report_validate,
+    indicator_reports_open,
     indicator_set_upsert,
 )
 
@@ -375,6 +384,7 @@ def load_demo() -> list[DemoAccount]:
     for entry in FICTIONAL:
         _load_fictional(funder, users, entry)
     load_issue_15_cases(funder, users)
+    _load_multiyear(funder, users)
     load_portal_demo(users)
     return DEMO_ACCOUNTS
 
@@ -532,3 +542,85 @@ def _load_payments(convention, spec, users):
             Document.objects.update_or_create(
                 convention=convention, kind=kind, defaults={"status": DocumentStatus.ACCEPTED},
             )
+
+
+#: The multi-year agreement of the demo: 2025–2027, the first year voted and its advance paid,
+#: the second voted, the third still to vote (its number a placeholder, only the year known).
+MULTIYEAR_REFERENCE = "AMP-2025-SOC-CPO-RES"
+MULTIYEAR_YEARS = [
+    dict(year=2025, amount=D("40000"), deliberation_body=DeliberationBody.COUNCIL,
+         deliberation_number="SOC 008-0412/25/CM", deliberation_date=date(2025, 3, 27), voted=True,
+         charges=D("150000")),
+    dict(year=2026, amount=D("42000"), deliberation_body=DeliberationBody.COUNCIL,
+         deliberation_number="SOC 011-1530/26/CM", deliberation_date=date(2026, 3, 26), voted=True,
+         charges=D("156000")),
+    dict(year=2027, amount=D("42000"), deliberation_body=DeliberationBody.COUNCIL,
+         deliberation_number="2027/....", deliberation_year=2027, voted=False, charges=D("160000")),
+]
+
+
+def _load_multiyear(funder, users):
+    """Load the multi-year agreement (convention pluriannuelle d'objectifs) with its three yearly tranches."""
+    beneficiary = beneficiary_upsert(
+        siret="53212345600016", name="Réseau d'entraide des quartiers Est", acronym="REQE", rna="W133067890",
+        address="5, boulevard de la Valbarelle", postal_code="13011", city="Marseille",
+        email="contact@reqe.invalid", representative_civility=Civility.MRS, representative_title="Présidente",
+        representative_name="Sophie LAURENT", iban="FR7630004000031234567890143", bic="BNPAFRPP",
+        bank_name="BNP Paribas Marseille",
+    )
+    first = MULTIYEAR_YEARS[0]
+    convention = convention_upsert(
+        reference=MULTIYEAR_REFERENCE, kind=Kind.OPERATING, is_multiannual=True, funder=funder,
+        beneficiary=beneficiary, fiscal_year=2025, period_start=date(2025, 1, 1), period_end=date(2027, 12, 31),
+        title="Convention pluriannuelle d'objectifs 2025-2027 : entraide et médiation sociale dans les quartiers Est",
+        objectives="Tenir quatre permanences d'accès aux droits par semaine\nAccompagner 600 habitants par an",
+        advance_cap_percent=funder.advance_cap_percent,
+        # The total is the sum of its years (conventions.tranches): given at once so that no
+        # record of the agreement ever holds an unknown amount once it is entered.
+        amount_granted=tranches_total(spec["amount"] for spec in MULTIYEAR_YEARS),
+        deliberation_body=first["deliberation_body"], deliberation_number=first["deliberation_number"],
+        deliberation_date=first["deliberation_date"],
+        beneficiary_signatory=beneficiary.representative_name, beneficiary_signed_on=date(2025, 4, 15),
+        funder_signatory=funder.representative_name, funder_signed_on=date(2025, 4, 22), notified_on=date(2025, 4, 28),
+    )
+    stored = {t.year: t for t in convention.tranches.all()}
+    fields = ("year", "amount", "deliberation_body", "deliberation_number", "deliberation_date", "deliberation_year")
+    rows = [{**{name: spec.get(name) for name in fields}, "tranche": stored.get(spec["year"])} for spec in MULTIYEAR_YEARS]
+    for row in rows:
+        row["deliberation_number"] = row["deliberation_number"] or ""
+    if not convention.is_signed:
+        convention_tranches_save(convention=convention, rows=rows, user=users["agent"])
+    for spec in MULTIYEAR_YEARS:
+        if spec["charges"] is None:
+            continue
+        budget = budget_get_or_create(convention=convention, kind=BudgetKind.FORECAST, year=spec["year"])
+        if budget.status != BudgetStatus.VALIDATED:
+            others = [("742", "Région Sud", (spec["charges"] * D("0.15")).quantize(D("1"))),
+                      ("745", "Ville de Marseille", (spec["charges"] * D("0.10")).quantize(D("1")))]
+            budget_replace_lines(budget=budget, lines=_balanced_lines(spec["charges"], spec["amount"], funder.name, others))
+            budget.status = BudgetStatus.VALIDATED
+            budget.save()
+    convention_load_history(convention=convention, by=users["agent"], path=[
+        Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.VOTED, Status.SIGNED, Status.ACTIVE])
+    convention.refresh_from_db()
+    for spec in MULTIYEAR_YEARS:
+        tranche = convention.tranches.get(year=spec["year"])
+        if spec["voted"] and not tranche.is_voted:
+            tranche_vote(tranche=tranche, user=users["agent"])
+    first_year = convention.tranches.get(year=2025)
+    PaymentRequest.objects.update_or_create(
+        convention=convention, kind=PaymentKind.ADVANCE, tranche=first_year,
+        defaults=dict(
+            amount=percent_of(first_year.amount, convention.advance_cap_percent), status=PaymentStatus.PAID,
+            certified_by_name=beneficiary.representative_name, certified_by_quality=beneficiary.representative_title,
+            certified_on=date(2025, 5, 2), commitment_number=f"EJ-2025-{convention.pk:05d}",
+            budget_imputation="65748 - 90", payment_order_number="M-2025-005120", paid_on=date(2025, 5, 20),
+        ),
+    )
+    for kind in (DocumentKind.INSURANCE, DocumentKind.BANK_DETAILS, DocumentKind.STATUTES,
+                 DocumentKind.REPUBLICAN_COMMITMENT):
+        Document.objects.update_or_create(convention=convention, kind=kind, year=None,
+                                          defaults={"status": DocumentStatus.ACCEPTED})
+    documents_expect(convention=convention, user=users["agent"])  # the yearly documents, one set a year
+    indicator_reports_open(convention=convention, user=users["agent"])  # one report a year (2027: no set yet)
+    return convention

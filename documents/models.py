@@ -37,6 +37,8 @@ class Document(models.Model):
 
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="documents", verbose_name=_("convention"))
     kind = models.CharField(_("pièce"), max_length=30, choices=DocumentKind.choices)
+    #: For a multi-year agreement, the year a yearly document (accounts, reports) is of; empty otherwise.
+    year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
     due_on = models.DateField(_("à fournir avant le"), null=True, blank=True)
     status = models.CharField(_("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.EXPECTED)
     file = models.FileField(_("fichier"), upload_to="documents/", storage=private_storage, blank=True)
@@ -61,4 +63,6 @@ class Document(models.Model):
         ]
 
     def __str__(self):
+        if self.year:
+            return f"{self.get_kind_display()} {self.year} — {self.convention.reference}"
         return f"{self.get_kind_display()} — {self.convention.reference}"

@@ -15,8 +15,8 @@ from django.db.models import OuterRef, Q, Subquery
 
 from budgets.models import Budget, BudgetKind, BudgetScope
 from budgets.rules import BudgetTotals, public_cofunding_subquery, public_cofunding_unknown_subquery
-from budgets.selectors import with_budget_totals
-from conventions.models import SIGNED_STATES, Convention, Status
+from budgets.selectors import AGREEMENT_BUDGET, with_budget_totals
+from conventions.models import SIGNED_STATES, Convention, Status, Tranche
 from conventions.references import reference_date
 from core.deadlines import add_months, justification_due_date
 from core.money import ZERO
@@ -82,6 +82,20 @@ DELIVERED = frozenset({DocumentStatus.RECEIVED, DocumentStatus.ACCEPTED})
 class ExpectedDocument:
     kind: str
     due_on: date | None
+    year: int | None = None  # a multi-year agreement's yearly documents are owed each year
+
+
+def yearly_document_years(convention) -> list[int | None]:
+    """Return the years the yearly documents (accounts, reports: art. 6.2) are owed for.
+
+    A multi-year agreement owes them for each year of its schedule (``Tranche``); a one-year
+    agreement once, for its fiscal year (``None``: not split by year).
+    """
+    if convention.is_multiannual and convention.pk is not None:
+        years = sorted(convention.tranches.values_list("year", flat=True))
+        if years:
+            return years
+    return [None]
 
 
 def agreement_date(convention) -> date | None:
@@ -113,10 +127,10 @@ def expected_documents(convention, *, auditor_required: bool) -> list[ExpectedDo
         # Voted, not signed yet: every document due on signature may be given now (undated until
         # the signature); the signature itself waits only for those due before it.
         return [ExpectedDocument(kind, signed_on) for kind in documents_owed(convention, ON_SIGNATURE)]
-    justification = justification_due_date(convention)
     after = AFTER_FISCAL_YEAR + ((DocumentKind.AUDITOR_REPORT,) if auditor_required else ())
     return [ExpectedDocument(kind, signed_on) for kind in documents_owed(convention, ON_SIGNATURE)] + [
-        ExpectedDocument(kind, justification) for kind in after
+        ExpectedDocument(kind, justification_due_date(convention, year), year)
+        for year in yearly_document_years(convention) for kind in after
     ]
 
 
@@ -170,7 +184,8 @@ def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
     """Return the ``AssociationYear`` of each (beneficiary id, year) pair, in one query.
 
     Every agreement of the association for the year counts, at its amount in force (signed
-    amendments included), except refused or cancelled ones.
+    amendments included), except refused or cancelled ones. A multi-year agreement counts each
+    year's amount in force in that year (``Tranche``), not its total in its first year.
     Public co-funders come from the forecast budgets' chapter 74 (``budgets.rules``): the
     association's global budget when it has one (the largest, if several), else the sum of the
     action budgets. That global budget's charges are the budget the 50 % test compares with.
@@ -179,23 +194,31 @@ def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
     if not pairs:
         return {}
     forecast = {"convention": OuterRef("pk"), "kind": BudgetKind.FORECAST}
+    beneficiaries, years = {b for b, _y in pairs}, {y for _b, y in pairs}
+    yearly = defaultdict(list)  # (beneficiary, year) -> [(funder, amount in force)] of multi-year agreements
+    for beneficiary_id, year, funder_id, amount in (
+            Tranche.objects.filter(convention__beneficiary_id__in=beneficiaries, year__in=years,
+                                   convention__is_multiannual=True)
+            .exclude(convention__status__in=VOID_STATES).with_amount_in_force().order_by()
+            .values_list("convention__beneficiary_id", "year", "convention__funder_id", "amount_in_force")):
+        yearly[(beneficiary_id, year)].append((funder_id, amount))
     rows = (
         with_budget_totals(Convention.objects.filter(
             beneficiary_id__in={b for b, _y in pairs}, fiscal_year__in={y for _b, y in pairs}
         ).exclude(status__in=VOID_STATES))
         .with_amount_in_force()
         .annotate(
-            forecast_scope=Subquery(Budget.objects.filter(**forecast).values("scope")[:1]),
+            forecast_scope=Subquery(Budget.objects.filter(**forecast).of_agreement().values("scope")[:1]),
             cofunding=public_cofunding_subquery(
-                Q(budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST)
+                Q(budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST) & AGREEMENT_BUDGET
             ),
             cofunding_unknown=public_cofunding_unknown_subquery(
-                Q(budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST)
+                Q(budget__convention=OuterRef("pk"), budget__kind=BudgetKind.FORECAST) & AGREEMENT_BUDGET
             ),
         )
         .order_by()
         .values("beneficiary_id", "fiscal_year", "funder_id", "amount_in_force", "forecast_charges",
-                "forecast_scope", "cofunding", "cofunding_unknown")
+                "forecast_scope", "cofunding", "cofunding_unknown", "is_multiannual")
     )
     grouped = defaultdict(list)
     for row in rows:
@@ -204,11 +227,12 @@ def association_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
     for key in pairs:
         group = grouped.get(key, [])
         by_funder, unknown_by_funder = defaultdict(lambda: ZERO), defaultdict(int)
-        for row in group:
-            if row["amount_in_force"] is None:  # not given yet: counted apart, never as 0
-                unknown_by_funder[row["funder_id"]] += 1
+        amounts = [(r["funder_id"], r["amount_in_force"]) for r in group if not r["is_multiannual"]] + yearly.get(key, [])
+        for funder_id, amount in amounts:
+            if amount is None:  # not given yet: counted apart, never as 0
+                unknown_by_funder[funder_id] += 1
             else:
-                by_funder[row["funder_id"]] += row["amount_in_force"]
+                by_funder[funder_id] += amount
         global_rows = [r for r in group if r["forecast_scope"] == BudgetScope.GLOBAL]
         if global_rows:
             main = max(global_rows, key=lambda r: r["forecast_charges"])

@@ -279,14 +279,15 @@ def _schedule_documents(*, convention: Convention, expected, user=None) -> list[
     file is never duplicated; an expected document without a due date receives the new one.
     The audit records name ``user`` (None: the daily command, or the current web request's user).
     """
-    existing = {doc.kind: doc for doc in convention.documents.all()}
+    existing = {(doc.kind, doc.year): doc for doc in convention.documents.all()}
     new = [
-        Document(convention=convention, kind=item.kind, due_on=item.due_on, status=DocumentStatus.EXPECTED)
-        for item in expected if item.kind not in existing
+        Document(convention=convention, kind=item.kind, year=item.year, due_on=item.due_on,
+                 status=DocumentStatus.EXPECTED)
+        for item in expected if (item.kind, item.year) not in existing
     ]
     dated = []
     for item in expected:
-        doc = existing.get(item.kind)
+        doc = existing.get((item.kind, item.year))
         if doc and doc.status == DocumentStatus.EXPECTED and doc.due_on is None and item.due_on:
             doc.due_on = item.due_on
             dated.append(doc)

@@ -6,7 +6,6 @@ member may go past waivable requirements with ``waive`` (their codes) and ``waiv
 the waivers are recorded in the same transaction, so a refused transition leaves none.
 """
 
-import contextlib
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -22,7 +21,7 @@ from dossier.printing.freeze import amendment_freeze_signed_pdf, convention_free
 from dossier.requirements import REQUIREMENTS
 from finance.rules import schedule
 from finance.services import recovery_issue_for_termination
-from indicators.services import indicator_report_open
+from indicators.services import indicator_reports_open
 
 
 def _record_waivers(*, convention: Convention, name: str, user, waive, reason: str) -> None:
@@ -111,9 +110,8 @@ def convention_activate(*, convention: Convention, user, comment: str = "", waiv
 
     convention = _apply_transition(convention=convention, name="activate", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
     documents_expect(convention=convention, user=user)
-    # When no indicator set applies to this association's type and year, no report is owed.
-    with contextlib.suppress(ValidationError):
-        indicator_report_open(convention=convention, user=user)
+    # One report a year (each year of a multi-year agreement); none for a year no indicator set applies to.
+    indicator_reports_open(convention=convention, user=user)
     return convention
 
 

@@ -36,6 +36,7 @@ from dossier.admin_pdf import (
     ConventionPdfAdminMixin,
 )
 from dossier.admin_renewal import RenewalAdminMixin
+from dossier.admin_tranches import TrancheAdminMixin, TrancheInline
 from finance.models import PaymentRequest
 from indicators.admin import review_link
 from indicators.models import IndicatorReport
@@ -84,8 +85,8 @@ class BudgetInline(AgreementRowsInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["kind", "scope", "status", "totals", "compare"]
-    readonly_fields = ["kind", "scope", "status", "totals", "compare"]
+    fields = ["kind", "year", "scope", "status", "totals", "compare"]
+    readonly_fields = ["kind", "year", "scope", "status", "totals", "compare"]
     verbose_name_plural = _("Budgets (le détail des lignes s'ouvre par « Modifier »)")
 
     def has_add_permission(self, request, obj=None):
@@ -127,7 +128,7 @@ class AmendmentInline(AgreementRowsInline):
     form = AmendmentInlineForm
     extra = 0
     show_change_link = True
-    fields = ["number", "subject", "amount_change", "status"]
+    fields = ["number", "subject", "amount_change", "status"]  # the year (``tranche``): on the amendment's page
     readonly_fields = ["status"]
 
 
@@ -148,10 +149,11 @@ class StatusChangeInline(DomainTabularInline):
 
 class PaymentRequestInline(AgreementRowsInline):
     model = PaymentRequest
+    row_select_related = ("convention", "tranche")
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["kind", "amount", "status", "certified_on", "payment_order_number", "paid_on"]
+    fields = ["kind", "tranche", "amount", "status", "certified_on", "payment_order_number", "paid_on"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -171,8 +173,8 @@ class NotificationInline(DomainTabularInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin, RenewalAdminMixin,
-                      ComplianceAdminMixin, DomainAdmin):
+class ConventionAdmin(TrancheAdminMixin, ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin,
+                      RenewalAdminMixin, ComplianceAdminMixin, DomainAdmin):
     list_display = [
         "reference", "association", year_column(Convention, "fiscal_year"), "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
@@ -182,7 +184,7 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
     list_select_related = ["beneficiary", "funder"]
     autocomplete_fields = ["beneficiary"]
     inlines = [
-        BudgetInline, AmendmentInline, PaymentRequestInline, DocumentInline, IndicatorReportInline, StatusChangeInline,
+        TrancheInline, BudgetInline, AmendmentInline, PaymentRequestInline, DocumentInline, IndicatorReportInline, StatusChangeInline,
         NotificationInline, ConventionClauseInline,
     ]
     # Budgets, amendments, payment requests, documents and reports have their own history page;
@@ -190,6 +192,8 @@ class ConventionAdmin(ConventionPdfAdminMixin, OptimisticLockAdminMixin, Lifecyc
     history_children = [
         ChildHistory("conventions.ConventionClause", "convention", _("Articles de la convention (texte adapté)"),
                      label=lambda record: record.history_object.heading),
+        ChildHistory("conventions.Tranche", "convention", _("Tranches annuelles"),
+                     label=lambda record: str(record.history_object.year)),
     ]
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "deliberation_state",
                        "enforceability", "renewal_links", "created_at", "updated_at"]

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from beneficiaries.portal import CurrentBeneficiaryMixin
 from conventions.access import MemberConventionMixin
+from conventions.amounts import yearly_schedule
 from conventions.freeze import has_signed_pdf
 from conventions.legality import legality_summary
 from conventions.models import Convention
@@ -68,7 +69,8 @@ class SignedDocumentsView(MemberConventionMixin, TemplateView):
         amendments = list(amendments_for_portal(self.convention)) if signed else []
         return super().get_context_data(
             signed_pdf=signed, amendments=amendments, executory_copy=has_executory_copy(self.convention),
-            legality=legality_summary(self.convention, signed=self.convention.is_signed), **kwargs)
+            legality=legality_summary(self.convention, signed=self.convention.is_signed),
+            years=yearly_schedule(self.convention), **kwargs)
 
 
 class HomeView(CurrentBeneficiaryMixin, TemplateView):

@@ -23,7 +23,7 @@ from finance.exports import (
     recovery_notice_pdf,
 )
 from finance.models import PaymentRequest, PaymentStatus, Recovery
-from finance.rules import remaining_after_request, schedules_for
+from finance.rules import remaining_after_request, request_schedules_for
 from finance.services import payment_request_take_step
 from finance.steps import (
     APPROVE_AS_FINANCE,
@@ -80,7 +80,7 @@ class PaymentRequestAdmin(DomainAdmin):
     list_filter = [WaitingForFilter, "status", "kind", "convention__fiscal_year", "convention__funder"]
     search_fields = ["convention__reference", "convention__beneficiary__name", "convention__beneficiary__siret",
                      "commitment_number", "payment_order_number"]
-    list_select_related = ["convention__beneficiary"]
+    list_select_related = ["convention__beneficiary", "tranche"]
     actions = ["download_pdf", "download_csv"]
     readonly_fields = [
         "convention", "kind", "amount", "status", "certified_by_name", "certified_by_quality", "certified_on",
@@ -115,9 +115,9 @@ class PaymentRequestAdmin(DomainAdmin):
         """Read the schedules of the listed agreements at once: the « reste à verser » column calls the rule."""
         changelist = super().get_changelist_instance(request)
         rows = list(changelist.result_list)
-        schedules = schedules_for({row.convention for row in rows}) if rows else {}
+        schedules = request_schedules_for(rows) if rows else {}
         for row in rows:
-            row.schedule = schedules[row.convention_id]
+            row.schedule = schedules[row.pk]
         return changelist
 
     @admin.display(description=_("Reste à verser après cette demande"))

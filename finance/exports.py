@@ -69,8 +69,8 @@ def _request_context(request: PaymentRequest, money: payments.Schedule) -> dict:
 
 def payment_requests_pdf(requests: list[PaymentRequest]) -> bytes:
     """Return one PDF with one page per payment request (DOMAIN.md §9.3)."""
-    schedules = payments.schedules_for({r.convention for r in requests})
-    items = [_request_context(r, schedules[r.convention_id]) for r in requests]
+    schedules = payments.request_schedules_for(requests)
+    items = [_request_context(r, schedules[r.pk]) for r in requests]
     return render_pdf("conventions/pdf/payment_requests.html", {"items": items})
 
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from conventions.models import Convention
+from conventions.models import Convention, Tranche
 from core.money import MONEY, NON_NEGATIVE
 
 
@@ -35,6 +35,11 @@ class PaymentRequest(models.Model):
         Convention, on_delete=models.PROTECT, related_name="payment_requests", verbose_name=_("convention")
     )
     kind = models.CharField(_("versement"), max_length=10, choices=PaymentKind.choices)
+    #: The year of a multi-year agreement this payment is of (an advance and a balance each year).
+    tranche = models.ForeignKey(
+        Tranche, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_requests",
+        verbose_name=_("année"),
+    )
     amount = models.DecimalField(_("montant demandé"), validators=NON_NEGATIVE, **MONEY)
     status = models.CharField(_("état"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.SUBMITTED)
     certified_by_name = models.CharField(_("certifié par"), max_length=150)
@@ -72,8 +77,13 @@ class PaymentRequest(models.Model):
             models.CheckConstraint(condition=Q(status__in=PaymentStatus.values), name="paymentrequest_status_valid"),
             # One request per payment that is not rejected: two open advances are impossible.
             models.UniqueConstraint(
-                fields=["convention", "kind"], condition=~Q(status=PaymentStatus.REJECTED),
+                fields=["convention", "kind"], condition=~Q(status=PaymentStatus.REJECTED) & Q(tranche__isnull=True),
                 name="paymentrequest_one_open_per_kind",
+            ),
+            # A multi-year agreement: one open request per payment and per year.
+            models.UniqueConstraint(
+                fields=["tranche", "kind"], condition=~Q(status=PaymentStatus.REJECTED) & Q(tranche__isnull=False),
+                name="paymentrequest_one_open_per_kind_and_year",
             ),
             models.CheckConstraint(
                 condition=~Q(status=PaymentStatus.PAID) | (Q(paid_on__isnull=False) & ~Q(payment_order_number="")),
@@ -82,6 +92,8 @@ class PaymentRequest(models.Model):
         ]
 
     def __str__(self):
+        if self.tranche_id:
+            return f"{self.get_kind_display()} {self.tranche.year} — {self.convention.reference}"
         return f"{self.get_kind_display()} — {self.convention.reference}"
 
 

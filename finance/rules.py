@@ -11,11 +11,16 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from budgets.models import Budget, BudgetKind, BudgetStatus
-from budgets.rules import eligible_expenses_by_convention
-from conventions.amounts import amounts_in_force, forecast_eligible_expenses
-from conventions.models import Convention, Status
+from budgets.rules import eligible_expenses_by_convention, eligible_expenses_by_year
+from conventions.amounts import (
+    amounts_in_force,
+    forecast_eligible_expenses,
+    tranche_amounts_in_force,
+)
+from conventions.models import Convention, Status, Tranche
 from core.money import ZERO, format_euros, percent_of, round_cents
 from documents.models import Document, DocumentKind, DocumentStatus
 from documents.obligations import AFTER_FISCAL_YEAR
@@ -99,7 +104,11 @@ def _sums_by_convention(queryset, field: str) -> dict[int, Decimal]:
 
 
 def schedules_for(conventions) -> dict[int, Schedule]:
-    """Return the schedule of each agreement, in a fixed number of queries whatever their number."""
+    """Return the schedule of each agreement, in a fixed number of queries whatever their number.
+
+    A multi-year agreement's final grant is the sum of its years' (``tranche_schedules_for``),
+    known once every year's is.
+    """
     conventions = list(conventions)
     ids = [c.pk for c in conventions]
     in_force = amounts_in_force(ids)
@@ -107,14 +116,18 @@ def schedules_for(conventions) -> dict[int, Schedule]:
     recovered = _sums_by_convention(Recovery.objects.filter(convention__in=ids), "amount")
     expenses = eligible_expenses_by_convention(ids)
     validated = set(
-        Budget.objects.filter(convention__in=ids, kind=BudgetKind.ACTUAL, status=BudgetStatus.VALIDATED)
+        Budget.objects.filter(convention__in=ids, kind=BudgetKind.ACTUAL, status=BudgetStatus.VALIDATED,
+                              year__isnull=True)
         .values_list("convention", flat=True)
     )
+    with_years, yearly_finals = _yearly_finals([c for c in conventions if c.is_multiannual])
     result = {}
     for convention in conventions:
         granted = in_force[convention.pk]
         final = None
-        if convention.pk in validated and granted is not None:
+        if convention.pk in with_years:
+            final = yearly_finals.get(convention.pk)
+        elif convention.pk in validated and granted is not None:
             forecast = forecast_eligible_expenses(convention, expenses.get((convention.pk, BudgetKind.FORECAST)))
             final = final_grant(granted, forecast, expenses.get((convention.pk, BudgetKind.ACTUAL), ZERO),
                                 maximum=convention.amount_is_maximum)
@@ -130,6 +143,186 @@ def schedule(convention: Convention) -> Schedule:
     return schedules_for([convention])[convention.pk]
 
 
+# --- Multi-year agreements: the same rules, year by year ------------------------------------
+
+
+def tranches_of(conventions) -> list[Tranche]:
+    """Return the years of the given agreements, each attached to its (already loaded) agreement: one query."""
+    by_pk = {c.pk: c for c in conventions}
+    tranches = list(Tranche.objects.filter(convention__in=list(by_pk)).order_by("convention", "year"))
+    for tranche in tranches:
+        tranche.convention = by_pk[tranche.convention_id]
+    return tranches
+
+
+def tranche_schedules_for(tranches) -> dict[int, Schedule]:
+    """Return the schedule of each year of multi-year agreements, in a fixed number of queries.
+
+    The rules of a one-year agreement applied to one year: the year's amount in force (its
+    amount and its signed amendments), the advance cap on it, what was paid on that year, and
+    the year's final grant once its actual budget is validated — pro rata of that year's actual
+    against its forecast eligible expenses (art. 4.2). Recoveries stay the agreement's.
+    """
+    tranches = list(tranches)
+    convention_ids = {t.convention_id for t in tranches}
+    in_force = tranche_amounts_in_force(convention_ids)
+    paid = dict(PaymentRequest.objects.filter(tranche__in=[t.pk for t in tranches], status=PaymentStatus.PAID)
+                .values_list("tranche").annotate(total=Sum("amount")).order_by())
+    expenses = eligible_expenses_by_year(convention_ids)
+    validated = set(
+        Budget.objects.filter(convention__in=convention_ids, kind=BudgetKind.ACTUAL, status=BudgetStatus.VALIDATED,
+                              year__isnull=False).values_list("convention", "year")
+    )
+    result = {}
+    for tranche in tranches:
+        convention, granted = tranche.convention, in_force.get(tranche.pk)
+        final = None
+        if (tranche.convention_id, tranche.year) in validated and granted is not None:
+            key = (tranche.convention_id, BudgetKind.FORECAST, tranche.year)
+            forecast = forecast_eligible_expenses(convention, expenses.get(key))
+            actual = expenses.get((tranche.convention_id, BudgetKind.ACTUAL, tranche.year), ZERO)
+            final = final_grant(granted, forecast, actual, maximum=convention.amount_is_maximum)
+        result[tranche.pk] = Schedule(
+            granted=granted,
+            advance_cap=None if granted is None else advance_cap(granted, convention.advance_cap_percent),
+            paid=paid.get(tranche.pk, ZERO), recovered=ZERO, final=final,
+        )
+    return result
+
+
+def tranche_schedule(tranche: Tranche) -> Schedule:
+    return tranche_schedules_for([tranche])[tranche.pk]
+
+
+def _yearly_finals(conventions) -> tuple[set[int], dict[int, Decimal]]:
+    """Return the multi-year agreements that have years, and the final grant of those whose every year has one.
+
+    A multi-year agreement without years (taken over from before the schedule existed) keeps the
+    rules of its agreement as a whole.
+    """
+    if not conventions:
+        return set(), {}
+    finals, complete = defaultdict(lambda: ZERO), defaultdict(lambda: True)
+    tranches = tranches_of(conventions)
+    of_tranche = {t.pk: t.convention_id for t in tranches}
+    for tranche_pk, money in tranche_schedules_for(tranches).items():
+        convention_id = of_tranche[tranche_pk]
+        if money.final is None:
+            complete[convention_id] = False
+        else:
+            finals[convention_id] += money.final
+    return set(of_tranche.values()), {pk: round_cents(total) for pk, total in finals.items() if complete[pk]}
+
+
+def request_schedules_for(requests) -> dict[int, Schedule]:
+    """Return the schedule each request is paid from (its year's or its agreement's), keyed by request id.
+
+    A fixed number of queries whatever the number of requests: lists and bundled PDFs use it.
+    """
+    requests = list(requests)
+    conventions = {r.convention_id: r.convention for r in requests}
+    by_agreement = schedules_for(conventions.values())
+    tranche_ids = {r.tranche_id for r in requests if r.tranche_id}
+    by_year = {}
+    if tranche_ids:
+        tranches = [t for t in tranches_of(conventions.values()) if t.pk in tranche_ids]
+        by_year = tranche_schedules_for(tranches)
+    return {r.pk: by_year[r.tranche_id] if r.tranche_id else by_agreement[r.convention_id] for r in requests}
+
+
+def _request_schedule(request: PaymentRequest) -> Schedule:
+    """Return the schedule a request is paid from: its year's for a multi-year agreement, else its agreement's."""
+    if request.tranche_id:
+        return tranche_schedule(request.tranche)
+    return schedule(request.convention)
+
+
+def tranche_request_refusals_for(tranches) -> dict[tuple[int, str], str | None]:
+    """Return, for each year and kind of payment, why it cannot be requested now (None: it can).
+
+    Each year has its advance and its balance (DOMAIN.md §11.7): the advance once the agreement
+    is notified and the year voted; the balance once the year's documents of art. 6.2 are
+    accepted and its actual budget validated, after its advance is paid. A fixed number of queries.
+    """
+    tranches = list(tranches)
+    conventions = {t.convention_id: t.convention for t in tranches}
+    open_requests = {}
+    for tranche_id, kind, status in (PaymentRequest.objects.filter(tranche__in=[t.pk for t in tranches])
+                                     .exclude(status=PaymentStatus.REJECTED)
+                                     .values_list("tranche_id", "kind", "status")):
+        open_requests[(tranche_id, kind)] = status
+    accepted = defaultdict(set)
+    for convention_id, year, kind in Document.objects.filter(
+            convention__in=list(conventions), year__isnull=False, kind__in=BALANCE_DOCUMENTS,
+            status=DocumentStatus.ACCEPTED).values_list("convention_id", "year", "kind"):
+        accepted[(convention_id, year)].add(kind)
+    schedules = tranche_schedules_for(tranches)
+    result = {}
+    for tranche in tranches:
+        money = schedules[tranche.pk]
+        result[(tranche.pk, PaymentKind.ADVANCE)] = _tranche_advance_refusal(tranche, open_requests, money)
+        result[(tranche.pk, PaymentKind.BALANCE)] = _tranche_balance_refusal(
+            tranche, open_requests, accepted[(tranche.convention_id, tranche.year)], money)
+    return result
+
+
+def _tranche_not_voted(tranche: Tranche) -> str | None:
+    if tranche.voted_at is None:
+        return _("Le montant de l'année %(year)s n'est pas encore voté : aucun versement ne peut être demandé "
+                 "pour cette année.") % {"year": tranche.year}
+    return None
+
+
+def _tranche_advance_refusal(tranche: Tranche, open_requests, money: Schedule) -> str | None:
+    if reason := _advance_state_refusal(tranche.convention.status):
+        return reason
+    if reason := _tranche_not_voted(tranche):
+        return reason
+    if (tranche.pk, PaymentKind.ADVANCE) in open_requests:
+        return _("Une demande d'acompte existe déjà pour l'année %(year)s.") % {"year": tranche.year}
+    if money.advance_cap is None or money.advance_cap <= 0:
+        return _("Le montant de l'année %(year)s n'est pas renseigné : aucun acompte n'est possible.") % {
+            "year": tranche.year}
+    return None
+
+
+def _tranche_balance_refusal(tranche: Tranche, open_requests, accepted: set, money: Schedule) -> str | None:
+    if tranche.convention.status not in BALANCE_STATES:
+        return _("Le solde ne peut être demandé que pour une convention en cours d'exécution ou de justification.")
+    if reason := _tranche_not_voted(tranche):
+        return reason
+    if (tranche.pk, PaymentKind.BALANCE) in open_requests:
+        return _("Une demande de solde existe déjà pour l'année %(year)s.") % {"year": tranche.year}
+    missing = [DocumentKind(kind).label for kind in BALANCE_DOCUMENTS if kind not in accepted]
+    if missing:
+        return _("Le solde de l'année %(year)s suppose ses justificatifs de l'article 6.2 acceptés ; il manque : "
+                 "%(missing)s.") % {"year": tranche.year, "missing": ", ".join(str(label) for label in missing)}
+    if money.final is None:
+        return _("Le solde de l'année %(year)s suppose son budget réalisé (compte rendu financier) validé.") % {
+            "year": tranche.year}
+    if open_requests.get((tranche.pk, PaymentKind.ADVANCE)) not in (None, PaymentStatus.PAID):
+        return _("La demande d'acompte de l'année %(year)s doit être mandatée avant son solde.") % {"year": tranche.year}
+    if money.remaining <= 0:
+        return _("Aucun solde n'est dû pour l'année %(year)s : le montant final est de %(final)s et %(paid)s ont "
+                 "déjà été versés.") % {"year": tranche.year, "final": format_euros(money.final),
+                                        "paid": format_euros(money.paid)}
+    return None
+
+
+def tranche_request_refusal(tranche: Tranche, kind: str) -> str | None:
+    return tranche_request_refusals_for([tranche])[(tranche.pk, kind)]
+
+
+def tranche_request_amount(tranche: Tranche, kind: str) -> Decimal | None:
+    """Return the amount of the year's advance (its cap) or balance (what remains on its final grant)."""
+    money = tranche_schedule(tranche)
+    return money.advance_cap if kind == PaymentKind.ADVANCE else money.remaining
+
+
+#: A multi-year agreement is paid year by year: a request always names its year.
+MULTIYEAR_REFUSAL = gettext_lazy("Convention pluriannuelle : chaque versement (acompte, solde) se demande pour une année.")
+
+
 def final_amount(convention: Convention) -> Decimal | None:
     """Return the final grant once the actual budget is validated, else None."""
     return schedule(convention).final
@@ -137,13 +330,13 @@ def final_amount(convention: Convention) -> Decimal | None:
 
 def paid_before_request(request: PaymentRequest, money: Schedule | None = None) -> Decimal:
     """Return what was paid on the agreement before ``request`` (the request itself excluded once paid)."""
-    money = money or schedule(request.convention)
+    money = money or _request_schedule(request)
     return round_cents(money.paid - (request.amount if request.status == PaymentStatus.PAID else ZERO))
 
 
 def overpayment_refusal(request: PaymentRequest) -> str | None:
     """Return why paying ``request`` is refused (the total paid would exceed the amount granted), or None."""
-    money = schedule(request.convention)
+    money = _request_schedule(request)
     if money.granted is None:
         return _("Le montant attribué n'est pas renseigné : aucun versement n'est possible.")
     if money.paid + request.amount > money.granted:
@@ -161,7 +354,7 @@ def remaining_after_request(request: PaymentRequest, money: Schedule | None = No
     art. 4.2), else on the amount granted; recoveries count back. ``money`` is the agreement's
     schedule when the caller already has it (lists, bundled PDFs).
     """
-    money = money or schedule(request.convention)
+    money = money or _request_schedule(request)
     base = money.final if money.final is not None else money.granted
     if base is None:
         return None  # the amount granted is not given: nothing to count from
@@ -208,8 +401,14 @@ def request_refusals_for(conventions) -> dict[tuple[int, str], str | None]:
             convention__in=ids, kind__in=BALANCE_DOCUMENTS, status=DocumentStatus.ACCEPTED).values_list("convention_id", "kind"):
         accepted[convention_id].add(kind)
     schedules = schedules_for(conventions)
+    with_years = set(Tranche.objects.filter(convention__in=[c.pk for c in conventions if c.is_multiannual])
+                     .values_list("convention_id", flat=True)) if any(c.is_multiannual for c in conventions) else set()
     result = {}
     for convention in conventions:
+        if convention.pk in with_years:
+            result[(convention.pk, PaymentKind.ADVANCE)] = result[(convention.pk, PaymentKind.BALANCE)] = str(
+                MULTIYEAR_REFUSAL)
+            continue
         result[(convention.pk, PaymentKind.ADVANCE)] = _advance_refusal(convention, open_requests)
         result[(convention.pk, PaymentKind.BALANCE)] = _balance_refusal(
             convention, open_requests, accepted[convention.pk], schedules[convention.pk])

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from conventions.amounts import effective_period_end
-from conventions.models import Convention
+from conventions.models import Convention, Tranche
 from conventions.notifications import notify
 from core.money import format_euros
 from finance import rules as payments
@@ -36,24 +36,35 @@ def _save(request: PaymentRequest, user, reason: str) -> None:
 
 
 def payment_request_create(*, convention: Convention, kind: str, user, certified_by_name: str,
-                           certified_by_quality: str) -> PaymentRequest:
+                           certified_by_quality: str, tranche: Tranche | None = None) -> PaymentRequest:
     """Create the association's request for the advance or the balance, its amount computed by the rules.
 
-    The agreement's row is locked while the rules are checked, and a database constraint refuses
-    a second open request for the same payment: two simultaneous clicks produce one request.
+    For a multi-year agreement the request is of one year (``tranche``), with that year's rules
+    (``finance.rules.tranche_request_refusal``). The agreement's row is locked while the rules are
+    checked, and a database constraint refuses a second open request for the same payment: two
+    simultaneous clicks produce one request.
     """
     if not certified_by_name.strip() or not certified_by_quality.strip():
         raise ValidationError(_("La demande doit être certifiée : indiquez le nom et la qualité du signataire."))
     try:
         with transaction.atomic():
             convention = Convention.objects.select_for_update().get(pk=convention.pk)
-            if reason := payments.request_refusal(convention, kind):
-                raise ValidationError(reason)
-            amount = payments.request_amount(convention, kind)
-            if kind == PaymentKind.ADVANCE and (reason := payments.advance_cap_refusal(convention, amount)):
-                raise ValidationError({"amount": reason})
+            if tranche is not None:
+                tranche = convention.tranches.filter(pk=tranche.pk).first()
+                if tranche is None:
+                    raise ValidationError(_("Cette année n'appartient pas à la convention."))
+                tranche.convention = convention
+                if reason := payments.tranche_request_refusal(tranche, kind):
+                    raise ValidationError(reason)
+                amount = payments.tranche_request_amount(tranche, kind)
+            else:
+                if reason := payments.request_refusal(convention, kind):
+                    raise ValidationError(reason)
+                amount = payments.request_amount(convention, kind)
+                if kind == PaymentKind.ADVANCE and (reason := payments.advance_cap_refusal(convention, amount)):
+                    raise ValidationError({"amount": reason})
             request = PaymentRequest(
-                convention=convention, kind=kind, amount=amount,
+                convention=convention, tranche=tranche, kind=kind, amount=amount,
                 certified_by_name=certified_by_name.strip(), certified_by_quality=certified_by_quality.strip(),
                 certified_on=date.today(), submitted_by=user, budget_imputation=convention.funder.budget_imputation,
             )

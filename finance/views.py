@@ -17,6 +17,7 @@ from finance.services import payment_request_create
 
 class CertificationForm(forms.Form):
     kind = forms.ChoiceField(choices=PaymentKind.choices, widget=forms.HiddenInput)
+    tranche = forms.IntegerField(required=False, widget=forms.HiddenInput)  # the year, for a multi-year agreement
     certified_by_name = forms.CharField(label=_("Nom et prénom du signataire"), max_length=150)
     certified_by_quality = forms.CharField(label=_("Qualité"), max_length=100, help_text=_("Par exemple : Président, Trésorière."))
     certify = forms.BooleanField(
@@ -36,28 +37,45 @@ class PaymentsView(MemberConventionMixin, TemplateView):
         initial = {"certified_by_name": user.get_full_name(), "certified_by_quality": ""}
         offers = []
         posted = kwargs.pop("posted_form", None)
-        for kind in (PaymentKind.ADVANCE, PaymentKind.BALANCE):
-            refusal = payments.request_refusal(convention, kind)
-            form = posted if posted is not None and posted.data.get("kind") == kind else CertificationForm(
-                initial={**initial, "kind": kind}, prefix=None
-            )
-            offers.append({
-                "kind": kind, "label": PaymentKind(kind).label, "refusal": refusal,
-                "amount": None if refusal else payments.request_amount(convention, kind), "form": form,
-            })
+        # A multi-year agreement is paid year by year; without years (taken over as a whole), as one agreement.
+        years = (payments.tranches_of([convention]) if convention.is_multiannual else []) or [None]
+        by_year = [t for t in years if t]
+        refusals = payments.tranche_request_refusals_for(by_year) if by_year else {}
+        year_schedules = payments.tranche_schedules_for(by_year) if by_year else {}
+        for tranche in years:
+            for kind in (PaymentKind.ADVANCE, PaymentKind.BALANCE):
+                key = f"{kind}-{tranche.year}" if tranche else str(kind)
+                if tranche is None:
+                    refusal = payments.request_refusal(convention, kind)
+                    amount = None if refusal else payments.request_amount(convention, kind)
+                else:
+                    refusal = refusals[(tranche.pk, kind)]
+                    money = year_schedules[tranche.pk]
+                    amount = None if refusal else (money.advance_cap if kind == PaymentKind.ADVANCE else money.remaining)
+                is_posted = posted is not None and posted.data.get("kind") == kind and (
+                    tranche is None or posted.data.get("tranche") == str(tranche.pk))
+                form = posted if is_posted else CertificationForm(
+                    initial={**initial, "kind": kind, "tranche": tranche.pk if tranche else None}, prefix=None)
+                offers.append({"kind": kind, "key": key, "tranche": tranche, "label": PaymentKind(kind).label,
+                               "refusal": refusal, "amount": amount, "form": form})
         money = payments.schedule(convention)
-        requests = [
-            {"request": r, "remaining_after": payments.remaining_after_request(r, money)}
-            for r in convention.payment_requests.select_related("convention").order_by("created_at")
-        ]
-        return super().get_context_data(offers=offers, schedule=money, requests=requests, **kwargs)
+        rows = list(convention.payment_requests.select_related("convention", "tranche").order_by("created_at"))
+        request_money = payments.request_schedules_for(rows) if rows else {}
+        requests = [{"request": r, "remaining_after": payments.remaining_after_request(r, request_money[r.pk])}
+                    for r in rows]
+        year_rows = [(t, year_schedules[t.pk]) for t in years if t]
+        return super().get_context_data(offers=offers, schedule=money, requests=requests, year_rows=year_rows,
+                                        **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = CertificationForm(request.POST)
         if form.is_valid():
             try:
+                tranche = None
+                if form.cleaned_data.get("tranche"):
+                    tranche = get_object_or_404(self.convention.tranches, pk=form.cleaned_data["tranche"])
                 payment_request_create(
-                    convention=self.convention, kind=form.cleaned_data["kind"], user=request.user,
+                    convention=self.convention, kind=form.cleaned_data["kind"], user=request.user, tranche=tranche,
                     certified_by_name=form.cleaned_data["certified_by_name"],
                     certified_by_quality=form.cleaned_data["certified_by_quality"],
                 )

@@ -1,5 +1,6 @@
 """Writes on indicator sets and reports: every change to a report goes through here."""
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -137,6 +138,27 @@ def _resolve_set(convention, year: int) -> IndicatorSet:
     return found
 
 
+def indicator_report_years(convention) -> list[int]:
+    """Return the years a report is owed for: each year of a multi-year agreement's schedule, else its fiscal year."""
+    if convention.is_multiannual:
+        years = sorted(convention.tranches.values_list("year", flat=True))
+        if years:
+            return years
+    return [convention.fiscal_year]
+
+
+def indicator_reports_open(*, convention, user=None) -> list[IndicatorReport]:
+    """Open the report of every year owed (``indicator_report_years``), each due six months after its year.
+
+    A year for which no indicator set applies owes no report (as for a one-year agreement).
+    """
+    reports = []
+    for year in indicator_report_years(convention):
+        with contextlib.suppress(ValidationError):
+            reports.append(indicator_report_open(convention=convention, year=year, user=user))
+    return reports
+
+
 @transaction.atomic
 def indicator_report_open(*, convention, year: int | None = None,
                           indicator_set: IndicatorSet | None = None, user=None) -> IndicatorReport:
@@ -151,7 +173,7 @@ def indicator_report_open(*, convention, year: int | None = None,
         return existing
     report = IndicatorReport(
         convention=convention, year=year, indicator_set=indicator_set or _resolve_set(convention, year),
-        due_on=justification_due_date(convention), status=ReportStatus.DRAFT,
+        due_on=justification_due_date(convention, year), status=ReportStatus.DRAFT,
     )
     check_value_count(report.indicator_set.definitions.count())
     if user is not None:

@@ -49,8 +49,8 @@ def add_agreements(n):
 
 
 # Pinned: a change that adds a query to these pages must update these numbers knowingly.
-DASHBOARD_QUERIES = 16
-OVERDUE_QUERIES = 11
+DASHBOARD_QUERIES = 18
+OVERDUE_QUERIES = 12
 
 
 def test_the_dashboard_query_count_is_pinned_and_flat(agent_client):
@@ -75,9 +75,10 @@ def test_the_dashboard_shows_amounts_granted_paid_and_to_pay(agent_client):
     page = agent_client.get(reverse("staff:dashboard")).content.decode()
     # Voted agreements: 45 000 (signed) + 30 000 (active) + 25 000 (closed) + 18 000 (terminated)
     # + 15 000 (voted, the specific grant) + 24 000 (closed, voted in 2019): demo/demo_cases.py
-    assert f"<dd>157{NNBSP}000{NBSP}€</dd>" in page
-    assert f"<dd>87{NNBSP}400{NBSP}€</dd>" in page  # 24 000 + 25 000 + 14 400 + 24 000 paid
-    assert f"<dd>66{NNBSP}000{NBSP}€</dd>" in page  # 45 000 + 6 000 + 15 000 still to pay
+    # + 124 000 (the multi-year agreement 2025-2027, active: the sum of its years)
+    assert f"<dd>281{NNBSP}000{NBSP}€</dd>" in page
+    assert f"<dd>119{NNBSP}400{NBSP}€</dd>" in page  # 24 000 + 25 000 + 14 400 + 24 000 + 32 000 (2025 advance) paid
+    assert f"<dd>158{NNBSP}000{NBSP}€</dd>" in page  # 45 000 + 6 000 + 15 000 + 92 000 still to pay
     assert f"<dd>126{NNBSP}000{NBSP}€</dd>" in page  # 66 000 in review + 32 000 and 28 000 drafts
     for heading in ("Montants par exercice", "Montants par état", "Conventions par état",
                     "Dépendance des associations à la collectivité", "Échéances dépassées au"):
@@ -87,18 +88,19 @@ def test_the_dashboard_shows_amounts_granted_paid_and_to_pay(agent_client):
 def test_money_per_year_and_state(demo):
     rows = {(r.year, r.status): r for r in money_by_year_and_state()}
     active = rows[(2025, Status.ACTIVE)]
-    assert (active.count, active.granted, active.paid, active.to_pay) == (1, D("30000"), D("24000"), D("6000"))
+    # JPH 2025 (30 000, 24 000 paid) and the multi-year agreement (124 000, 32 000 paid)
+    assert (active.count, active.granted, active.paid, active.to_pay) == (2, D("154000"), D("56000"), D("98000"))
     assert rows[(2025, Status.TERMINATED)].to_pay == 0
     assert rows[(2023, Status.IN_REVIEW)].in_preparation == D("66000")
     year_2025 = next(t for t in totals_by_year(list(rows.values())) if t.key == 2025)
-    assert (year_2025.granted, year_2025.paid, year_2025.to_pay) == (D("48000"), D("38400"), D("6000"))
+    assert (year_2025.granted, year_2025.paid, year_2025.to_pay) == (D("172000"), D("70400"), D("98000"))
 
 
 def test_the_dashboard_counts_the_amount_in_force_after_signed_amendments(agent_client, amended_agreement):
     page = agent_client.get(reverse("staff:dashboard")).content.decode()
     # AMP-2026-CULT-PIM: 45 000 granted + 5 000 by its signed amendment (its draft one, + 1 000, does not count)
-    assert f"<dd>162{NNBSP}000{NBSP}€</dd>" in page  # voted: 157 000 + 5 000
-    assert f"<dd>71{NNBSP}000{NBSP}€</dd>" in page  # still to pay: 66 000 + 5 000
+    assert f"<dd>286{NNBSP}000{NBSP}€</dd>" in page  # voted: 281 000 + 5 000
+    assert f"<dd>163{NNBSP}000{NBSP}€</dd>" in page  # still to pay: 158 000 + 5 000
     row = next(r for r in money_by_year_and_state() if (r.year, r.status) == (2026, Status.SIGNED))
     assert (row.count, row.granted, row.to_pay) == (1, D("50000.00"), D("50000.00"))
     dependency = next(d for d in dependencies() if d.convention.pk == amended_agreement.pk)

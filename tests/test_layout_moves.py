@@ -10,7 +10,9 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 
+from budgets.models import Budget
 from core.model_moves import MOVED_MODELS
 from core.roles import AGENT, FINANCE
 from documents.models import Document
@@ -67,6 +69,8 @@ def test_the_move_migrates_backwards_and_forwards_keeping_tables_and_content_typ
     rows = {table: _table_rows(table) for table in ("conventions_document", "conventions_paymentrequest",
                                                      "conventions_historicaldocument")}
     assert _content_type_apps()["paymentrequest"] == "finance"
+    # The schema before the move has no yearly budgets (multi-year agreements): they cannot go back with it.
+    Budget.objects.filter(year__isnull=False).exclude(year=F("convention__fiscal_year")).delete()
     out = io.StringIO()
     for app in ("finance", "documents", "compliance"):
         call_command("migrate", app, "zero", verbosity=0, stdout=out)

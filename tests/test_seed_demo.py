@@ -83,7 +83,7 @@ def test_the_seed_agreement_is_held_whole(seed_convention):
 def test_the_demo_has_agreements_in_other_states(demo):
     states = set(Convention.objects.exclude(reference=SEED_REFERENCE).values_list("status", flat=True))
     assert {Status.SIGNED, Status.ACTIVE, Status.CLOSED, Status.DRAFT} <= states
-    active = Convention.objects.get(status=Status.ACTIVE)
+    active = Convention.objects.get(status=Status.ACTIVE, is_multiannual=False)
     advance = active.payment_requests.get()
     assert advance.amount == Decimal("24000.00") and advance.status == "paid"
     assert active.status_changes.count() == 6

@@ -17,8 +17,20 @@ from django.utils.translation import gettext as _
 
 from budgets import annex as annexes
 from budgets.models import BudgetKind, BudgetLine
-from budgets.rules import BudgetTotals, budget_totals, chapter_subtotals, eligible_expenses
-from conventions.amounts import base_share, forecast_eligible_expenses, share_is_of_base
+from budgets.rules import (
+    BudgetTotals,
+    budget_totals,
+    chapter_subtotals,
+    combined_totals,
+    eligible_expenses,
+    yearly_forecast_totals,
+)
+from conventions.amounts import (
+    base_share,
+    forecast_eligible_expenses,
+    share_is_of_base,
+    yearly_schedule,
+)
 from conventions.clauses.engine import ClauseError, clause_render, unknown_placeholders
 from conventions.clauses.models import ClauseTemplate
 from conventions.clauses.services import TEXT_EDITABLE_STATES
@@ -78,6 +90,8 @@ class AgreementData:
     previous_values: list = field(default_factory=list)
     rendered: tuple | None = None  # render_sections' result, computed once
     annexes: list = field(default_factory=list)  # dossier.printing.annexes.attached_annexes
+    years: object = None  # a multi-year agreement's yearly schedule (``conventions.amounts.yearly_schedule``)
+    year_totals: dict = field(default_factory=dict)  # its yearly forecast budgets' totals, by year
 
     @property
     def has_budget(self) -> bool:
@@ -88,8 +102,11 @@ def agreement_data_load(convention: Convention) -> AgreementData:
     """Load what the agreement's PDF needs: the same queries whatever the budget's size."""
     convention = with_financial_rules(Convention.objects.select_related("funder", "beneficiary")).get(pk=convention.pk)
     data = AgreementData(convention=convention)
+    data.years = yearly_schedule(convention)
+    if data.years:
+        data.year_totals = yearly_forecast_totals(convention)
     lines = Prefetch("lines", queryset=BudgetLine.objects.in_chart_order())
-    data.budget = convention.budgets.filter(kind=BudgetKind.FORECAST).prefetch_related(lines).first()
+    data.budget = convention.budgets.of_agreement().filter(kind=BudgetKind.FORECAST).prefetch_related(lines).first()
     if data.budget is not None:
         data.totals = budget_totals(data.budget)
         data.eligible = eligible_expenses(data.budget)
@@ -130,13 +147,18 @@ def clause_context(data: AgreementData) -> dict:
     cap = Decimal(convention.advance_cap_percent if convention.advance_cap_percent is not None else funder.advance_cap_percent)
     day = reference_date(convention)
     of_base = share_is_of_base(convention, data.eligible)
+    totals = data.totals
+    if data.years:  # the total of the years, against the budgets of all its years (unknown while one lacks)
+        years = [line.year for line in data.years.lines]
+        known = [data.year_totals[y] for y in years if y in data.year_totals]
+        totals = combined_totals(known) if len(known) == len(years) else None
     if amount is None:  # no share of an amount not given
         share = share_with = None
     elif of_base:
         share, share_with = base_share(convention, amount), None
     else:
-        share = data.totals.funder_share(amount) if data.totals else None
-        share_with = data.totals.funder_share_with_in_kind(amount) if data.totals else None
+        share = totals.funder_share(amount) if totals else None
+        share_with = totals.funder_share_with_in_kind(amount) if totals else None
     return {
         "funder_name": funder.name,
         "funder": funder.short_name,
@@ -285,6 +307,13 @@ def document_title(convention: Convention, data: "AgreementData") -> str:
     return convention.document_title.strip() or data.template_name
 
 
+def schedule_anchor(data: AgreementData) -> str:
+    """Return the anchor of the article that states the amount (« Participation de la Métropole »):
+    a multi-year agreement prints its yearly schedule there."""
+    section = next((s for s in data.sections if not s.is_preamble and "{{ amount" in s.body), None)
+    return "article-" + section.number.replace(".", "-") if section else ""
+
+
 def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
     """Return the context of ``conventions/pdf/agreement.html``."""
     convention = data.convention
@@ -321,6 +350,11 @@ def agreement_pdf_context(data: AgreementData, *, final: bool = False) -> dict:
         "indicators": indicators_to_report(data.indicator_set, data.definitions) if data.indicator_set else [],
         "certified_on": french_date(data.budget.certified_on) if data.budget else "",
         "eligible_base": format_euros(convention.eligible_base) if share_is_of_base(convention, data.eligible) else "",
+        "years": data.years,
+        "year_rows": [(line, format_percent(data.year_totals[line.year].funder_share(line.amount))
+                       if line.year in data.year_totals and line.amount is not None else "—")
+                      for line in data.years.lines] if data.years else [],
+        "schedule_anchor": schedule_anchor(data) if data.years else "",
     }
 
 

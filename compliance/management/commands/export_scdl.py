@@ -29,7 +29,8 @@ class Command(BaseCommand):
         if output:
             with open(output, "w", encoding="utf-8", newline="") as stream:
                 stream.write(buffer.getvalue())
-            self.stderr.write(f"{len(export.rows)} convention(s) exportée(s) dans {output}.")
+            self.stderr.write(f"{len(export.conventions)} convention(s) exportée(s) ({len(export.rows)} ligne(s)) "
+                              f"dans {output}.")
         else:
             self.stdout.write(buffer.getvalue(), ending="")
         if export.problems:
