@@ -96,7 +96,7 @@ def test_the_export_of_the_demo_data_is_valid_against_the_schema(demo, tmp_path)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert text.splitlines()[0] == ",".join(SCDL_FIELDS)
     # One row per one-year agreement, one per voted year of the multi-year one (2025 and 2026).
-    assert len(rows_of(text)) == Convention.objects.signed().filter(is_multiannual=False).count() + 2 == 6
+    assert len(rows_of(text)) == Convention.objects.signed().filter(is_multiannual=False).count() + 2 == 7
 
 
 def test_the_validator_does_catch_an_invalid_file(demo, tmp_path):
@@ -190,7 +190,7 @@ def test_the_command_writes_the_file_staff_download(agent_client, tmp_path):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="subventions-scdl-2.1.1-')
     assert (tmp_path / "scdl.csv").read_bytes() == response.content
-    assert "5 convention(s) exportée(s) (6 ligne(s))" in err.getvalue()
+    assert "6 convention(s) exportée(s) (7 ligne(s))" in err.getvalue()
 
 
 def test_the_command_lists_incomplete_agreements_on_stderr(db):
@@ -236,7 +236,7 @@ def test_the_download_query_count_does_not_grow_with_agreements(agent_client):
                                  amount_change=D("1000"), status=AmendmentStatus.SIGNED)
     with CaptureQueriesContext(connection) as after:
         response = agent_client.get(url)
-    assert len(rows_of(response.content.decode())) == 16  # with the 2 voted years of the multi-year agreement
+    assert len(rows_of(response.content.decode())) == 17  # 10 new, 5 signed demo agreements, the 2 voted years of the multi-year one
     # savepoint, session, user, user and group permissions, agreements, their payments, the voted years of
     # multi-year agreements, release
     assert len(after.captured_queries) == len(before.captured_queries) == 9
