@@ -95,7 +95,7 @@ def test_the_export_of_the_demo_data_is_valid_against_the_schema(demo, tmp_path)
     report = validate(tmp_path, text)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert text.splitlines()[0] == ",".join(SCDL_FIELDS)
-    assert len(rows_of(text)) == Convention.objects.signed().count() == 4
+    assert len(rows_of(text)) == Convention.objects.signed().count() == 5  # with the 2019 agreement (demo_cases)
 
 
 def test_the_validator_does_catch_an_invalid_file(demo, tmp_path):
@@ -189,7 +189,7 @@ def test_the_command_writes_the_file_staff_download(agent_client, tmp_path):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="subventions-scdl-2.1.1-')
     assert (tmp_path / "scdl.csv").read_bytes() == response.content
-    assert "4 convention(s) exportée(s)" in err.getvalue()
+    assert "5 convention(s) exportée(s)" in err.getvalue()
 
 
 def test_the_command_lists_incomplete_agreements_on_stderr(db):
@@ -235,6 +235,6 @@ def test_the_download_query_count_does_not_grow_with_agreements(agent_client):
                                  amount_change=D("1000"), status=AmendmentStatus.SIGNED)
     with CaptureQueriesContext(connection) as after:
         response = agent_client.get(url)
-    assert len(rows_of(response.content.decode())) == 14
+    assert len(rows_of(response.content.decode())) == 15
     # savepoint, session, user, user and group permissions, agreements, their payments, release
     assert len(after.captured_queries) == len(before.captured_queries) == 8
