@@ -123,3 +123,16 @@ def test_read_only_dates_on_admin_change_pages_take_the_ordinal(client, db):
     assert re.search(r"<div class=\"readonly\">1er décembre 2025</div>", html)  # signed by the association
     assert re.search(r"<div class=\"readonly\">1er janvier 2025</div>", html)  # start of the period
     assert not re.search(r">1 (janvier|décembre) 2025<", html)
+
+
+def test_exports_print_years_without_separator(demo):
+    """The budget and indicator exports (CSV for French spreadsheets) write the year as a label."""
+    from budgets.exports import export_year as budgets_of_year
+    from indicators.resources import export_year as indicators_of_year
+
+    budgets_csv = budgets_of_year(2023, "csv").content.decode("utf-8-sig")
+    assert ";2023;Budget prévisionnel;" in budgets_csv
+    indicators_csv, _content_type = indicators_of_year(2025, "csv")
+    indicators_csv = indicators_csv if isinstance(indicators_csv, str) else indicators_csv.decode("utf-8-sig")
+    assert indicators_csv.splitlines()[1].startswith("2025,")
+    assert GROUPED_YEAR.findall(budgets_csv + indicators_csv) == []
