@@ -647,6 +647,8 @@ def granting_line_expected_amount(budget) -> Decimal:
     association obtained: the amount in force, signed amendments included. (The funder's *share*
     of a budget is always that of the amount in force: ``effective_amount``.)
     """
+    if budget.convention_id is None:  # an application's budget: nothing granted yet, the vote fixes it
+        return None
     if budget.kind == BudgetKind.ACTUAL:
         return effective_amount(budget.convention)
     return budget.convention.amount_granted

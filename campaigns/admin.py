@@ -1,0 +1,90 @@
+"""Staff admin of campaigns and of the instruction of applications.
+
+Statuses never change here by editing a field: the instruction page's forms call the services
+(``campaigns.services``), which check every guard and write the audit trail.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Application, ApplicationVersion, Campaign, Programme
+from campaigns.rules import envelope_state
+from core.admin_base import DomainAdmin, DomainTabularInline, year_column
+from core.money import format_euros
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(DomainAdmin):
+    list_display = ["name", "policy", "directorate", "funder"]
+    list_filter = ["funder", "directorate"]
+    search_fields = ["name", "policy", "directorate"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(DomainAdmin):
+    list_display = ["title", "programme", year_column(Campaign, "year"), "opens_on", "closes_on", "envelope_shown",
+                    "remaining_shown"]
+    list_filter = ["programme", "year"]
+    search_fields = ["title", "programme__name"]
+    fields = ["programme", "year", "title", "opens_on", "closes_on", "envelope", "envelope_summary"]
+    readonly_fields = ["envelope_summary"]
+
+    @admin.display(description=_("Enveloppe"), ordering="envelope")
+    def envelope_shown(self, obj):
+        return format_euros(obj.envelope)
+
+    @admin.display(description=_("Reste disponible"))
+    def remaining_shown(self, obj):
+        return format_euros(envelope_state(obj).remaining)
+
+    @admin.display(description=_("Consommation de l'enveloppe"))
+    def envelope_summary(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        state = envelope_state(obj)
+        return _("Enveloppe %(envelope)s − proposé %(proposed)s − attribué %(granted)s = reste %(remaining)s") % {
+            "envelope": format_euros(state.envelope), "proposed": format_euros(state.proposed),
+            "granted": format_euros(state.granted), "remaining": format_euros(state.remaining)}
+
+
+class ApplicationVersionInline(DomainTabularInline):
+    model = ApplicationVersion
+    extra = 0
+    can_delete = False
+    fields = ["number", "kind", "at", "by", "message"]
+    readonly_fields = fields
+    verbose_name_plural = _("Dépôts et demandes de compléments")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+
+@admin.register(Application)
+class ApplicationAdmin(DomainAdmin):
+    list_display = ["action_title", "beneficiary", "campaign", "status", "assigned_to", "requested_shown",
+                    "proposed_shown"]
+    list_filter = ["campaign", "status", "assigned_to"]
+    search_fields = ["action_title", "beneficiary__name"]
+    list_select_related = ["beneficiary", "campaign", "assigned_to"]
+    inlines = [ApplicationVersionInline]
+    readonly_fields = ["campaign", "beneficiary", "action_title", "objectives", "action_start", "action_end",
+                       "public", "place", "requested_amount", "budget", "assigned_to", "opinion", "proposed_amount",
+                       "proposal_reason", "granted_amount", "convention", "status", "submitted_at", "submitted_by"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # the association applies from the portal
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Demandé"), ordering="requested_amount")
+    def requested_shown(self, obj):
+        return format_euros(obj.requested_amount)
+
+    @admin.display(description=_("Proposé"), ordering="proposed_amount")
+    def proposed_shown(self, obj):
+        return format_euros(obj.proposed_amount)
