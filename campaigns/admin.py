@@ -4,9 +4,13 @@ Statuses never change here by editing a field: the instruction page's forms call
 (``campaigns.services``), which check every guard and write the audit trail.
 """
 
+from functools import update_wrapper
+
 from django.contrib import admin
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from campaigns import admin_views
 from campaigns.models import Application, ApplicationVersion, Campaign, Programme
 from campaigns.rules import envelope_state
 from core.admin_base import DomainAdmin, DomainTabularInline, year_column
@@ -70,6 +74,7 @@ class ApplicationAdmin(DomainAdmin):
     search_fields = ["action_title", "beneficiary__name"]
     list_select_related = ["beneficiary", "campaign", "assigned_to"]
     inlines = [ApplicationVersionInline]
+    change_form_template = "campaigns/admin/application_change_form.html"
     readonly_fields = ["campaign", "beneficiary", "action_title", "objectives", "action_start", "action_end",
                        "public", "place", "requested_amount", "budget", "assigned_to", "opinion", "proposed_amount",
                        "proposal_reason", "granted_amount", "convention", "status", "submitted_at", "submitted_by"]
@@ -77,6 +82,32 @@ class ApplicationAdmin(DomainAdmin):
 
     def has_add_permission(self, request):
         return False  # the association applies from the portal
+
+    def _view(self, func):
+        def view(request, *args, **kwargs):
+            return func(self, request, *args, **kwargs)
+
+        return self.admin_site.admin_view(update_wrapper(view, func))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/instruire/<str:action>/", self._view(admin_views.instruct),
+                 name="campaigns_application_instruct"),
+            path("<int:pk>/versions/<int:number>/", self._view(admin_views.version),
+                 name="campaigns_application_version"),
+            path("tableau-de-bord/", self._view(admin_views.dashboard), name="campaigns_dashboard"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if obj is not None:
+            # Nothing here is edited as a field: every decision is a form of the « Décisions » block.
+            extra_context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+            override = extra_context.pop("instruction_override", None)
+            extra_context.update(override or admin_views.instruction_context(self, request, obj))
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -175,7 +175,7 @@ def instruction_checks(application: Application) -> list[InstructionCheck]:
         _budget_check(application, action_charges),
         _growth_check(cumulated, last_year.funder_total(funder.pk), year),
         _written_agreement_check(amount, others, cumulated),
-        _certified_accounts_check(cumulated, this_year.budget_charges or action_charges, others.unknown_amounts),
+        _certified_accounts_check(cumulated, amount, this_year.budget_charges, action_charges, others.unknown_amounts),
         _auditor_check(this_year.public_subsidies - this_year.funder_total(funder.pk) + cumulated,
                        this_year.unknown_amounts),
     ]
@@ -232,16 +232,26 @@ def _written_agreement_check(amount, others: YearTotal, cumulated: Decimal) -> I
         "%(cumulated)s cumulés sur l'année : pas plus de 23 000 €, une lettre de notification suffit.") % values)
 
 
-def _certified_accounts_check(cumulated: Decimal, charges: Decimal | None, unknown: int) -> InstructionCheck:
+def _certified_accounts_check(cumulated: Decimal, amount: Decimal | None, global_charges: Decimal | None,
+                              action_charges: Decimal | None, unknown: int) -> InstructionCheck:
+    """75 000 € cumulated in the year, or more than half the association's budget.
+
+    The share is that of the year's subsidies in the association's global budget when one is known
+    (from its agreements of the year), else that of this application in its action's budget.
+    """
     label = _("Comptes certifiés (plus de %(threshold)s ou plus de %(share)s du budget)") % {
         "threshold": format_euros(CERTIFIED_ACCOUNTS_THRESHOLD), "share": format_percent(CERTIFIED_ACCOUNTS_SHARE, 0)}
-    share = ratio(cumulated, charges) if charges else None
-    values = {"cumulated": format_total(cumulated, unknown), "share": format_percent(share)}
+    if global_charges:
+        share, of = ratio(cumulated, global_charges), _("du budget de l'association")
+    else:
+        share = ratio(amount, action_charges) if amount is not None and action_charges else None
+        of = _("du budget de l'action pour cette demande")
+    values = {"cumulated": format_total(cumulated, unknown), "share": format_percent(share), "of": of}
     if certified_accounts_required(cumulated, share):
         return InstructionCheck("certified_accounts", label, Level.WARNING, _(
-            "Comptes certifiés exigés : %(cumulated)s dans l'année, soit %(share)s du budget.") % values)
+            "Comptes certifiés exigés : %(cumulated)s dans l'année ; %(share)s %(of)s.") % values)
     return InstructionCheck("certified_accounts", label, Level.OK, _(
-        "%(cumulated)s dans l'année, soit %(share)s du budget.") % values)
+        "%(cumulated)s dans l'année ; %(share)s %(of)s.") % values)
 
 
 def _auditor_check(public_subsidies: Decimal, unknown: int) -> InstructionCheck:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from campaigns.models import (
     ApplicationVersion,
     Campaign,
     Opinion,
+    Programme,
     VersionKind,
     normalise_title,
 )
@@ -336,10 +337,7 @@ def _require_reason(reason: str, field: str, what: str) -> str:
 
 
 def portal_url(application: Application) -> str:
-    try:
-        return settings.SITE_URL + reverse("portal_campaigns:application", args=[application.pk])
-    except NoReverseMatch:  # the portal pages come in the next commit
-        return settings.SITE_URL + "/portail/"
+    return settings.SITE_URL + reverse("portal_campaigns:application", args=[application.pk])
 
 
 def _email_changes_requested(application: Application, message: str) -> None:
@@ -476,3 +474,33 @@ def application_record_vote(*, application: Application, granted: bool, amount: 
         application.status = ApplicationStatus.NOT_GRANTED
         reason = _("Non attribuée par le vote")
     return _record(application, user=by, reason=reason)
+
+
+# --- Reference data ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def programme_upsert(*, funder, name: str, policy: str, directorate: str, user=None) -> Programme:
+    """Create or update the funder's programme named ``name`` (audited)."""
+    programme = Programme.objects.filter(funder=funder, name=name).first() or Programme(funder=funder, name=name)
+    programme.policy, programme.directorate = policy, directorate
+    programme._history_user = user
+    programme.full_clean()
+    programme.save()
+    return programme
+
+
+@transaction.atomic
+def campaign_upsert(*, programme, year: int, title: str, opens_on: date, closes_on: date, envelope,
+                    user=None) -> Campaign:
+    """Create or update the programme's campaign ``title`` of ``year`` (audited); closing after opening."""
+    if closes_on < opens_on:
+        raise ValidationError({"closes_on": _("La clôture des candidatures précède leur ouverture.")}, code="dates")
+    campaign = (Campaign.objects.filter(programme=programme, year=year, title=title).first()
+                or Campaign(programme=programme, year=year, title=title))
+    campaign.opens_on, campaign.closes_on = opens_on, closes_on
+    campaign.envelope = _amount(envelope, "envelope", required=True)
+    campaign._history_user = user
+    campaign.full_clean()
+    campaign.save()
+    return campaign
