@@ -7,13 +7,21 @@ Statuses never change here by editing a field: the instruction page's forms call
 from functools import update_wrapper
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from campaigns import admin_views
-from campaigns.models import Application, ApplicationVersion, Campaign, Programme
+from campaigns.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationVersion,
+    Campaign,
+    Programme,
+)
 from campaigns.rules import envelope_state
 from core.admin_base import DomainAdmin, DomainTabularInline, year_column
+from core.admin_history import ChildHistory
 from core.money import format_euros
 
 
@@ -66,6 +74,25 @@ class ApplicationVersionInline(DomainTabularInline):
         return super().get_queryset(request).select_related("by")
 
 
+class ApplicationDocumentInline(DomainTabularInline):
+    model = ApplicationDocument
+    extra = 0
+    can_delete = False
+    fields = ["kind", "uploaded_at", "uploaded_by", "download"]
+    readonly_fields = fields
+    verbose_name_plural = _("Pièces jointes à la candidature")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Fichier"))
+    def download(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:campaigns_application_document",
+                                                          args=[obj.application_id, obj.pk]), _("Télécharger"))
+
+
 @admin.register(Application)
 class ApplicationAdmin(DomainAdmin):
     list_display = ["action_title", "beneficiary", "campaign", "status", "assigned_to", "requested_shown",
@@ -73,7 +100,11 @@ class ApplicationAdmin(DomainAdmin):
     list_filter = ["campaign", "status", "assigned_to"]
     search_fields = ["action_title", "beneficiary__name"]
     list_select_related = ["beneficiary", "campaign", "assigned_to"]
-    inlines = [ApplicationVersionInline]
+    inlines = [ApplicationDocumentInline, ApplicationVersionInline]
+    history_children = [
+        ChildHistory("campaigns.ApplicationDocument", "application", _("Pièces jointes"),
+                     label=lambda record: record.get_kind_display()),
+    ]
     change_form_template = "campaigns/admin/application_change_form.html"
     readonly_fields = ["campaign", "beneficiary", "action_title", "objectives", "action_start", "action_end",
                        "public", "place", "requested_amount", "budget", "assigned_to", "opinion", "proposed_amount",
@@ -96,6 +127,8 @@ class ApplicationAdmin(DomainAdmin):
             path("<int:pk>/versions/<int:number>/", self._view(admin_views.version),
                  name="campaigns_application_version"),
             path("tableau-de-bord/", self._view(admin_views.dashboard), name="campaigns_dashboard"),
+            path("<int:pk>/pieces/<int:document_pk>/", self._view(admin_views.document_file),
+                 name="campaigns_application_document"),
             *super().get_urls(),
         ]
 

@@ -31,6 +31,7 @@ from campaigns.services import (
     application_request_changes,
     instruction_conflict,
 )
+from campaigns.views import application_document_response
 from core.charts import PALETTE, Series, bar_chart, figure
 from core.money import ZERO, format_euros
 
@@ -173,6 +174,13 @@ def version(model_admin, request, pk, number):
 
 def _decimal(value):
     return None if value in (None, "") else Decimal(value)
+
+
+def document_file(model_admin, request, pk, document_pk):
+    """Download a document attached to the application (staff allowed to view applications)."""
+    application = _application(model_admin, request, pk)
+    document = get_object_or_404(application.documents.all(), pk=document_pk)
+    return application_document_response(document)
 
 
 # --- Dashboard ---------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from budgets.forms import AmountField
 from campaigns.models import Opinion
+from campaigns.rules import APPLICATION_DOCUMENTS
+from documents.models import DocumentKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -30,6 +32,15 @@ class ApplicationForm(forms.Form):
         if start and end and end < start:
             self.add_error("action_end", _("La fin de l'action précède son début."))
         return cleaned
+
+
+class ApplicationDocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Pièce"), choices=[(kind, DocumentKind(kind).label) for kind in APPLICATION_DOCUMENTS])
+    file = forms.FileField(
+        label=_("Fichier à joindre"), help_text=_("PDF, JPEG ou PNG."),
+        error_messages={"required": _("Choisissez un fichier à joindre."), "empty": _("Ce fichier est vide."),
+                        "invalid": _("Aucun fichier n'a été reçu : choisissez-le de nouveau.")},
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}))
 
 
 class ResubmitForm(forms.Form):

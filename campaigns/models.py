@@ -17,6 +17,8 @@ from beneficiaries.models import Beneficiary
 from budgets.models import Budget
 from conventions.models import Convention, Funder
 from core.money import MONEY, NON_NEGATIVE
+from core.storage import private_storage
+from documents.models import DocumentKind
 
 
 def normalise_title(title: str) -> str:
@@ -227,3 +229,33 @@ class ApplicationVersion(models.Model):
     @property
     def is_submission(self) -> bool:
         return self.kind == VersionKind.SUBMISSION
+
+
+class ApplicationDocument(models.Model):
+    """A document attached to an application (Cerfa 12156, « pièces à joindre »), in private storage.
+
+    A document the association already gave and that is still valid (``campaigns.rules.documents_on_file``)
+    is not asked again.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents",
+                                    verbose_name=_("candidature"))
+    kind = models.CharField(_("pièce"), max_length=30, choices=DocumentKind.choices)
+    file = models.FileField(_("fichier"), upload_to="applications/", storage=private_storage)
+    uploaded_at = models.DateTimeField(_("déposé le"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("déposé par"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pièce de la candidature")
+        verbose_name_plural = _("pièces de la candidature")
+        ordering = ["application", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind"], name="applicationdocument_one_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="applicationdocument_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.application}"

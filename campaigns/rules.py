@@ -10,6 +10,7 @@
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, Q, Sum, When
@@ -17,7 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from budgets.rules import budget_totals
-from campaigns.models import COMMITTED_STATUSES, Application, ApplicationStatus, Campaign
+from campaigns.models import (
+    COMMITTED_STATUSES,
+    Application,
+    ApplicationDocument,
+    ApplicationStatus,
+    Campaign,
+)
 from compliance.checks import (
     CERTIFIED_ACCOUNTS_SHARE,
     CERTIFIED_ACCOUNTS_THRESHOLD,
@@ -25,7 +32,9 @@ from compliance.checks import (
     certified_accounts_required,
     written_agreement_required,
 )
+from core.deadlines import add_months
 from core.money import ZERO, format_euros, format_percent, format_total, ratio, round_cents
+from documents.models import Document, DocumentKind, DocumentStatus
 from documents.obligations import AUDITOR_THRESHOLD, association_years, auditor_required
 
 #: Growth over the previous year beyond which the instruction flags the request (20 %).
@@ -263,3 +272,86 @@ def _auditor_check(public_subsidies: Decimal, unknown: int) -> InstructionCheck:
             "Commissaire aux comptes obligatoire : %(total)s de subventions publiques dans l'année.") % values)
     return InstructionCheck("statutory_auditor", label, Level.OK, _(
         "%(total)s de subventions publiques dans l'année.") % values)
+
+
+# --- Documents to attach -----------------------------------------------------------------------
+
+#: The documents an application asks (Cerfa 12156, « pièces à joindre »), and how long one already
+#: given stays valid, in months (None: until replaced — the statutes, the bank details).
+APPLICATION_DOCUMENTS = {
+    DocumentKind.STATUTES: None,
+    DocumentKind.BANK_DETAILS: None,
+    DocumentKind.BOARD_LIST: 12,
+    DocumentKind.ANNUAL_ACCOUNTS: 18,
+    DocumentKind.ACTIVITY_REPORT: 18,
+}
+
+
+@dataclass(frozen=True)
+class OnFile:
+    """A document the association already gave, still valid: it is not asked again."""
+
+    kind: str
+    given_on: date
+    valid_until: date | None  # None: until replaced
+    where: str  # « convention AMP-2025-… » or « candidature « … » »
+
+
+def _still_valid(kind: str, given_on: date, today: date) -> tuple[bool, date | None]:
+    months = APPLICATION_DOCUMENTS[kind]
+    if months is None:
+        return True, None
+    until = add_months(given_on, months)
+    return today <= until, until
+
+
+def documents_on_file(beneficiary, *, today: date, excluding: Application | None = None) -> dict[str, OnFile]:
+    """Return, per kind asked, the latest still-valid document the association already gave (two queries).
+
+    A document counts once received or accepted (not refused) on one of its agreements, or
+    attached to another of its applications.
+    """
+    found: dict[str, OnFile] = {}
+
+    def offer(kind, moment, where):
+        given_on = moment.date() if hasattr(moment, "date") else moment
+        valid, until = _still_valid(kind, given_on, today)
+        if valid and (kind not in found or found[kind].given_on < given_on):
+            found[kind] = OnFile(kind=kind, given_on=given_on, valid_until=until, where=where)
+
+    documents = (Document.objects.filter(convention__beneficiary=beneficiary, kind__in=list(APPLICATION_DOCUMENTS),
+                                         status__in=[DocumentStatus.RECEIVED, DocumentStatus.ACCEPTED],
+                                         uploaded_at__isnull=False)
+                 .exclude(file="").values_list("kind", "uploaded_at", "convention__reference"))
+    for kind, uploaded_at, reference in documents:
+        offer(kind, uploaded_at, _("convention %(reference)s") % {"reference": reference})
+    attached = ApplicationDocument.objects.filter(application__beneficiary=beneficiary,
+                                                  kind__in=list(APPLICATION_DOCUMENTS))
+    if excluding is not None and excluding.pk:
+        attached = attached.exclude(application=excluding)
+    for kind, uploaded_at, title in attached.values_list("kind", "uploaded_at", "application__action_title"):
+        offer(kind, uploaded_at, _("candidature « %(title)s »") % {"title": title})
+    return found
+
+
+@dataclass(frozen=True)
+class DocumentSlot:
+    kind: str
+    attached: ApplicationDocument | None
+    on_file: OnFile | None
+
+    @property
+    def label(self) -> str:
+        return DocumentKind(self.kind).label
+
+    @property
+    def is_met(self) -> bool:
+        return self.attached is not None or self.on_file is not None
+
+
+def application_document_slots(application: Application, *, today: date) -> list[DocumentSlot]:
+    """Return each document the application asks: attached to it, already on file (not asked again), or missing."""
+    attached = {doc.kind: doc for doc in application.documents.all()}
+    on_file = documents_on_file(application.beneficiary, today=today, excluding=application)
+    return [DocumentSlot(kind=kind, attached=attached.get(kind), on_file=None if kind in attached else on_file.get(kind))
+            for kind in APPLICATION_DOCUMENTS]

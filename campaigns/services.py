@@ -9,11 +9,13 @@ saved), and leaves an audit record (the application's history: who and why). Eac
 each request for changes is kept as an ``ApplicationVersion``.
 """
 
+import secrets
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -26,6 +28,7 @@ from budgets.models import Budget, BudgetKind, BudgetScope
 from campaigns.models import (
     CLOSED_STATUSES,
     Application,
+    ApplicationDocument,
     ApplicationStatus,
     ApplicationVersion,
     Campaign,
@@ -34,10 +37,11 @@ from campaigns.models import (
     VersionKind,
     normalise_title,
 )
-from campaigns.rules import envelope_remaining
+from campaigns.rules import APPLICATION_DOCUMENTS, application_document_slots, envelope_remaining
 from conventions.notifications import association_recipients, render_text
 from core.dates import french_date
 from core.money import format_euros
+from documents.services import read_upload
 
 INSTRUCT_PERMISSION = "campaigns.change_application"
 
@@ -253,6 +257,9 @@ def submission_missing(application: Application) -> list[str]:
         missing.append(_("le montant demandé"))
     if application.budget_id is None or not application.budget.lines.exists():
         missing.append(_("le budget prévisionnel de l'action"))
+    for slot in application_document_slots(application, today=timezone.localdate()):
+        if not slot.is_met:
+            missing.append(_("la pièce « %(kind)s »") % {"kind": slot.label})
     return missing
 
 
@@ -280,6 +287,11 @@ def application_snapshot(application: Application) -> dict:
         "place": application.place,
         "requested_amount": None if application.requested_amount is None else str(application.requested_amount),
         "budget_lines": lines,
+        "documents": [
+            {"kind": slot.kind, "label": str(slot.label),
+             "given": slot.attached.uploaded_at.isoformat() if slot.attached else None,
+             "on_file": str(slot.on_file.where) if slot.on_file else None}
+            for slot in application_document_slots(application, today=timezone.localdate())],
     }
 
 
@@ -504,3 +516,28 @@ def campaign_upsert(*, programme, year: int, title: str, opens_on: date, closes_
     campaign.full_clean()
     campaign.save()
     return campaign
+
+
+
+@transaction.atomic
+def application_document_upload(*, application: Application, kind: str, uploaded, user) -> ApplicationDocument:
+    """Attach ``uploaded`` to the application as its document ``kind`` (replacing the previous one), while editable.
+
+    The file is checked as every document is (``documents.services.read_upload``: PDF, JPEG or
+    PNG by its content, size limit) and stored in private storage under a random name.
+    """
+    application = _locked(application)
+    _require_member(user, application.beneficiary)
+    _require_status(application, {ApplicationStatus.DRAFT, ApplicationStatus.CHANGES_REQUESTED}, _("complétée"))
+    if kind not in APPLICATION_DOCUMENTS:
+        raise ValidationError(_("Cette pièce n'est pas demandée avec une candidature."), code="kind")
+    data, file_type = read_upload(uploaded)
+    document = ApplicationDocument.objects.filter(application=application, kind=kind).first() or ApplicationDocument(
+        application=application, kind=kind)
+    document.file.save(f"{secrets.token_urlsafe(24)}.{file_type.extension}", ContentFile(data), save=False)
+    document.uploaded_at = timezone.now()
+    document.uploaded_by = user
+    document._history_user = user
+    document._change_reason = _("Pièce déposée avec la candidature")
+    document.save()
+    return document

@@ -12,28 +12,32 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from beneficiaries.portal import SESSION_KEY, CurrentBeneficiaryMixin
 from budgets.forms import LineFormSet, budget_rows
 from budgets.rules import BudgetReport, budget_report
 from budgets.services import budget_save_lines, stale_version_error
-from campaigns.forms import ApplicationForm, ResubmitForm
+from campaigns.forms import ApplicationDocumentForm, ApplicationForm, ResubmitForm
 from campaigns.models import Application, ApplicationStatus, Campaign, VersionKind
+from campaigns.rules import application_document_slots
 from campaigns.services import (
     CONTENT_FIELDS,
     application_create,
+    application_document_upload,
     application_resubmit,
     application_submit,
     application_update,
     campaign_closed_reason,
     submission_missing,
 )
+from documents.services import FILE_TYPES, format_size, max_upload_bytes
 
 
 def member_application_or_404(user, pk) -> Application:
@@ -252,6 +256,55 @@ class ApplicationVersionView(MemberApplicationMixin, TemplateView):
         snapshot["budget_lines"] = [{**line, "amount": _decimal(line.get("amount"))}
                                     for line in snapshot.get("budget_lines", [])]
         return super().get_context_data(version=version, snapshot=snapshot, **kwargs)
+
+
+def application_document_response(document) -> FileResponse:
+    """Send an application's document as a download, never rendered by the browser."""
+    extension = document.file.name.rsplit(".", 1)[-1].lower()
+    file_type = FILE_TYPES.get(extension)
+    if file_type is None:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    filename = f"{slugify(document.get_kind_display())}-{document.application_id}.{file_type.extension}"
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=file_type.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ApplicationDocumentsView(MemberApplicationMixin, TemplateView):
+    """The documents to attach: one slot per kind; one already given and still valid is not asked again."""
+
+    template_name = "campaigns/portal/application_documents.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", ApplicationDocumentForm())
+        return super().get_context_data(
+            slots=application_document_slots(self.application, today=timezone.localdate()),
+            editable=self.application.is_editable, limit=format_size(max_upload_bytes()), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = ApplicationDocumentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                application_document_upload(application=self.application, kind=form.cleaned_data["kind"],
+                                            uploaded=form.cleaned_data["file"], user=request.user)
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(request, _("La pièce est jointe à la candidature."))
+                return redirect(reverse("portal_campaigns:documents", args=[self.application.pk]))
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class ApplicationDocumentFileView(MemberApplicationMixin, View):
+    def get(self, request, *args, **kwargs):
+        document = get_object_or_404(self.application.documents.all(), pk=kwargs["document_pk"])
+        return application_document_response(document)
 
 
 def _decimal(value):

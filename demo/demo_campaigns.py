@@ -6,18 +6,23 @@ both); the Jardins partagés de l'Huveaune ask 30 % more than their 2026 agreeme
 and have one application returned for changes.
 """
 
+import io
 from datetime import timedelta
 from decimal import Decimal as D
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from beneficiaries.models import Beneficiary
 from budgets.services import LineInput, budget_replace_lines
 from campaigns.models import Application, Opinion
+from campaigns.rules import APPLICATION_DOCUMENTS
 from campaigns.services import (
     application_assign,
     application_create,
     application_dismiss,
+    application_document_upload,
     application_propose,
     application_refuse,
     application_request_changes,
@@ -56,6 +61,14 @@ APPLICATIONS = [
 ]
 
 
+def _blank_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def load_campaigns_demo(funder, users: dict) -> None:
     """Add the 2027 campaign and its applications (idempotent: skipped once the campaign has some)."""
     today = timezone.localdate()
@@ -68,6 +81,7 @@ def load_campaigns_demo(funder, users: dict) -> None:
     if Application.objects.filter(campaign=campaign).exists():
         return
     agent = users["agent"]
+    pdf, documented = _blank_pdf(), set()
     for siret, member, title, requested, total, outcome in APPLICATIONS:
         user = users[member]
         application = application_create(
@@ -78,6 +92,11 @@ def load_campaigns_demo(funder, users: dict) -> None:
             public="Habitants des quartiers prioritaires de la politique de la ville (environ 300 personnes)",
             place="Marseille (13e et 14e arrondissements)", requested_amount=requested)
         budget_replace_lines(budget=application.budget, lines=_budget(total, requested, funder.name))
+        if siret not in documented:  # given once: the association's next applications do not ask them again
+            documented.add(siret)
+            for kind in APPLICATION_DOCUMENTS:
+                application_document_upload(application=application, kind=kind, user=user,
+                                            uploaded=SimpleUploadedFile(f"{kind}.pdf", pdf, "application/pdf"))
         if outcome == "draft":
             continue
         application = application_submit(application=application, user=user)

@@ -5,9 +5,13 @@ The list of campaigns and the new application page take no identifier of an asso
 association only (tests/test_campaign_portal.py).
 """
 
-from campaigns.models import ApplicationVersion, VersionKind
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from campaigns.models import ApplicationDocument, ApplicationVersion, VersionKind
 from tests.factories import ApplicationFactory, BudgetLineFactory, UserFactory
 from tests.portal_cases import isolation_case
+from tests.samples import pdf_bytes
 
 
 def _application(convention):
@@ -20,7 +24,7 @@ def _kwargs(convention):
     return {"pk": _application(convention).pk}
 
 
-for _name in ("application", "edit", "budget", "submit"):
+for _name in ("application", "edit", "budget", "submit", "documents"):
     isolation_case(f"portal_campaigns:{_name}")(_kwargs)
 
 
@@ -30,3 +34,12 @@ def _version(convention):
     ApplicationVersion.objects.create(application=application, number=1, kind=VersionKind.SUBMISSION,
                                       snapshot={"action_title": application.action_title}, by=UserFactory())
     return {"pk": application.pk, "number": 1}
+
+
+@isolation_case("portal_campaigns:document_file")
+def _document_file(convention):
+    application = _application(convention)
+    document = ApplicationDocument(application=application, kind="statutes", uploaded_at=timezone.now(),
+                                   uploaded_by=UserFactory())
+    document.file.save("statuts.pdf", ContentFile(pdf_bytes()), save=True)
+    return {"pk": application.pk, "document_pk": document.pk}

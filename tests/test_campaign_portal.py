@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Application, ApplicationStatus, Opinion
+from campaigns.rules import APPLICATION_DOCUMENTS
 from campaigns.services import application_assign, application_propose
 from core.roles import AGENT
 from tests.factories import (
@@ -18,6 +19,7 @@ from tests.factories import (
     MembershipFactory,
     staff_user,
 )
+from tests.samples import pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +77,12 @@ def test_a_member_applies_fills_the_budget_confirms_and_submits(client, member, 
                                                    [("641", "20 000"), ("744", "15 000"), ("756", "5 000")]))
     assert response.status_code == 302
     assert application.budget.lines.count() == 3
+    documents_url = reverse("portal_campaigns:documents", args=[application.pk])
+    assert "À joindre" in page(client, "documents", application.pk)
+    for kind in APPLICATION_DOCUMENTS:
+        response = client.post(documents_url, {"kind": kind, "file": upload(f"{kind}.pdf", pdf_bytes())})
+        assert response.status_code == 302
+    assert "À joindre" not in page(client, "documents", application.pk)
     confirmation = page(client, "submit", application.pk)
     assert "Je confirme le dépôt" in confirmation and "15\u202f000\u00a0€" in confirmation
     assert Application.objects.get().status == ApplicationStatus.DRAFT  # the confirmation page changes nothing

@@ -1,19 +1,21 @@
 """Writes on applications (campaigns/services.py): each step's guard, its French refusal with nothing
 saved, its audit record, and the versions kept on a correction round trip."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from campaigns.models import Application, ApplicationStatus, Opinion, VersionKind
-from campaigns.rules import envelope_remaining
+from campaigns.rules import APPLICATION_DOCUMENTS, application_document_slots, envelope_remaining
 from campaigns.services import (
     application_assign,
     application_create,
     application_dismiss,
+    application_document_upload,
     application_propose,
     application_record_vote,
     application_refuse,
@@ -21,15 +23,20 @@ from campaigns.services import (
     application_resubmit,
     application_submit,
     application_update,
+    submission_missing,
 )
 from core.roles import AGENT
+from documents.models import DocumentStatus
 from tests.factories import (
     ApplicationFactory,
     BudgetLineFactory,
     CampaignFactory,
+    ConventionFactory,
+    DocumentFactory,
     MembershipFactory,
     staff_user,
 )
+from tests.samples import pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +64,14 @@ def drafted(member, campaign=None, title="Parcours emploi jeunes", **content):
     BudgetLineFactory(budget=application.budget, code="641", label="Salaires", amount=D("20000"))
     BudgetLineFactory(budget=application.budget, code="744", label="Métropole", amount=D("15000"))
     BudgetLineFactory(budget=application.budget, code="756", label="Cotisations", amount=D("5000"))
+    attach_documents(application, member)
     return application
+
+
+def attach_documents(application, user, kinds=tuple(APPLICATION_DOCUMENTS)):
+    for kind in kinds:
+        application_document_upload(application=application, kind=kind, user=user,
+                                    uploaded=upload(f"{kind}.pdf", pdf_bytes()))
 
 
 def submitted(member, **kwargs):
@@ -118,7 +132,8 @@ def test_only_a_member_of_the_association_applies(member):
 def test_an_incomplete_application_is_not_submitted(member):
     application = drafted(member, public="")
     application.budget.lines.all().delete()
-    with pytest.raises(ValidationError, match="le public visé, le budget prévisionnel de l'action"):
+    application.documents.filter(kind="statutes").delete()
+    with pytest.raises(ValidationError, match="le public visé, le budget prévisionnel de l'action, la pièce « Statuts »"):
         application_submit(application=application, user=member, today=OPEN_DAY)
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.DRAFT
 
@@ -274,3 +289,34 @@ def test_only_a_proposed_application_is_voted(member, agent):
 def test_factory_applications_are_valid():
     application = ApplicationFactory()
     application.full_clean()
+
+
+# --- Documents ----------------------------------------------------------------------------------
+
+
+def test_a_document_still_valid_is_not_asked_again_and_an_expired_one_is(member):
+    beneficiary = member.memberships.get().beneficiary
+    convention = ConventionFactory(beneficiary=beneficiary)
+    now = timezone.now()
+    for kind, age, status in [("statutes", 2000, DocumentStatus.ACCEPTED), ("board_list", 400, DocumentStatus.ACCEPTED),
+                              ("bank_details", 10, DocumentStatus.REJECTED), ("annual_accounts", 100,
+                                                                               DocumentStatus.RECEIVED)]:
+        document = DocumentFactory(convention=convention, kind=kind, status=status, uploaded_at=now - timedelta(days=age))
+        document.file.save(f"{kind}.pdf", upload(f"{kind}.pdf", pdf_bytes()), save=True)
+    application = application_create(campaign=CampaignFactory(), beneficiary=beneficiary, user=member, today=OPEN_DAY,
+                                      action_title="Action", **CONTENT)
+    slots = {slot.kind: slot for slot in application_document_slots(application, today=now.date())}
+    assert slots["statutes"].is_met and slots["statutes"].on_file.valid_until is None  # until replaced
+    assert slots["annual_accounts"].is_met and convention.reference in slots["annual_accounts"].on_file.where
+    assert not slots["board_list"].is_met  # older than 12 months
+    assert not slots["bank_details"].is_met  # refused: owed again
+    assert not slots["activity_report"].is_met
+    missing = submission_missing(application)
+    assert "la pièce « Statuts »" not in missing and "la pièce « Relevé d'identité bancaire »" in missing
+
+
+def test_a_text_file_is_not_attached(member):
+    application = drafted(member)
+    with pytest.raises(ValidationError):
+        application_document_upload(application=application, kind="statutes", user=member,
+                                    uploaded=upload("statuts.pdf", b"pas un PDF", "application/pdf"))
