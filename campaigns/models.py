@@ -69,8 +69,10 @@ class Campaign(models.Model):
         verbose_name_plural = _("campagnes")
         ordering = ["-year", "title"]
         constraints = [
-            models.UniqueConstraint(fields=["programme", "year", "title"], name="campaign_unique_title_per_year"),
-            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="campaign_closes_after_opening"),
+            models.UniqueConstraint(fields=["programme", "year", "title"], name="campaign_unique_title_per_year",
+                                    violation_error_message=_("Ce programme a déjà une campagne de ce nom cette année.")),
+            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="campaign_closes_after_opening",
+                                   violation_error_message=_("La clôture des candidatures précède leur ouverture.")),
             models.CheckConstraint(condition=Q(envelope__gte=0), name="campaign_envelope_non_negative"),
         ]
 

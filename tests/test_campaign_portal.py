@@ -4,11 +4,12 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import Application, ApplicationStatus, Opinion
+from campaigns.models import Application, ApplicationStatus, Campaign, Opinion
 from campaigns.rules import APPLICATION_DOCUMENTS
 from campaigns.services import application_assign, application_propose
 from core.roles import AGENT
@@ -17,6 +18,7 @@ from tests.factories import (
     BudgetLineFactory,
     CampaignFactory,
     MembershipFactory,
+    ProgrammeFactory,
     staff_user,
 )
 from tests.samples import pdf_bytes, upload
@@ -200,3 +202,15 @@ def test_the_dashboard_counts_applications_and_amounts_per_campaign(client, memb
     content = client.get(reverse("admin:campaigns_dashboard")).content.decode()
     assert campaign.title in content and "<svg" in content
     assert "14\u202f000\u00a0€" in content and "6\u202f000\u00a0€" in content  # requested, proposed
+
+
+def test_a_campaign_closing_before_it_opens_is_refused_in_the_admin(client):
+    admin_user = get_user_model().objects.create_superuser("chef", "chef@example.invalid", "motdepasse-solide-42")
+    programme = ProgrammeFactory()
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:campaigns_campaign_add"), {
+        "programme": programme.pk, "year": "2027", "title": "Cohésion sociale 2027", "opens_on": "01/12/2026",
+        "closes_on": "30/11/2026", "envelope": "250 000"})
+    assert response.status_code == 200
+    assert "La clôture des candidatures précède leur ouverture." in response.content.decode()
+    assert not Campaign.objects.exists()
