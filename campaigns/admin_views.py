@@ -187,10 +187,12 @@ def document_file(model_admin, request, pk, document_pk):
 
 
 def campaign_figures(campaigns):
-    """Return, per campaign, the applications by state and the amounts requested, proposed and granted (one query)."""
+    """Return, per campaign, the applications by state and the amounts requested (submitted ones: not drafts),
+    proposed (or granted) and granted, in one query."""
     committed = Q(status__in=[ApplicationStatus.PROPOSED, ApplicationStatus.GRANTED])
     rows = (Application.objects.filter(campaign__in=campaigns).values("campaign_id", "status")
-            .annotate(count=Count("pk"), requested=Sum("requested_amount", default=ZERO),
+            .annotate(count=Count("pk"),
+                      requested=Sum("requested_amount", filter=~Q(status=ApplicationStatus.DRAFT), default=ZERO),
                       proposed=Sum("proposed_amount", filter=committed, default=ZERO),
                       granted=Sum("granted_amount", filter=Q(status=ApplicationStatus.GRANTED), default=ZERO))
             .order_by())
@@ -203,7 +205,8 @@ def campaign_figures(campaigns):
         for name in ("requested", "proposed", "granted"):
             entry[name] += row[name]
     for entry in figures.values():
-        entry["statuses"] = [(label, entry["by_status"].get(value, 0)) for value, label in ApplicationStatus.choices]
+        entry["statuses"] = [(value, label, entry["by_status"].get(value, 0))
+                             for value, label in ApplicationStatus.choices]
     return list(figures.values())
 
 

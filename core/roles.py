@@ -35,6 +35,7 @@ ROLE_PERMISSIONS = {
         ("campaigns", "campaign", ("view",)),
         ("campaigns", "application", ("view", "change")),
         ("campaigns", "applicationversion", ("view",)),
+        ("campaigns", "applicationdocument", ("view",)),
     ],
     FINANCE: [
         ("conventions", "*", ("view",)),

@@ -197,11 +197,13 @@ def test_the_dashboard_counts_applications_and_amounts_per_campaign(client, memb
     application = application_assign(application=submitted_application(member, campaign), agent=agent, user=agent)
     application_propose(application=application, opinion=Opinion.FAVORABLE, proposed_amount="6000",
                         reason="Bien.", user=agent)
-    ApplicationFactory(campaign=campaign, requested_amount=D("4000"))
+    ApplicationFactory(campaign=campaign, requested_amount=D("4000"), status=ApplicationStatus.SUBMITTED)
+    ApplicationFactory(campaign=campaign, requested_amount=D("500000"))  # a draft requests nothing yet
     client.force_login(agent)
     content = client.get(reverse("admin:campaigns_dashboard")).content.decode()
     assert campaign.title in content and "<svg" in content
     assert "14\u202f000\u00a0€" in content and "6\u202f000\u00a0€" in content  # requested, proposed
+    assert "514\u202f000" not in content
 
 
 def test_a_campaign_closing_before_it_opens_is_refused_in_the_admin(client):
