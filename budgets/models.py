@@ -70,8 +70,8 @@ EDITABLE_STATUSES = frozenset({BudgetStatus.DRAFT, BudgetStatus.RETURNED})
 
 class BudgetQuerySet(models.QuerySet):
     def for_list(self):
-        """Bundle what the staff list of budgets shows."""
-        return self.select_related("convention__beneficiary", "convention__funder")
+        """Bundle what the staff list of budgets shows (an application's budget names its association through it)."""
+        return self.select_related("convention__beneficiary", "convention__funder", "application__beneficiary")
 
 
 def _chart_case_sql(values: dict[str, str]) -> str:

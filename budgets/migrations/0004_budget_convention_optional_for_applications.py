@@ -5,6 +5,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def drop_budgets_without_agreement(apps, schema_editor):
+    """Backwards: the forecast budgets of applications (no agreement) cannot stay once the column is required.
+
+    Their applications are gone already (``campaigns`` is migrated back before this migration).
+    """
+    apps.get_model("budgets", "Budget").objects.filter(convention__isnull=True).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -19,6 +27,7 @@ class Migration(migrations.Migration):
             name='convention',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='budgets', to='conventions.convention', verbose_name='convention'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, drop_budgets_without_agreement),
         migrations.AddConstraint(
             model_name='budget',
             constraint=models.CheckConstraint(condition=models.Q(('convention__isnull', False), ('kind', 'forecast'), _connector='OR'), name='budget_actual_has_convention'),
