@@ -133,10 +133,11 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
         extra_context = extra_context or {}
         if budget is not None:
             report = budget_report(budget)
-            shares = funder_shares(budget.convention, report.totals)
             extra_context["budget_report"] = report
-            extra_context["budget_share"] = shares.excluding_in_kind
-            extra_context["budget_share_with_in_kind"] = shares.including_in_kind
+            if budget.convention_id is not None:  # an application's budget has no amount granted yet
+                shares = funder_shares(budget.convention, report.totals)
+                extra_context["budget_share"] = shares.excluding_in_kind
+                extra_context["budget_share_with_in_kind"] = shares.including_in_kind
             extra_context["has_review_permission"] = self.has_change_permission(request, budget)
             extra_context["validation_conflict"] = validation_conflict(budget, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
@@ -160,11 +161,14 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
 
     @admin.display(description=_("Convention"), ordering="convention__reference")
     def reference(self, obj):
+        if obj.convention_id is None:
+            return _("candidature (sans convention)")
         return obj.convention.reference
 
     @admin.display(description=_("Association"), ordering="convention__beneficiary__name")
     def beneficiary(self, obj):
-        return obj.convention.beneficiary.short_name
+        beneficiary = obj.beneficiary
+        return beneficiary.short_name if beneficiary is not None else "—"
 
     @admin.display(description=_("Charges"), ordering="sum_charges")
     def charges(self, obj):

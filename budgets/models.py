@@ -70,8 +70,8 @@ EDITABLE_STATUSES = frozenset({BudgetStatus.DRAFT, BudgetStatus.RETURNED})
 
 class BudgetQuerySet(models.QuerySet):
     def for_list(self):
-        """Bundle what the staff list of budgets shows."""
-        return self.select_related("convention__beneficiary", "convention__funder")
+        """Bundle what the staff list of budgets shows (an application's budget names its association through it)."""
+        return self.select_related("convention__beneficiary", "convention__funder", "application__beneficiary")
 
     def of_agreement(self):
         """Keep the budgets that stand for their agreement as a whole: a one-year agreement's, and a
@@ -128,8 +128,10 @@ class BudgetLineQuerySet(models.QuerySet):
 
 
 class Budget(models.Model):
+    #: Empty only for the forecast budget of an application (``campaigns``) with no agreement yet.
     convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="budgets", verbose_name=_("convention")
+        Convention, on_delete=models.CASCADE, related_name="budgets", verbose_name=_("convention"),
+        null=True, blank=True,
     )
     kind = models.CharField(_("nature"), max_length=10, choices=BudgetKind.choices, default=BudgetKind.FORECAST)
     #: The year of a multi-year agreement this budget is of (one forecast and one actual a year);
@@ -171,14 +173,32 @@ class Budget(models.Model):
             models.UniqueConstraint(fields=["convention", "kind", "year"], condition=Q(year__isnull=False),
                                     name="budget_unique_kind_per_convention_year"),
             models.CheckConstraint(condition=Q(kind__in=BudgetKind.values), name="budget_kind_valid"),
+            # Only a forecast may wait for its agreement (an application's budget): the actual one reports on it.
+            models.CheckConstraint(condition=Q(convention__isnull=False) | Q(kind=BudgetKind.FORECAST),
+                                   name="budget_actual_has_convention"),
             models.CheckConstraint(condition=Q(scope__in=BudgetScope.values), name="budget_scope_valid"),
             models.CheckConstraint(condition=Q(status__in=BudgetStatus.values), name="budget_status_valid"),
         ]
 
     def __str__(self):
+        if self.convention_id is None:
+            return f"{self.get_kind_display()} — {_('candidature')}"
         if self.year:
             return f"{self.get_kind_display()} {self.year} — {self.convention.reference}"
         return f"{self.get_kind_display()} — {self.convention.reference}"
+
+    @property
+    def beneficiary(self):
+        """Return the association whose budget this is: its agreement's, or its application's (no agreement yet)."""
+        if self.convention_id is not None:
+            return self.convention.beneficiary
+        application = getattr(self, "application", None)  # campaigns.Application.budget (reverse one-to-one)
+        return application.beneficiary if application is not None else None
+
+    @property
+    def is_application_budget(self) -> bool:
+        """Return True for the forecast budget of an application not yet turned into an agreement."""
+        return self.convention_id is None
 
     @property
     def is_editable(self) -> bool:

@@ -678,6 +678,8 @@ def granting_line_expected_amount(budget) -> Decimal:
     association obtained: the amount in force, signed amendments included. (The funder's *share*
     of a budget is always that of the amount in force: ``effective_amount``.)
     """
+    if budget.convention_id is None:  # an application's budget: nothing granted yet, the vote fixes it
+        return None
     if budget.year is not None:  # one year of a multi-year agreement: that year's amount
         tranche = next((t for t in budget.convention.tranches.all() if t.year == budget.year), None)
         if tranche is not None:

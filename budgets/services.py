@@ -136,6 +136,14 @@ def _require_version(budget: Budget, expected_version: int | None) -> None:
         raise stale_version_error()
 
 
+def _require_agreement(budget: Budget) -> None:
+    """Refuse the review steps for an application's budget: it is deposited and corrected with its application."""
+    if budget.convention_id is None:
+        raise ValidationError(
+            _("Ce budget est celui d'une candidature : il est déposé avec elle, et le service instructeur "
+              "en demande la correction depuis la candidature."), code="application_budget")
+
+
 def _require_reviewer(user) -> None:
     if user is None or not user.has_perm(REVIEW_PERMISSION):
         raise ValidationError(_("Seul le service instructeur peut valider ou renvoyer un budget."), code="forbidden")
@@ -146,7 +154,7 @@ def validation_conflict(budget: Budget, user) -> str | None:
 
     The budget's validation asks it; the admin shows the reason instead of the « Valider » button.
     """
-    return review_conflict(user, beneficiary=budget.convention.beneficiary, submitted_by=budget.submitted_by,
+    return review_conflict(user, beneficiary=budget.beneficiary, submitted_by=budget.submitted_by,
                            what=_("ce budget"))
 
 
@@ -316,6 +324,7 @@ def validation_problems(budget: Budget) -> list[str]:
 def budget_submit(*, budget: Budget, user, expected_version: int | None = None) -> Budget:
     """Submit the budget to the instructing agent; refused while unbalanced or unexplained."""
     budget = _locked(budget)
+    _require_agreement(budget)
     _require_editable(budget)
     _require_version(budget, expected_version)
     problems = submission_problems(budget)
@@ -330,6 +339,7 @@ def budget_return(*, budget: Budget, user, comment: str) -> Budget:
     """Return a submitted or validated budget to the association, saying what to correct."""
     _require_reviewer(user)
     budget = _locked(budget)
+    _require_agreement(budget)
     ensure_budget_unfrozen(budget)
     if budget.status not in (BudgetStatus.SUBMITTED, BudgetStatus.VALIDATED):
         raise ValidationError(_("Seul un budget déposé ou validé peut être renvoyé à l'association."), code="state")
@@ -385,9 +395,11 @@ def budget_portal_path(budget: Budget) -> str:
 def budget_is_frozen(budget) -> bool:
     """Return True for the forecast budget of a signed agreement (annex I of what was signed)."""
 
+    if budget.pk is None or budget.kind != BudgetKind.FORECAST or budget.convention_id is None:
+        return False
     # A multi-year agreement annexes its first year's forecast; each later year's is filed in its year.
     annexed = budget.year is None or budget.year == budget.convention.fiscal_year
-    return budget.pk is not None and budget.kind == BudgetKind.FORECAST and annexed and budget.convention.is_signed
+    return annexed and budget.convention.is_signed
 
 
 def ensure_budget_unfrozen(budget) -> None:

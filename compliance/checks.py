@@ -174,7 +174,7 @@ def convention_checks(convention, *, association_year: AssociationYear | None = 
     documents = _documents_by_kind(convention)
     amount = effective_amount(convention)  # thresholds apply to the amount in force, signed amendments included
     return [
-        _written_agreement(convention, amount),
+        _written_agreement(convention, amount, association_year),
         _open_data(convention, amount, today),
         _statutory_auditor(convention, association_year, documents, today),
         _certified_accounts(convention, association_year, documents, today),
@@ -201,18 +201,44 @@ def _amount_not_given(code: str) -> Check:
                                              "une fois le montant connu (le vote l'exige)."))
 
 
-def _written_agreement(convention, amount: Decimal | None) -> Check:
+def _written_agreement(convention, amount: Decimal | None, year: AssociationYear) -> Check:
+    """A written agreement is owed when the funder's subsidies to the association for the year exceed 23 000 €.
+
+    The threshold is judged on the cumulated amount (décret 2001-495, art. 1: « dont le montant
+    annuel dépasse 23 000 € »): every agreement of the same funder with the same association for the
+    same fiscal year, at its amount in force (``association_years``), this one included.
+    """
+    cumulated = year.funder_total(convention.funder_id)
+    unknown = year.funder_unknown(convention.funder_id)
+    if amount is not None and cumulated < amount:  # not counted in the year (a year not loaded): at least itself
+        cumulated = amount
+    values = {"amount": format_euros(amount), "cumulated": format_total(cumulated, unknown), "year": year.year}
+    if written_agreement_required(cumulated):
+        if amount is not None and cumulated != amount:
+            reason = _("%(cumulated)s de subventions de la collectivité en %(year)s, dont %(amount)s pour "
+                       "cette convention") % values
+        elif amount is None:
+            reason = _("%(cumulated)s de subventions de la collectivité en %(year)s, sans le montant de cette "
+                       "convention (non renseigné)") % values
+        else:
+            reason = format_euros(amount)
+        if _is_granted(convention):
+            return Check("written_agreement", State.OK, agreement_date(convention),
+                         _("Convention signée (%(reason)s).") % {"reason": reason})
+        return Check("written_agreement", State.TODO,
+                     detail=_("%(reason)s : à signer par les deux parties avant tout versement.") % {"reason": reason})
     if amount is None:
         return _amount_not_given("written_agreement")
-    if not written_agreement_required(amount):
-        return Check("written_agreement", State.NOT_APPLICABLE,
-                     detail=_("%(amount)s : pas plus de 23 000 €.") % {"amount": format_euros(amount)})
-    if _is_granted(convention):
-        signed_on = agreement_date(convention)
-        return Check("written_agreement", State.OK, signed_on,
-                     _("Convention signée (%(amount)s).") % {"amount": format_euros(amount)})
-    return Check("written_agreement", State.TODO,
-                 detail=_("%(amount)s : à signer par les deux parties avant tout versement.") % {"amount": format_euros(amount)})
+    if unknown:
+        return Check("written_agreement", State.TODO, detail=_(
+            "%(cumulated)s de subventions de la collectivité en %(year)s : le seuil de 23 000 € sera apprécié "
+            "une fois les montants connus.") % values)
+    if cumulated != amount:
+        return Check("written_agreement", State.NOT_APPLICABLE, detail=_(
+            "%(cumulated)s de subventions de la collectivité en %(year)s (dont %(amount)s pour cette convention) : "
+            "pas plus de 23 000 €.") % values)
+    return Check("written_agreement", State.NOT_APPLICABLE,
+                 detail=_("%(amount)s : pas plus de 23 000 €.") % values)
 
 
 def _open_data(convention, amount: Decimal | None, today: date) -> Check:

@@ -39,4 +39,5 @@ urlpatterns = [
     path("portail/conventions/", include("dossier.portal_conventions_urls")),
     path("portail/budgets/", include("budgets.portal_urls")),
     path("portail/indicateurs/", include("indicators.portal_urls")),
+    path("portail/candidatures/", include("campaigns.portal_urls")),
 ]

@@ -213,7 +213,9 @@ def year_column(model, path: str):
     def column(obj):
         for name in names:
             obj = getattr(obj, name)
-        return "" if obj is None else str(obj)
+            if obj is None:  # an empty relation on the way (a budget with no agreement yet)
+                return ""
+        return str(obj)
 
     field_model = model
     for name in names[:-1]:

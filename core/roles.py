@@ -6,7 +6,8 @@ AGENT = "Agents de la Métropole"
 FINANCE = "Service des finances"
 ADMINISTRATOR = "Administrateurs"
 
-DOMAIN_APPS = ("conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance", "dossier")
+DOMAIN_APPS = ("conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance", "dossier",
+               "campaigns")
 
 #: For each role: (app label, model name or "*", actions). Staff edit agreements; finance reads
 #: them and acts on payments; administrators manage reference data and users.
@@ -31,6 +32,11 @@ ROLE_PERMISSIONS = {
         ("indicators", "indicatorvalue", ("view", "add", "change", "delete")),
         ("indicators", "indicatorset", ("view",)),
         ("indicators", "indicatordefinition", ("view",)),
+        ("campaigns", "programme", ("view",)),
+        ("campaigns", "campaign", ("view",)),
+        ("campaigns", "application", ("view", "change")),
+        ("campaigns", "applicationversion", ("view",)),
+        ("campaigns", "applicationdocument", ("view",)),
     ],
     FINANCE: [
         ("conventions", "*", ("view",)),
@@ -42,6 +48,7 @@ ROLE_PERMISSIONS = {
         ("beneficiaries", "beneficiary", ("view",)),
         ("budgets", "*", ("view",)),
         ("indicators", "*", ("view",)),
+        ("campaigns", "*", ("view",)),
     ],
     ADMINISTRATOR: [
         *[(app, "*", ("view", "add", "change", "delete")) for app in DOMAIN_APPS],

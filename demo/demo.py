@@ -35,6 +35,7 @@ from conventions.services import (
 from conventions.tranches import tranches_total
 from core.money import percent_of
 from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
+from demo.demo_campaigns import load_campaigns_demo
 from demo.demo_cases import load_issue_15_cases
 from demo.demo_portal import load_portal_demo
 from documents.models import Document, DocumentKind, DocumentStatus
@@ -386,6 +387,7 @@ def load_demo() -> list[DemoAccount]:
     load_issue_15_cases(funder, users)
     _load_multiyear(funder, users)
     load_portal_demo(users)
+    load_campaigns_demo(funder, users)
     return DEMO_ACCOUNTS
 
 

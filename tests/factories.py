@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 
 from beneficiaries.identifiers import luhn_is_valid
 from beneficiaries.models import Beneficiary, Civility, Membership
-from budgets.models import Budget, BudgetKind, BudgetLine
+from budgets.models import Budget, BudgetKind, BudgetLine, BudgetScope
+from campaigns.models import Application, Campaign, Programme
 from conventions.models import Convention, Funder
 from documents.models import Document, DocumentKind, DocumentStatus
 from finance.models import PaymentKind, PaymentRequest, PaymentStatus
@@ -206,3 +207,44 @@ def add_balanced_lines(budget, lines=BALANCED_LINES):
         BudgetLineFactory(budget=budget, code=code, label=label, amount=Decimal(amount),
                           is_granting_funder=code == "744", funding_status="obtained" if code == "744" else "")
     return budget
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    name = factory.Sequence(lambda n: f"Cohésion sociale {n}")
+    policy = "Politique de la ville"
+    directorate = "Direction de la cohésion sociale"
+    funder = factory.SubFactory(FunderFactory)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    year = 2027
+    title = factory.Sequence(lambda n: f"Cohésion sociale 2027 ({n})")
+    opens_on = date(2026, 9, 1)
+    closes_on = date(2026, 12, 31)
+    envelope = Decimal("100000.00")
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application as the services leave it once drafted: with its (empty) forecast budget of the action."""
+
+    class Meta:
+        model = Application
+
+    campaign = factory.SubFactory(CampaignFactory)
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+    action_title = factory.Sequence(lambda n: f"Action n° {n}")
+    objectives = "Accompagner les habitants."
+    action_start = date(2027, 1, 1)
+    action_end = date(2027, 12, 31)
+    public = "Habitants des quartiers prioritaires"
+    place = "Marseille"
+    requested_amount = Decimal("10000.00")
+    budget = factory.LazyFunction(lambda: Budget.objects.create(convention=None, kind=BudgetKind.FORECAST,
+                                                                scope=BudgetScope.ACTION))

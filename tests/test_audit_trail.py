@@ -40,7 +40,8 @@ from tests.factories import (
 )
 from tests.test_csp import assert_csp_clean
 
-DOMAIN_APPS = ["conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance"]
+DOMAIN_APPS = ["conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance",
+               "campaigns"]
 
 #: Models that are themselves the record of what happened, so they keep no history of their own.
 #: Each is append-only, written only by its service, and never editable from the admin (checked below).
@@ -49,6 +50,9 @@ AUDIT_LOGS = {
                                 "transition services; listed read-only on the agreement (« Historique des états »)",
     "conventions.Notification": "the log of emails sent, unique per event, written only by "
                                 "conventions.notifications; listed read-only on the agreement (« Courriels envoyés »)",
+    "campaigns.ApplicationVersion": "the log of an application's submissions (their content) and of the requests "
+                                    "for changes (the agent's message), append-only, written only by "
+                                    "campaigns.services; listed read-only on the application",
     "compliance.ReminderLog": "the log of reminders sent, unique per item, stage and due date, written only by "
                                "send_reminders; shown read-only in the agreement's « Conformité » block",
 }
@@ -125,7 +129,7 @@ def test_audit_logs_cannot_be_edited_from_the_admin(demo):
             assert not inline.has_add_permission(request, obj)
             assert not inline.can_delete
             assert set(inline.get_fields(request, obj)) <= set(inline.get_readonly_fields(request, obj))
-    assert shown == {"conventions.StatusChange", "conventions.Notification"}
+    assert shown == {"conventions.StatusChange", "conventions.Notification", "campaigns.ApplicationVersion"}
 
 
 # --- Who, when, what: a staff edit of each main kind ------------------------------------------------

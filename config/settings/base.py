@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "documents",
     "finance",
     "compliance",
+    "campaigns",
     "dossier",
     "demo",
 ]

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
+from campaigns.models import Application, Campaign
 from conventions.models import Convention
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,6 +23,14 @@ def member_pages(username):
         pages.append(reverse("portal_indicators:report_list", kwargs=pk))
         for report in convention.indicator_reports.filter(period_label=""):
             pages.append(reverse("portal_indicators:report_form", kwargs={**pk, "year": report.year}))
+    pages.append(reverse("portal_campaigns:list"))
+    for campaign in Campaign.objects.all():
+        pages.append(reverse("portal_campaigns:create") + f"?campagne={campaign.pk}")
+    for application in Application.objects.filter(beneficiary__memberships__user__username=username):
+        for name in ("application", "edit", "budget", "documents", "submit"):
+            pages.append(reverse(f"portal_campaigns:{name}", args=[application.pk]))
+        for version in application.versions.filter(kind="submission"):
+            pages.append(reverse("portal_campaigns:version", args=[application.pk, version.number]))
     return pages
 
 
