@@ -476,3 +476,27 @@ def application_record_vote(*, application: Application, granted: bool, amount: 
         application.status = ApplicationStatus.NOT_GRANTED
         reason = _("Non attribuée par le vote")
     return _record(application, user=by, reason=reason)
+
+
+@transaction.atomic
+def application_attach_convention(*, application: Application, convention, by) -> Application:
+    """Link a granted application to the agreement drawn from it; its forecast budget becomes the agreement's.
+
+    Called by the deliberation's vote (``deliberations.services``); refused unless granted and
+    not yet an agreement.
+    """
+    application = _locked(application)
+    _require_status(application, {ApplicationStatus.GRANTED}, _("liée à une convention"))
+    if application.convention_id is not None:
+        raise ValidationError(_("Cette candidature est déjà devenue la convention %(reference)s.")
+                              % {"reference": application.convention.reference}, code="state")
+    if application.budget_id:
+        budget = application.budget
+        budget.convention = convention
+        budget._history_user = by
+        budget._change_reason = _("Budget de la candidature rattaché à la convention %(reference)s") % {
+            "reference": convention.reference}
+        budget.save(update_fields=["convention", "updated_at"])
+    application.convention = convention
+    return _record(application, user=by, reason=_("Devenue la convention %(reference)s") % {
+        "reference": convention.reference})
