@@ -21,6 +21,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
+from compliance.checks import WRITTEN_AGREEMENT_THRESHOLD
 from core.admin_base import DomainAdmin, DomainTabularInline
 from core.admin_history import ChildHistory
 from core.money import ZERO, format_euros
@@ -279,7 +280,7 @@ class DeliberationAdmin(DomainAdmin):
         plan = vote_plan(deliberation, not_granted=not_granted)
         rows = [(line, line.pk in not_granted, not_granted.get(line.pk, "")) for line in lines]
         return self._page(request, deliberation, "admin/deliberations/deliberation/vote_confirm.html",
-                          _("Enregistrer le vote"), plan=plan, rows=rows, errors=errors,
+                          _("Enregistrer le vote"), plan=plan, rows=rows, errors=errors, threshold=WRITTEN_AGREEMENT_THRESHOLD,
                           previewed=request.method == "POST")
 
     def _date_view(self, request, object_id, *, service, field, title, intro, success):

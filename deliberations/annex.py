@@ -18,7 +18,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from budgets.rules import block_annotations
+from compliance.checks import WRITTEN_AGREEMENT_THRESHOLD
 from core.dates import french_date
+from core.french import with_preposition
 from core.money import ZERO, format_euros
 from core.pdf import render_pdf
 from deliberations.models import Deliberation, DeliberationLine, LineOutcome
@@ -32,13 +34,18 @@ AMOUNT_COLUMNS = ("previous_year", "action_budget", "requested", "proposed", "vo
 class AnnexRow:
     beneficiary: str
     action: str
-    previous_year: Decimal
+    previous_year: Decimal | None  # None on a beneficiary's second row: given on its first
     action_budget: Decimal | None
     requested: Decimal | None
     proposed: Decimal
     voted: Decimal | None
     agreement: bool | None  # None: not granted at the vote, nothing is drawn
     outcome: str
+
+    @property
+    def requested_above_budget(self) -> bool:
+        """Return True when the amount requested exceeds the action's whole budget (flagged in the table)."""
+        return self.requested is not None and self.action_budget is not None and self.requested > self.action_budget
 
     @property
     def agreement_label(self) -> str:
@@ -69,6 +76,10 @@ class Annex:
         return not self.deliberation.is_draft
 
     @property
+    def requested_above_budget(self) -> int:
+        return sum(1 for row in self.rows if row.requested_above_budget)
+
+    @property
     def agreements(self) -> int:
         return sum(1 for row in self.rows if row.agreement)
 
@@ -93,7 +104,7 @@ def check_annex_totals(rows: list[AnnexRow], totals: AnnexTotals) -> None:
 
 
 COLUMN_LABELS = {
-    "previous_year": "Montant N-1", "action_budget": "Budget de l'action", "requested": "Montant demandé",
+    "previous_year": "Montant de l'année précédente", "action_budget": "Budget de l'action", "requested": "Montant demandé",
     "proposed": "Montant proposé", "voted": "Montant voté",
 }
 
@@ -131,22 +142,25 @@ def annex_table(deliberation: Deliberation) -> Annex:
         previous.update({(b, year): amount for b, amount in previous_year_amounts(
             funder=funder, beneficiary_ids={b for b, y in pairs if y == year}, year=year).items()})
     voted = not deliberation.is_draft
-    rows = []
+    rows, seen = [], set()
     for line in lines:
         application = line.application
         key = (application.beneficiary_id, application.campaign.year)
+        first_of_beneficiary = key not in seen
+        seen.add(key)
         not_granted = line.outcome == LineOutcome.NOT_GRANTED
         charges = line.budget_charges if application.budget_id and line.budget_charges else None
         rows.append(AnnexRow(
             beneficiary=application.beneficiary.name, action=application.action_title,
-            previous_year=previous[key], action_budget=charges, requested=application.requested_amount,
+            # Given once per beneficiary (its first row), so that the total counts it once.
+            previous_year=previous[key] if first_of_beneficiary else None, action_budget=charges, requested=application.requested_amount,
             proposed=line.proposed_amount, voted=(None if not_granted else line.voted_amount) if voted else None,
             agreement=None if not_granted else agreement_required(totals_by_year[key]),
             outcome=line.get_outcome_display(),
         ))
     database = _database_totals(deliberation)
     totals = AnnexTotals(
-        previous_year=sum((row.previous_year for row in rows), ZERO),
+        previous_year=sum((row.previous_year for row in rows if row.previous_year is not None), ZERO),
         action_budget=sum((row.action_budget for row in rows if row.action_budget is not None), ZERO),
         requested=database["requested"], proposed=database["proposed"],
         voted=database["voted"] if voted else ZERO,
@@ -157,16 +171,22 @@ def annex_table(deliberation: Deliberation) -> Annex:
     return Annex(deliberation=deliberation, rows=rows, totals=totals, year=min(years) if years else None)
 
 
+def previous_year_label(annex: Annex) -> str:
+    return _("Montant %(year)s") % {"year": annex.year - 1} if annex.year else _("Montant N-1")
+
+
 def annex_title(annex: Annex) -> str:
     deliberation = annex.deliberation
-    return _("Annexe à la délibération n° %(number)s du %(body)s du %(day)s") % {
+    return _("Annexe à la délibération n° %(number)s du %(body)s %(funder)s du %(day)s") % {
         "number": deliberation.number or "………", "body": deliberation.get_body_display(),
-        "day": french_date(deliberation.session_date)}
+        "funder": with_preposition("de", deliberation.funder.short_name), "day": french_date(deliberation.session_date)}
 
 
 def annex_pdf(annex: Annex) -> bytes:
     """Return the annex table as PDF (landscape A4), through the one renderer."""
     return render_pdf("deliberations/pdf/annex.html", {"annex": annex, "title": annex_title(annex),
+                                                       "previous_year_label": previous_year_label(annex),
+                                                       "threshold": WRITTEN_AGREEMENT_THRESHOLD,
                                                        "deliberation": annex.deliberation})
 
 
@@ -182,7 +202,7 @@ def annex_xlsx(annex: Annex) -> bytes:
     sheet["A1"].font = Font(bold=True, size=12)
     sheet.append([annex.deliberation.subject])
     sheet.append([])
-    headers = [_("Bénéficiaire"), _("Action"), _("Montant N-1"), _("Budget de l'action"), _("Montant demandé"),
+    headers = [_("Bénéficiaire"), _("Action"), previous_year_label(annex), _("Budget de l'action"), _("Montant demandé"),
                _("Montant proposé")]
     if annex.is_voted:
         headers.append(_("Montant voté"))

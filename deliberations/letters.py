@@ -7,6 +7,7 @@ prints one letter or all the letters of a deliberation (one per page), through t
 
 from django.utils.translation import gettext as _
 
+from compliance.checks import WRITTEN_AGREEMENT_THRESHOLD
 from core.dates import french_date
 from core.french import with_preposition
 from core.pdf import render_pdf
@@ -35,7 +36,7 @@ def letter_context(letter: Letter) -> dict:
         "campaign": application.campaign, "funder": letter.deliberation.funder,
         "deliberation": letter.deliberation, "deliberation_phrase": deliberation_phrase(letter.deliberation),
         "is_notification": letter.kind == LetterKind.NOTIFICATION, "refused_at_vote": at_vote,
-        "reference": letter_reference(letter),
+        "reference": letter_reference(letter), "threshold": WRITTEN_AGREEMENT_THRESHOLD,
     }
 
 

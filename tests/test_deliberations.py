@@ -105,13 +105,15 @@ def test_the_annex_rows_read_the_application_its_budget_the_previous_year_and_th
     rows = {row.action: row for row in annex.rows}
     cyber = rows["Sensibilisation à la cybersécurité"]
     assert (cyber.beneficiary, cyber.previous_year, cyber.action_budget, cyber.requested, cyber.proposed) == (
-        "Pôle Solutions Communicantes Sécurisées", D("30000"), D("60000"), D("22000"), D("20000"))
+        "Pôle Solutions Communicantes Sécurisées", None, D("60000"), D("22000"), D("20000"))
     # 20 000 € + 16 500 € for one beneficiary: above 23 000 € together, both need an agreement.
     assert cyber.agreement_label == rows["Ateliers numériques pour les seniors"].agreement_label == "oui"
     gardens = rows["Jardins pédagogiques"]
     assert (gardens.previous_year, gardens.action_budget, gardens.agreement_label) == (D("4000"), D("9000"), "non")
     assert annex.totals.proposed == D("46500") and annex.totals.requested == D("50500")
-    assert annex.totals.previous_year == D("64000")  # 30 000 € per row of the Pôle, and 4 000 €
+    # Given once per beneficiary (on its first row): the total counts the Pôle's 30 000 € once.
+    assert rows["Ateliers numériques pour les seniors"].previous_year == D("30000")  # its first row
+    assert annex.totals.previous_year == D("34000")
     assert annex.totals.action_budget == D("109000")
     assert annex.agreements == 2
 
@@ -146,7 +148,7 @@ def test_the_annex_xlsx_totals_are_the_sum_of_its_rows(batch):
     rows = list(sheet.iter_rows(values_only=True))
     header = rows.index(next(r for r in rows if r and r[0] == "Bénéficiaire"))
     body, total = rows[header + 1:-1], rows[-1]
-    assert rows[header] == ("Bénéficiaire", "Action", "Montant N-1", "Budget de l'action", "Montant demandé",
+    assert rows[header] == ("Bénéficiaire", "Action", "Montant 2026", "Budget de l'action", "Montant demandé",
                             "Montant proposé", "Convention")
     assert len(body) == 3 and total[0] == "Total"
     for column in range(2, 6):
@@ -157,7 +159,7 @@ def test_the_annex_xlsx_totals_are_the_sum_of_its_rows(batch):
 
 def test_the_annex_pdf_prints_each_row_and_totals_that_are_their_sum(batch):
     text = pdf_text(annex_pdf(annex_table(batch["deliberation"])))
-    assert "Annexe à la délibération n° CS 001-27/BM du Bureau du 12 mars 2027" in text
+    assert "Annexe à la délibération n° CS 001-27/BM du Bureau de la Métropole du 12 mars 2027" in text
     for amount in ("20 000 €", "16 500 €", "10 000 €", "60 000 €", "40 000 €", "9 000 €"):
         assert amount in text
     assert "Total 3 subventions 0 € 109 000 € 50 500 € 46 500 € 2 conventions" in text
