@@ -175,15 +175,18 @@ class DeliberationAdmin(DomainAdmin):
 
     def save_formset(self, request, form, formset, change):
         """Lines change through the services: the amount submitted to the vote, or the line taken off."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             line = inline_form.instance
             if line.pk is None:
                 continue
             if inline_form in formset.deleted_forms:
                 deliberation_line_remove(line=line, user=request.user)
+                formset.deleted_objects.append(line)
             elif inline_form.has_changed():
-                deliberation_line_update(line=line, voted_amount=inline_form.cleaned_data["voted_amount"],
-                                         user=request.user)
+                line = deliberation_line_update(line=line, voted_amount=inline_form.cleaned_data["voted_amount"],
+                                                user=request.user)
+                formset.changed_objects.append((line, inline_form.changed_data))
 
     def delete_model(self, request, obj):
         if not obj.is_draft:

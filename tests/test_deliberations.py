@@ -69,6 +69,10 @@ def proposed(campaign, beneficiary, title, *, requested, proposed_amount, charge
 
 @pytest.fixture
 def batch(agent):
+    return make_batch(agent)
+
+
+def make_batch(agent):
     """One beneficiary with two subsidies (20 000 € + 16 500 €), another with one of 10 000 € asking more
     than its action's budget, on one deliberation of the Bureau."""
     funder = FunderFactory()
