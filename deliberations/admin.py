@@ -28,7 +28,8 @@ from core.money import ZERO, format_euros
 from core.pdf import pdf_filename, pdf_response
 from deliberations.annex import annex_pdf, annex_table, annex_xlsx
 from deliberations.letters import letter_reference, letters_pdf, letters_queryset
-from deliberations.models import Deliberation, DeliberationLine, Letter
+from deliberations.models import Deliberation, DeliberationLine, Letter, LineOutcome
+from deliberations.rules import vote_refusals
 from deliberations.services import (
     VOTE_PERMISSION,
     deliberation_add_proposed,
@@ -44,6 +45,13 @@ from deliberations.services import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class DeliberationForm(forms.ModelForm):
+    class Meta:
+        model = Deliberation
+        fields = ["funder", "body", "session_date", "number", "subject"]
+        widgets = {"subject": forms.TextInput(attrs={"size": 100}), "number": forms.TextInput(attrs={"size": 40})}
 
 
 class DeliberationLineForm(forms.ModelForm):
@@ -62,8 +70,8 @@ class DeliberationLineInline(DomainTabularInline):
     model = DeliberationLine
     form = DeliberationLineForm
     extra = 0
-    fields = ["beneficiary", "action", "requested", "proposed_amount", "voted_amount", "outcome", "produced"]
-    readonly_fields = ["beneficiary", "action", "requested", "proposed_amount", "outcome", "produced"]
+    fields = ["beneficiary", "action", "requested", "proposed", "voted_amount", "outcome", "produced"]
+    readonly_fields = ["beneficiary", "action", "requested", "proposed", "outcome", "produced"]
     verbose_name_plural = _("Subventions soumises au vote")
 
     def has_add_permission(self, request, obj=None):
@@ -72,9 +80,14 @@ class DeliberationLineInline(DomainTabularInline):
     def has_delete_permission(self, request, obj=None):
         return obj is not None and obj.is_draft and super().has_delete_permission(request, obj)
 
+    def get_fields(self, request, obj=None):
+        if obj is not None and not obj.is_draft:
+            return [name if name != "voted_amount" else "voted" for name in self.fields]
+        return self.fields
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_draft:
-            return [*self.readonly_fields, "voted_amount"]
+            return [*self.readonly_fields, "voted"]
         return self.readonly_fields
 
     def get_queryset(self, request):
@@ -93,6 +106,14 @@ class DeliberationLineInline(DomainTabularInline):
     @admin.display(description=_("Demandé"))
     def requested(self, obj):
         return format_euros(obj.application.requested_amount)
+
+    @admin.display(description=_("Proposé"))
+    def proposed(self, obj):
+        return format_euros(obj.proposed_amount)
+
+    @admin.display(description=_("Voté"))
+    def voted(self, obj):
+        return format_euros(obj.voted_amount) if obj.outcome == LineOutcome.GRANTED else "—"
 
     @admin.display(description=_("Produit par le vote"))
     def produced(self, obj):
@@ -126,6 +147,7 @@ class DateForm(forms.Form):
 
 @admin.register(Deliberation)
 class DeliberationAdmin(DomainAdmin):
+    form = DeliberationForm
     list_display = ["number_shown", "body", "session_date", "subject", "status", "lines_count", "proposed_total"]
     list_filter = ["status", "body", "funder"]
     search_fields = ["number", "subject"]
@@ -232,6 +254,13 @@ class DeliberationAdmin(DomainAdmin):
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": deliberation,
             "title": title, "change_url": self._change_url(deliberation), **context})
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        deliberation = self.get_object(request, unquote(object_id))
+        if deliberation is not None and not deliberation.is_draft:  # nothing to save: every field is read-only
+            extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
+                             "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
             context["may_vote"] = obj.is_draft and request.user.has_perm(VOTE_PERMISSION)
@@ -267,7 +296,7 @@ class DeliberationAdmin(DomainAdmin):
         deliberation = self._get(request, object_id, change=True)
         if not request.user.has_perm(VOTE_PERMISSION):
             raise PermissionDenied
-        lines = list(deliberation.lines.select_related("application__beneficiary", "application__campaign"))
+        lines = list(deliberation.lines.select_related("application__beneficiary", "application__campaign__programme"))
         errors, not_granted = [], {}
         if request.method == "POST":
             not_granted = self._not_granted_from(request, lines)
@@ -280,10 +309,12 @@ class DeliberationAdmin(DomainAdmin):
                     messages.success(request, _("Vote enregistré : les conventions en brouillon et les lettres sont "
                                                 "produites."))
                     return redirect(self._change_url(deliberation))
-        plan = vote_plan(deliberation, not_granted=not_granted)
+        plan = vote_plan(deliberation, not_granted=not_granted, lines=lines)
+        blocking = vote_refusals(deliberation, lines, {line.pk for line in lines} - set(not_granted))
         rows = [(line, line.pk in not_granted, not_granted.get(line.pk, "")) for line in lines]
         return self._page(request, deliberation, "admin/deliberations/deliberation/vote_confirm.html",
                           _("Enregistrer le vote"), plan=plan, rows=rows, errors=errors, threshold=WRITTEN_AGREEMENT_THRESHOLD,
+                          blocking=[] if errors else blocking,
                           previewed=request.method == "POST")
 
     def _date_view(self, request, object_id, *, service, field, title, intro, success):

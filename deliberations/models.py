@@ -69,7 +69,7 @@ class Deliberation(models.Model):
 
     def __str__(self):
         number = self.number or _("sans numéro")
-        return f"{self.get_body_display()} — n° {number} — {self.subject}"
+        return f"{self.get_body_display()} n° {number} du {self.session_date:%d/%m/%Y}"
 
     @property
     def is_draft(self) -> bool:
