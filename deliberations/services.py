@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries.duties import review_conflict
 from campaigns.models import Application, ApplicationStatus, Campaign
 from campaigns.services import application_attach_convention, application_record_vote
 from conventions.models import Convention, Kind
@@ -309,6 +310,10 @@ def deliberation_vote(*, deliberation: Deliberation, by, voted_on: date | None =
     refusals = vote_refusals(deliberation, lines, ids - set(not_granted))
     if not deliberation.is_draft:
         raise ValidationError(refusals, code="voted")
+    # Segregation of duties: nobody records the vote of a subsidy they applied for or of their association.
+    refusals += sorted({conflict for line in lines if (conflict := review_conflict(
+        by, beneficiary=line.application.beneficiary, submitted_by=line.application.submitted_by,
+        what=_("la candidature « %(title)s »") % {"title": line.application.action_title}))})
     missing_reason = [str(line) for line in lines if line.pk in not_granted and not not_granted[line.pk]]
     if missing_reason:
         refusals.append(_("Indiquez le motif du refus de : %(lines)s (il figure dans la lettre de refus).")

@@ -42,6 +42,7 @@ from tests.factories import (
     ConventionFactory,
     DeliberationFactory,
     FunderFactory,
+    MembershipFactory,
     staff_user,
 )
 from tests.pdf_helpers import normalize, pdf_text
@@ -394,6 +395,14 @@ def test_only_an_agent_allowed_to_vote_records_it(batch):
     finance = staff_user("finance_delib", FINANCE)
     with pytest.raises(ValidationError, match="Seul un agent habilité"):
         deliberation_vote(deliberation=batch["deliberation"], by=finance, today=AFTER_SESSION)
+    nothing_voted(batch)
+
+
+def test_an_agent_member_of_an_association_on_the_deliberation_cannot_record_its_vote(batch, agent):
+    MembershipFactory(user=agent, beneficiary=batch["jardins"])
+    with pytest.raises(ValidationError, match="Vous êtes membre de l'association « Les Jardins partagés de "
+                                              "l'Huveaune »"):
+        vote(batch, agent)
     nothing_voted(batch)
 
 
