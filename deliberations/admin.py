@@ -187,6 +187,8 @@ class DeliberationAdmin(DomainAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
+        if change and not Deliberation.objects.get(pk=obj.pk).is_draft:
+            raise PermissionDenied  # voted: every field is read-only, the page has no save button
         data = {name: form.cleaned_data[name] for name in ("body", "session_date", "number", "subject")}
         if change:
             saved = deliberation_update(deliberation=obj, user=request.user, **data)
@@ -389,6 +391,9 @@ class LetterAdmin(DomainAdmin):
 
     def has_add_permission(self, request):
         return False  # produced by the vote only
+
+    def has_change_permission(self, request, obj=None):
+        return False  # what a letter says is fixed when it is issued
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -24,6 +24,7 @@ from campaigns.rules import YearTotal, committed_amount_expression
 from compliance.checks import written_agreement_required
 from conventions.deliberation import number_is_placeholder
 from conventions.models import Convention
+from core.dates import french_date
 from core.money import ZERO
 from deliberations.models import Deliberation, DeliberationStatus
 from documents.obligations import association_years
@@ -77,7 +78,7 @@ def vote_refusals(deliberation: Deliberation, lines, granted_ids) -> list[str]:
     """Return, in French, why ``deliberation`` may not be voted with the lines ``granted_ids`` granted."""
     if deliberation.status != DeliberationStatus.DRAFT:
         return [_("Cette délibération a déjà été votée (le %(day)s) : un vote n'est enregistré qu'une fois.")
-                % {"day": deliberation.voted_on.strftime("%d/%m/%Y") if deliberation.voted_on else "—"}]
+                % {"day": french_date(deliberation.voted_on) if deliberation.voted_on else "—"}]
     refusals = []
     number = (deliberation.number or "").strip()
     if not number:

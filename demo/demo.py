@@ -28,7 +28,6 @@ from conventions.models import Amendment, DeliberationBody, Kind, Status
 from conventions.services import convention_load_history, convention_upsert, funder_upsert
 from core.money import percent_of
 from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
-from demo.demo_deliberations import load_deliberations_demo
 from demo.demo_portal import load_portal_demo
 from documents.models import Document, DocumentKind, DocumentStatus
 from finance.models import PaymentKind, PaymentRequest, PaymentStatus
@@ -375,7 +374,6 @@ def load_demo() -> list[DemoAccount]:
     for entry in FICTIONAL:
         _load_fictional(funder, users, entry)
     load_portal_demo(users)
-    load_deliberations_demo(funder, users)  # after the campaigns demo: it reuses its campaign
     return DEMO_ACCOUNTS
 
 

@@ -8,6 +8,8 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import override_settings
 from openpyxl import load_workbook
 
 from campaigns.models import ApplicationStatus
@@ -17,6 +19,7 @@ from core.roles import AGENT, FINANCE
 from deliberations.annex import AnnexTotals, annex_pdf, annex_table, annex_xlsx, check_annex_totals
 from deliberations.letters import letters_pdf, letters_queryset
 from deliberations.models import (
+    Deliberation,
     DeliberationLine,
     DeliberationStatus,
     Letter,
@@ -422,3 +425,19 @@ def test_the_previous_year_is_what_the_funder_gave_agreements_and_notified_subsi
                        proposed_amount=D("9999"))  # proposed is not given
     assert previous_year_amounts(funder=funder, beneficiary_ids={beneficiary.pk}, year=2027) == {
         beneficiary.pk: D("15000")}
+
+
+# --- The demo ----------------------------------------------------------------------------------------
+
+
+def test_the_demo_deliberation_votes_eight_subsidies_and_draws_what_they_need(demo):
+    with override_settings(DEBUG=True):
+        call_command("seed_deliberations_demo", stdout=io.StringIO())
+    deliberation = Deliberation.objects.get()
+    annex = annex_table(deliberation)
+    assert len(annex.rows) == 8 and deliberation.status == DeliberationStatus.TRANSMITTED
+    assert any(row.requested_above_budget for row in annex.rows)  # the video workshop asks more than its budget
+    pole = Convention.objects.filter(beneficiary__acronym="Pôle SCS", fiscal_year=2027)
+    assert sorted(pole.values_list("amount_granted", flat=True)) == [D("16500"), D("20000")]
+    assert Letter.objects.filter(kind=LetterKind.REFUSAL).count() == 2  # one at the vote, one in instruction
+    assert annex.totals.proposed == sum(row.proposed for row in annex.rows)

@@ -161,3 +161,17 @@ def test_a_campaign_of_another_funder_is_not_offered(agent_admin, past_batch):
     assert "Région 2027" not in page and past_batch["campaign"].title in page
     assert "Sélectionnez un choix valide" in agent_admin.get(url("add_proposed", past_batch["deliberation"]),
                                                                {"campaign": other.pk}).content.decode()
+
+
+def test_a_crafted_post_on_a_voted_deliberation_changes_nothing(agent_admin, agent, past_batch):
+    deliberation = past_batch["deliberation"]
+    deliberation_vote(deliberation=deliberation, by=agent)
+    line = line_of(past_batch["cyber"])
+    response = agent_admin.post(url("change", deliberation), {
+        "body": "council", "session_date": "2027-01-01", "number": "AUTRE", "subject": "Autre objet",
+        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-0-id": line.pk,
+        "lines-0-deliberation": deliberation.pk, "lines-0-voted_amount": "99999"})
+    assert response.status_code == 403
+    deliberation.refresh_from_db()
+    assert (deliberation.number, deliberation.subject) == ("CS 001-27/BM", past_batch["deliberation"].subject)
+    assert line_of(past_batch["cyber"]).voted_amount == D("20000")
