@@ -52,7 +52,8 @@ def _today(today: date | None) -> date:
 
 
 def _locked(application: Application) -> Application:
-    return (Application.objects.select_for_update()
+    # ``of=("self",)``: PostgreSQL locks no nullable side of an outer join (the budget may be missing).
+    return (Application.objects.select_for_update(of=("self",))
             .select_related("campaign__programme__funder", "beneficiary", "budget").get(pk=application.pk))
 
 
