@@ -65,7 +65,7 @@ NOT_GRANTED = {"Scène ouverte des jeunes talents": (
     "La séance a réservé l'aide de la Métropole au théâtre forum de l'association ; la scène ouverte peut être "
     "présentée de nouveau à la campagne 2028.")}
 REFUSED_IN_INSTRUCTION = ("43219876500013", "Salon de l'économie sociale et solidaire", D("8000"), D("26000"),
-                          "Événement ponctuel de promotion, hors des actions d'accompagnement que finance le programme.")
+                          "Événement ponctuel, hors des actions d'accompagnement du programme.")
 
 
 def _budget(charges: D, requested: D, funder_name: str) -> list[LineInput]:
