@@ -57,7 +57,8 @@ def _today(today: date | None) -> date:
 
 
 def _locked(application: Application) -> Application:
-    return (Application.objects.select_for_update()
+    # ``of=("self",)``: PostgreSQL locks no nullable side of an outer join (the budget may be missing).
+    return (Application.objects.select_for_update(of=("self",))
             .select_related("campaign__programme__funder", "beneficiary", "budget").get(pk=application.pk))
 
 
@@ -541,3 +542,27 @@ def application_document_upload(*, application: Application, kind: str, uploaded
     document._change_reason = _("Pièce déposée avec la candidature")
     document.save()
     return document
+
+
+@transaction.atomic
+def application_attach_convention(*, application: Application, convention, by) -> Application:
+    """Link a granted application to the agreement drawn from it; its forecast budget becomes the agreement's.
+
+    Called by the deliberation's vote (``deliberations.services``); refused unless granted and
+    not yet an agreement.
+    """
+    application = _locked(application)
+    _require_status(application, {ApplicationStatus.GRANTED}, _("liée à une convention"))
+    if application.convention_id is not None:
+        raise ValidationError(_("Cette candidature est déjà devenue la convention %(reference)s.")
+                              % {"reference": application.convention.reference}, code="state")
+    if application.budget_id:
+        budget = application.budget
+        budget.convention = convention
+        budget._history_user = by
+        budget._change_reason = _("Budget de la candidature rattaché à la convention %(reference)s") % {
+            "reference": convention.reference}
+        budget.save(update_fields=["convention", "updated_at"])
+    application.convention = convention
+    return _record(application, user=by, reason=_("Devenue la convention %(reference)s") % {
+        "reference": convention.reference})

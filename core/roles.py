@@ -7,7 +7,7 @@ FINANCE = "Service des finances"
 ADMINISTRATOR = "Administrateurs"
 
 DOMAIN_APPS = ("conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance", "dossier",
-               "campaigns")
+               "campaigns", "deliberations")
 
 #: For each role: (app label, model name or "*", actions). Staff edit agreements; finance reads
 #: them and acts on payments; administrators manage reference data and users.
@@ -37,6 +37,9 @@ ROLE_PERMISSIONS = {
         ("campaigns", "application", ("view", "change")),
         ("campaigns", "applicationversion", ("view",)),
         ("campaigns", "applicationdocument", ("view",)),
+        ("deliberations", "deliberation", ("view", "add", "change", "vote_deliberation")),
+        ("deliberations", "deliberationline", ("view", "add", "change", "delete")),
+        ("deliberations", "letter", ("view",)),
     ],
     FINANCE: [
         ("conventions", "*", ("view",)),
@@ -49,6 +52,7 @@ ROLE_PERMISSIONS = {
         ("budgets", "*", ("view",)),
         ("indicators", "*", ("view",)),
         ("campaigns", "*", ("view",)),
+        ("deliberations", "*", ("view",)),
     ],
     ADMINISTRATOR: [
         *[(app, "*", ("view", "add", "change", "delete")) for app in DOMAIN_APPS],

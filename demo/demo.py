@@ -37,6 +37,7 @@ from core.money import percent_of
 from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
 from demo.demo_campaigns import load_campaigns_demo
 from demo.demo_cases import load_issue_15_cases
+from demo.demo_deliberations import load_deliberations_demo
 from demo.demo_portal import load_portal_demo
 from documents.models import Document, DocumentKind, DocumentStatus
 from documents.services import documents_expect
@@ -388,6 +389,7 @@ def load_demo() -> list[DemoAccount]:
     _load_multiyear(funder, users)
     load_portal_demo(users)
     load_campaigns_demo(funder, users)
+    load_deliberations_demo(funder, users)
     return DEMO_ACCOUNTS
 
 

@@ -36,6 +36,7 @@ from conventions.freeze import (
 )
 from core.admin_base import DomainAdmin, DomainStackedInline
 from core.admin_history import ChildHistory
+from deliberations.locks import VOTED_FIELDS, voted_line_of
 from dossier.printing.agreement import (
     agreement_data_load,
     agreement_pdf_missing,
@@ -203,6 +204,8 @@ class ConventionPdfAdminMixin:
             readonly += [name for name in FROZEN_FIELDS if name not in readonly]
         else:  # the legality control follows the signature
             readonly += [name for name in AFTER_SIGNATURE_FIELDS if name not in readonly]
+            if voted_line_of(obj) is not None:  # drawn from a deliberation's vote: an amendment changes it
+                readonly += [name for name in VOTED_FIELDS if name not in readonly]
         return readonly
 
     def save_formset(self, request, form, formset, change):

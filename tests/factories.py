@@ -248,3 +248,16 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     requested_amount = Decimal("10000.00")
     budget = factory.LazyFunction(lambda: Budget.objects.create(convention=None, kind=BudgetKind.FORECAST,
                                                                 scope=BudgetScope.ACTION))
+
+
+class DeliberationFactory(factory.django.DjangoModelFactory):
+    """A deliberation in preparation of the Bureau, its number already given."""
+
+    class Meta:
+        model = "deliberations.Deliberation"
+
+    funder = factory.SubFactory(FunderFactory)
+    body = "bureau"
+    session_date = date(2027, 3, 12)
+    number = factory.Sequence(lambda n: f"CS {n:03d}-27/BM")
+    subject = "Attribution de subventions aux associations — Cohésion sociale 2027"

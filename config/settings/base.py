@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "finance",
     "compliance",
     "campaigns",
+    "deliberations",
     "dossier",
     "demo",
 ]
