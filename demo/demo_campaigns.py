@@ -17,7 +17,7 @@ from pypdf import PdfWriter
 from beneficiaries.models import Beneficiary
 from budgets.services import LineInput, budget_replace_lines
 from campaigns.models import Application, Opinion
-from campaigns.rules import APPLICATION_DOCUMENTS
+from campaigns.rules import application_document_slots
 from campaigns.services import (
     application_assign,
     application_create,
@@ -69,6 +69,15 @@ def _blank_pdf() -> bytes:
     return out.getvalue()
 
 
+def give_missing_documents(application: Application, user) -> None:
+    """Attach, as ``user``, a blank PDF for every document the application still asks (none already on file)."""
+    pdf = _blank_pdf()
+    for slot in application_document_slots(application, today=timezone.localdate()):
+        if not slot.is_met:
+            application_document_upload(application=application, kind=slot.kind, user=user,
+                                        uploaded=SimpleUploadedFile(f"{slot.kind}.pdf", pdf, "application/pdf"))
+
+
 def load_campaigns_demo(funder, users: dict) -> None:
     """Add the 2027 campaign and its applications (idempotent: skipped once the campaign has some)."""
     today = timezone.localdate()
@@ -81,7 +90,6 @@ def load_campaigns_demo(funder, users: dict) -> None:
     if Application.objects.filter(campaign=campaign).exists():
         return
     agent = users["agent"]
-    pdf, documented = _blank_pdf(), set()
     for siret, member, title, requested, total, outcome in APPLICATIONS:
         user = users[member]
         application = application_create(
@@ -92,11 +100,7 @@ def load_campaigns_demo(funder, users: dict) -> None:
             public="Habitants des quartiers prioritaires de la politique de la ville (environ 300 personnes)",
             place="Marseille (13e et 14e arrondissements)", requested_amount=requested)
         budget_replace_lines(budget=application.budget, lines=_budget(total, requested, funder.name))
-        if siret not in documented:  # given once: the association's next applications do not ask them again
-            documented.add(siret)
-            for kind in APPLICATION_DOCUMENTS:
-                application_document_upload(application=application, kind=kind, user=user,
-                                            uploaded=SimpleUploadedFile(f"{kind}.pdf", pdf, "application/pdf"))
+        give_missing_documents(application, user)  # given once: its next applications do not ask them again
         if outcome == "draft":
             continue
         application = application_submit(application=application, user=user)

@@ -45,6 +45,7 @@ from deliberations.services import (
     deliberation_update,
     deliberation_vote,
 )
+from demo.demo_campaigns import give_missing_documents
 
 PROGRAMME_NAME = "Cohésion sociale et politique de la ville"
 CAMPAIGN_TITLE = "Cohésion sociale 2027"
@@ -134,6 +135,7 @@ def _instructed(campaign, siret, title, requested, charges, users) -> Applicatio
         public="Habitants des quartiers prioritaires (environ 250 personnes)",
         place="Marseille et Aix-en-Provence", requested_amount=requested)
     budget_replace_lines(budget=application.budget, lines=_budget(charges, requested, campaign.funder.name))
+    give_missing_documents(application, member)
     application = application_submit(application=application, user=member)
     return application_assign(application=application, agent=users["agent"], user=users["agent"])
 
