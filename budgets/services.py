@@ -84,7 +84,7 @@ def budget_replace_lines(*, budget: Budget, lines: Iterable[LineInput]) -> list[
 
 def _locked(budget: Budget) -> Budget:
     """Return ``budget`` reloaded and locked for the rest of the transaction."""
-    return Budget.objects.select_for_update().select_related("convention__funder").get(pk=budget.pk)
+    return Budget.objects.select_for_update(of=("self",)).select_related("convention__funder").get(pk=budget.pk)
 
 
 def budget_editable_by_association(budget: Budget) -> bool:

@@ -57,7 +57,8 @@ def _today(today: date | None) -> date:
 
 
 def _locked(application: Application) -> Application:
-    return (Application.objects.select_for_update()
+    # Only the application's row is locked: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
+    return (Application.objects.select_for_update(of=("self",))
             .select_related("campaign__programme__funder", "beneficiary", "budget").get(pk=application.pk))
 
 
@@ -179,11 +180,20 @@ def _check_dates(application: Application) -> None:
         raise ValidationError({"action_end": _("La fin de l'action précède son début.")}, code="dates")
 
 
+#: The audit record's reason is at most 100 characters (django-simple-history's column).
+REASON_LENGTH = 100
+
+
+def _short_reason(reason: str) -> str:
+    reason = str(reason)
+    return reason if len(reason) <= REASON_LENGTH else reason[:REASON_LENGTH - 1] + "…"
+
+
 def _record(application: Application, *, user, reason: str, fields=()) -> Application:
     """Save the application with a new version number and an audit record naming ``user`` and why."""
     application.version += 1
     application._history_user = user
-    application._change_reason = reason
+    application._change_reason = _short_reason(reason)
     _check_dates(application)
     try:
         with transaction.atomic():

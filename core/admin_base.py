@@ -113,7 +113,7 @@ class OptimisticLockAdminMixin:
                 cleaned = super().clean()
                 seen = cleaned.get("seen_version")
                 current = (
-                    type(self.instance).objects.select_for_update().filter(pk=self.instance.pk)
+                    type(self.instance).objects.select_for_update(of=("self",)).filter(pk=self.instance.pk)
                     .values_list(field_name, flat=True).first()
                 )
                 # A post without the version it was opened at cannot be told from a stale one.
