@@ -57,7 +57,7 @@ def _today(today: date | None) -> date:
 
 
 def _locked(application: Application) -> Application:
-    # ``of=("self",)``: PostgreSQL locks no nullable side of an outer join (the budget may be missing).
+    # Only the application's row is locked: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
     return (Application.objects.select_for_update(of=("self",))
             .select_related("campaign__programme__funder", "beneficiary", "budget").get(pk=application.pk))
 
@@ -184,7 +184,7 @@ def _record(application: Application, *, user, reason: str, fields=()) -> Applic
     """Save the application with a new version number and an audit record naming ``user`` and why."""
     application.version += 1
     application._history_user = user
-    application._change_reason = reason
+    application._change_reason = reason  # cut to its column by core.audit.fit_change_reason
     _check_dates(application)
     try:
         with transaction.atomic():

@@ -61,7 +61,7 @@ def _require_draft(deliberation: Deliberation, action: str) -> None:
 
 def _save(obj, *, user, reason: str, **kwargs):
     obj._history_user = user
-    obj._change_reason = reason[:100]  # the history's column holds 100 characters
+    obj._change_reason = reason  # cut to its column by core.audit.fit_change_reason
     obj.save(**kwargs)
     return obj
 
@@ -278,7 +278,7 @@ def _draw_agreement(line: DeliberationLine, deliberation: Deliberation, *, by) -
         deliberation_date=deliberation.voted_on,
         # convention_upsert sets every field given: these two name who created it and why in its history
         _history_user=by, _change_reason=(_("Convention préparée depuis la candidature, votée par la délibération "
-                                            "n° %(number)s") % {"number": deliberation.number})[:100],
+                                            "n° %(number)s") % {"number": deliberation.number}),
     )
     application_attach_convention(application=application, convention=convention, by=by)
     return convention
