@@ -48,7 +48,9 @@ CHANGELIST_QUERIES = {
     "conventions.Convention": 11,
     "documents.Document": 9,
     "conventions.Funder": 9,
-    "finance.PaymentRequest": 16,  # + the schedules of the listed agreements (« reste à verser » column)
+    # + the schedules of the listed agreements (« reste à verser » column); the demo lists a request of a
+    # multi-year agreement: + its years, their amounts, payments, budgets (twice: agreement and year schedules)
+    "finance.PaymentRequest": 26,
     "finance.Recovery": 9,
     "indicators.IndicatorDefinition": 10,
     "indicators.IndicatorReport": 10,
