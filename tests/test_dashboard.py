@@ -79,7 +79,9 @@ def test_the_dashboard_shows_amounts_granted_paid_and_to_pay(agent_client):
     assert f"<dd>281{NNBSP}000{NBSP}€</dd>" in page
     assert f"<dd>119{NNBSP}400{NBSP}€</dd>" in page  # 24 000 + 25 000 + 14 400 + 24 000 + 32 000 (2025 advance) paid
     assert f"<dd>158{NNBSP}000{NBSP}€</dd>" in page  # 45 000 + 6 000 + 15 000 + 92 000 still to pay
-    assert f"<dd>126{NNBSP}000{NBSP}€</dd>" in page  # 66 000 in review + 32 000 and 28 000 drafts
+    # in preparation: 66 000 in review + 32 000 and 28 000 drafts + the 4 drafts drawn by the demo
+    # deliberation's vote (20 000 + 16 500 for the Pôle SCS, 24 000 + 4 500 for Provence Images)
+    assert f"<dd>191{NNBSP}000{NBSP}€</dd>" in page
     for heading in ("Montants par exercice", "Montants par état", "Conventions par état",
                     "Dépendance des associations à la collectivité", "Échéances dépassées au"):
         assert heading in page

@@ -435,5 +435,6 @@ def test_the_demo_deliberation_votes_eight_subsidies_and_draws_what_they_need(de
     assert any(row.requested_above_budget for row in annex.rows)  # the video workshop asks more than its budget
     pole = Convention.objects.filter(beneficiary__acronym="Pôle SCS", fiscal_year=2027)
     assert sorted(pole.values_list("amount_granted", flat=True)) == [D("16500"), D("20000")]
-    assert Letter.objects.filter(kind=LetterKind.REFUSAL).count() == 2  # one at the vote, one in instruction
+    # one at the vote, one refused in instruction by this demo, one by the campaigns demo
+    assert Letter.objects.filter(kind=LetterKind.REFUSAL).count() == 3
     assert annex.totals.proposed == sum(row.proposed for row in annex.rows)

@@ -211,7 +211,7 @@ def test_a_bad_date_is_refused_in_french(db):
 def test_the_demo_reminders_go_out_once(demo):
     out, _err = run(date(2026, 11, 28))
     assert {tuple(m.to) for m in mail.outbox} == {
-        ("contact@jardins-huveaune.invalid", "asso2@demo.invalid"), ("bureau@provence-images.invalid",),
+        ("contact@jardins-huveaune.invalid", "asso2@demo.invalid"), ("bureau@provence-images.invalid", "81234567800013@demo.invalid"),  # its member of the deliberation demo
         ("contact@reqe.invalid",),  # the multi-year agreement: its board list, due at signature, is late
     }
     assert "Pièces attendues créées : 14" in out

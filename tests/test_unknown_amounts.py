@@ -210,8 +210,9 @@ def test_the_association_sees_the_grant_not_given_never_zero(client, demo):
 def test_the_dashboard_counts_grants_not_given_apart(agent_client):
     Convention.objects.filter(reference=DRAFT_JPH).update(amount_granted=None)
     page = agent_client.get(reverse("staff:dashboard")).content.decode()
-    # In preparation: 66 000 € in review and the 2027 draft's 28 000 € (demo_cases), the draft's 32 000 € not given any more.
-    assert f"<dd>94{NNBSP}000{NBSP}€ (dont 1 montant non chiffré)</dd>" in page
+    # In preparation: 66 000 € in review, the 2027 draft's 28 000 € (demo_cases) and the 65 000 € of the 4 drafts the
+    # demo deliberation drew; the draft's 32 000 € not given any more.
+    assert f"<dd>159{NNBSP}000{NBSP}€ (dont 1 montant non chiffré)</dd>" in page
 
 
 def test_thresholds_wait_for_the_grant_instead_of_reading_zero(db):

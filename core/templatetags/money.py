@@ -13,8 +13,9 @@ def euros(amount):
 
 @register.filter
 def percent(share):
-    """Render a ratio as a French percentage: ``6,92 %``."""
-    return format_percent(share)
+    """Render a ratio as a French percentage: ``6,92 %``; a share the page does not have (a budget of an
+    application has no agreement, so no funder's share: the template gets ``""``) as « — »."""
+    return format_percent(None if share == "" else share)
 
 
 @register.filter

@@ -132,7 +132,7 @@ def targets(client, page: str, objects=(), status=200) -> list[Target]:
     """The POST forms of ``page`` as ``client`` sees it (the logout button aside)."""
     response = client.get(page)
     assert response.status_code == status, f"{page}: {response.status_code}"
-    if status != 200:
+    if status != 200 or not response.get("Content-Type", "").startswith("text/html"):  # a download holds no form
         return []
     html = response.content.decode()
     return [Target(page, form, list(objects)) for form in post_forms(html, page)

@@ -28,6 +28,10 @@ from tests.hostile.query_strings import probe_page
 FILES = (".pdf", ".csv", ".xlsx", "/fichier/")
 #: Pages the walk leaves alone: logging out ends the walk's session.
 LEAVE = ("portal:logout",)
+#: Forms the demo has no page for yet, with why (each is tested by its own module meanwhile).
+NOT_IN_THE_DEMO = {
+    "portal_conventions:renewal_budget_copy": "no renewed agreement in the demo (tests/test_renewal.py)",
+}
 
 
 def portal_url_names_taking_post() -> set[str]:
@@ -151,7 +155,7 @@ def test_every_portal_form_is_reached_by_the_walk(portal):
     pages, forms = portal
     reached = {name for found in pages.values() for name, _kind in found}
     reached |= {signature[0] for found in forms.values() for signature in found}
-    missing = portal_url_names_taking_post() - reached
+    missing = portal_url_names_taking_post() - reached - set(NOT_IN_THE_DEMO)
     assert not missing, f"the walk of the portal never reaches {sorted(missing)}: link it, or add it here"
 
 
