@@ -16,7 +16,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
@@ -37,7 +36,8 @@ from campaigns.services import (
     campaign_closed_reason,
     submission_missing,
 )
-from documents.services import FILE_TYPES, format_size, max_upload_bytes
+from documents.services import format_size, max_upload_bytes
+from documents.views import stored_file_response
 
 
 def member_application_or_404(user, pk) -> Application:
@@ -260,20 +260,7 @@ class ApplicationVersionView(MemberApplicationMixin, TemplateView):
 
 def application_document_response(document) -> FileResponse:
     """Send an application's document as a download, never rendered by the browser."""
-    extension = document.file.name.rsplit(".", 1)[-1].lower()
-    file_type = FILE_TYPES.get(extension)
-    if file_type is None:
-        raise Http404
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    filename = f"{slugify(document.get_kind_display())}-{document.application_id}.{file_type.extension}"
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=file_type.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(document, name=str(document.application_id))
 
 
 class ApplicationDocumentsView(MemberApplicationMixin, TemplateView):

@@ -49,6 +49,11 @@ class DocumentUploadForm(forms.Form):
 
 def document_file_response(document: Document) -> FileResponse:
     """Send ``document``'s file as a download, never rendered by the browser."""
+    return stored_file_response(document, name=slugify(document.convention.reference))
+
+
+def stored_file_response(document, *, name: str) -> FileResponse:
+    """Send a stored document's file (an agreement's or an application's) as the download « <kind>-<name>.<ext> »."""
     file_type = document_file_type(document)
     if file_type is None:
         raise Http404
@@ -56,7 +61,7 @@ def document_file_response(document: Document) -> FileResponse:
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    filename = f"{slugify(document.get_kind_display())}-{slugify(document.convention.reference)}.{file_type.extension}"
+    filename = f"{slugify(document.get_kind_display())}-{name}.{file_type.extension}"
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=file_type.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
