@@ -11,6 +11,10 @@ def drop_budgets_without_agreement(apps, schema_editor):
     Their applications are gone already (``campaigns`` is migrated back before this migration).
     """
     apps.get_model("budgets", "Budget").objects.filter(convention__isnull=True).delete()
+    if schema_editor.connection.vendor == "postgresql":
+        # The deletion leaves deferred foreign-key checks pending; PostgreSQL refuses to alter the table
+        # in the same transaction until they have run.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
