@@ -33,11 +33,18 @@ def beneficiary_upsert(*, siret: str | None, **fields) -> Beneficiary:
     return beneficiary
 
 
-def membership_grant(*, user, beneficiary: Beneficiary, role: str = MemberRole.STAFF) -> Membership:
-    """Give ``user`` access to ``beneficiary`` on the portal (idempotent)."""
-    membership, _created = Membership.objects.update_or_create(
-        user=user, beneficiary=beneficiary, defaults={"role": role, "is_active": True}
-    )
+def membership_grant(*, user, beneficiary: Beneficiary, role: str = MemberRole.STAFF, by=None) -> Membership:
+    """Give ``user`` access to ``beneficiary`` on the portal (idempotent).
+
+    ``by``, when given, is who the audit trail names (a service run outside a staff request:
+    the person registering their own association).
+    """
+    membership = Membership.objects.filter(user=user, beneficiary=beneficiary).first() or Membership(
+        user=user, beneficiary=beneficiary)
+    membership.role, membership.is_active = role, True
+    if by is not None:
+        membership._history_user = by
+    membership.save()
     return membership
 
 

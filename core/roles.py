@@ -7,7 +7,7 @@ FINANCE = "Service des finances"
 ADMINISTRATOR = "Administrateurs"
 
 DOMAIN_APPS = ("conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance", "dossier",
-               "campaigns", "deliberations")
+               "campaigns", "deliberations", "registration")
 
 #: For each role: (app label, model name or "*", actions). Staff edit agreements; finance reads
 #: them and acts on payments; administrators manage reference data and users.
@@ -40,6 +40,7 @@ ROLE_PERMISSIONS = {
         ("deliberations", "deliberation", ("view", "add", "change", "vote_deliberation")),
         ("deliberations", "deliberationline", ("view", "add", "change", "delete")),
         ("deliberations", "letter", ("view",)),
+        ("registration", "registration", ("view", "verify_registration")),
     ],
     FINANCE: [
         ("conventions", "*", ("view",)),

@@ -41,7 +41,7 @@ from tests.factories import (
 from tests.test_csp import assert_csp_clean
 
 DOMAIN_APPS = ["conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance",
-               "campaigns", "deliberations"]
+               "campaigns", "deliberations", "registration"]
 
 #: Models that are themselves the record of what happened, so they keep no history of their own.
 #: Each is append-only, written only by its service, and never editable from the admin (checked below).

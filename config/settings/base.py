@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "core",
     "beneficiaries",
     "conventions",
+    "registration",
     "budgets",
     "indicators",
     "documents",
@@ -225,6 +226,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
+# Self-registration on the portal: at most this many registrations or activation links per client
+# address in this many seconds (registration.throttle).
+REGISTRATION_THROTTLE = (env.int("REGISTRATION_THROTTLE_COUNT", default=5), 60 * 60)
 
 LOGGING = {
     "version": 1,
