@@ -1,6 +1,7 @@
 """Every form of the association portal (/portail/), found by walking its links as the demo's
 members (« scs », whose agreement is signed, and « asso2 », whose associations has a draft and one
-in justification), and the pages of visitors not logged in (login, password reset, invitation):
+in justification), and the pages of visitors not logged in (login, password reset, invitation,
+self-registration and its activation link):
 each field in turn replaced with hostile values; and the query strings of the member's pages."""
 
 from collections import deque
@@ -19,6 +20,7 @@ from beneficiaries.portal import SESSION_KEY
 from beneficiaries.services import invitation_create
 from budgets.services import budget_create_actual
 from conventions.models import Convention, Status
+from registration.services import AssociationInput, PersonInput, activation_link, registration_create
 from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast
 from tests.hostile.harness import Probe, Target, family
 from tests.hostile.html_forms import links, post_forms
@@ -142,7 +144,16 @@ def portal(demo_once, django_db_blocker):
         visitor[("portal:password_reset_confirm", ())] = (
             f"/portail/mot-de-passe/nouveau/{uid}/{default_token_generator.make_token(member)}/")
         visitor[("portal:invitation_accept", ())] = f"/portail/invitation/{invitation.token}/"
-        for key in (("portal:password_reset_confirm", ()), ("portal:invitation_accept", ())):
+        registration = registration_create(
+            association=AssociationInput(name="Nouvelle association", siret="", rna="W139999999",
+                                         address="1, rue Neuve", postal_code="13001", city="Marseille",
+                                         representative_civility="Mme", representative_title="Présidente",
+                                         representative_name="Inès NOUVEAU"),
+            person=PersonInput(first_name="Inès", last_name="NOUVEAU", email="ines@nouvelle.invalid",
+                               password="Une-inscription-2026"), site_url="http://testserver")
+        visitor[("registration:activate", ())] = activation_link(registration.user, site_url="")
+        for key in (("portal:password_reset_confirm", ()), ("portal:invitation_accept", ()),
+                    ("registration:activate", ())):
             met = {}
             walk_portal(Client(), visitor[key], limit=3, forms=met)
             # Opened from its link: the password reset page keeps the link's token in the session.
