@@ -4,10 +4,12 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import DomainAdmin
+from core.dates import french_date
 from registration.models import Registration
 from registration.services import registration_verify, verification_conflict
 
@@ -31,8 +33,8 @@ class VerificationFilter(admin.SimpleListFilter):
 class RegistrationAdmin(DomainAdmin):
     """Read only: an agent checks the SIRET or RNA (sirene.fr, the RNA), then marks it verified."""
 
-    list_display = ["beneficiary", "siret", "rna", "registered_by", "created_at", "activated_at", "state",
-                    "verified_by", "verified_at"]
+    list_display = ["beneficiary", "siret", "rna", "registered_by", "created_at", "activated_at", "state"]
+    list_display_links = ["beneficiary"]
     list_filter = [VerificationFilter]
     search_fields = ["beneficiary__name", "beneficiary__acronym", "beneficiary__siret", "beneficiary__rna",
                      "user__email"]
@@ -61,14 +63,17 @@ class RegistrationAdmin(DomainAdmin):
 
     @admin.display(description=_("inscrite par"))
     def registered_by(self, registration):
-        user = registration.user
-        if user is None:
-            return "—"
-        return f"{user.get_full_name()} <{user.email}>" if user.get_full_name() else user.email
+        return registration.user.email if registration.user else "—"
 
     @admin.display(description=_("identité"))
     def state(self, registration):
-        return _t("vérifiée") if registration.is_verified else _t("à vérifier")
+        """« à vérifier », or « vérifiée le … par … » (the change page shows the same, in full)."""
+        if not registration.is_verified:
+            return _t("à vérifier")
+        who = registration.verified_by
+        return _t("vérifiée le %(date)s par %(who)s") % {
+            "date": french_date(localtime(registration.verified_at).date()),
+            "who": (who.get_full_name() or who.get_username()) if who else "—"}
 
     @admin.action(description=_("Marquer l'identité comme vérifiée"), permissions=["verify"])
     def mark_verified(self, request, queryset):

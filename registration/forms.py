@@ -54,7 +54,7 @@ class RegistrationForm(forms.Form):
     first_name = _text(_("Prénom"), 150, autocomplete="given-name")
     last_name = _text(_("Nom"), 150, autocomplete="family-name")
     user_email = forms.EmailField(
-        label=_("Votre adresse électronique"), max_length=254,
+        label=_("Votre adresse électronique"), max_length=150,  # it is the account's identifier too
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("Elle sera votre identifiant de connexion ; le lien d'activation y est envoyé."))
     password1 = forms.CharField(

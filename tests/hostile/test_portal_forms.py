@@ -20,7 +20,12 @@ from beneficiaries.portal import SESSION_KEY
 from beneficiaries.services import invitation_create
 from budgets.services import budget_create_actual
 from conventions.models import Convention, Status
-from registration.services import AssociationInput, PersonInput, activation_link, registration_create
+from registration.services import (
+    AssociationInput,
+    PersonInput,
+    activation_link,
+    registration_create,
+)
 from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast
 from tests.hostile.harness import Probe, Target, family
 from tests.hostile.html_forms import links, post_forms
