@@ -128,8 +128,9 @@ def test_a_registration_creates_an_inactive_account_the_association_and_its_pres
     ({"password1": "12345678", "password2": "12345678"}, "password1", "entièrement numérique"),
     ({"authorised": None}, "authorised", "seule une personne habilitée"),
     ({"name": ""}, "name", "Ce champ est obligatoire"),
+    ({"user_email": "a" * 140 + "@example.invalid"}, "user_email", "au plus 150 caractères"),
 ], ids=["siret-luhn", "siret-length", "rna-short", "rna-letter", "no-identifier", "postal-code",
-        "passwords-differ", "password-numeric", "not-authorised", "no-name"])
+        "passwords-differ", "password-numeric", "not-authorised", "no-name", "email-too-long"])
 def test_bad_input_is_refused_on_its_field_in_french_and_nothing_is_saved(
         client, django_capture_on_commit_callbacks, changes, field, message):
     before = counts()
