@@ -62,6 +62,10 @@ def test_public_pages_are_accessible(page, live_server, assert_accessible):
         (reverse("portal:password_reset_complete"), "mot de passe enregistré"),
         (reverse("portal:password_reset_confirm", kwargs={"uidb64": "MQ", "token": "faux-jeton"}), "lien non valide"),
         (reverse("portal:invitation_accept", kwargs={"token": "inconnu"}), "invitation non valide"),
+        (reverse("registration:register"), "inscrire votre association"),
+        (reverse("registration:sent"), "vérifiez votre boîte"),
+        (reverse("registration:resend"), "nouveau lien d'activation"),
+        (reverse("registration:activate", kwargs={"uidb64": "MQ", "token": "faux-jeton"}), "lien d'activation non valide"),
     ]:
         page.goto(live_server.url + path)
         check_both_widths(page, assert_accessible, label)

@@ -53,6 +53,7 @@ def test_a_new_association_registers_and_applies(page, live_server, assert_acces
     assert "Les deux mots de passe ne sont pas identiques." in page.locator(".error-summary").inner_text()
     assert page.get_by_label("Dénomination").input_value() == "Voiles de l'Estaque"
     assert Registration.objects.count() == 0
+    assert_accessible(page, "inscription refusée")
     page.get_by_label("Mot de passe", exact=True).fill("Vent-du-large-2026")
     page.get_by_label("Confirmation du mot de passe").fill("Vent-du-large-2026")
     page.get_by_role("button", name="Inscrire l'association").click()
