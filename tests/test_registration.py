@@ -363,3 +363,10 @@ def test_the_new_association_applies_to_an_open_campaign_and_sees_no_one_else(cl
     assert [other_client.get(url).status_code for url in others[:2]] == [200, 200]
     other_client.force_login(MembershipFactory(beneficiary=other_agreement.beneficiary).user)
     assert [other_client.get(url).status_code for url in others[2:]] == [200, 200]
+
+
+def test_the_activation_email_prints_the_name_as_typed(client, django_capture_on_commit_callbacks):
+    register(client, django_capture_on_commit_callbacks, name="L'Atelier <Vélo> & Cie")
+    message = mail.outbox[-1]
+    assert "« L'Atelier <Vélo> & Cie »" in message.body and "L'Atelier <Vélo> & Cie" in message.subject
+    assert "&#x27;" not in message.body and "&amp;" not in message.body and "&lt;" not in message.body
