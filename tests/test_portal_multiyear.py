@@ -290,3 +290,10 @@ def test_another_associations_agreement_page_answers_404(client, agreement):
     client.force_login(MembershipFactory(beneficiary=ConventionFactory().beneficiary).user)
     assert client.get(reverse("portal_conventions:detail", args=[agreement.pk])).status_code == 404
     assert client.get(budget_url("overview", agreement)).status_code == 404
+
+
+def test_the_home_page_asks_for_a_years_budget_by_its_year_and_links_to_it(client_member, agreement):
+    yearly_forecast(agreement, 2026, "42000")
+    page = page_of(client_member.get(reverse("portal:home")))
+    assert "Budget prévisionnel 2026" in page
+    assert f'href="{budget_url("forecast", agreement, 2026)}">Budget prévisionnel 2026' in page
