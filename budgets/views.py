@@ -199,7 +199,7 @@ class BudgetFormView(BudgetMixin, TemplateView):
                             "threshold": variances.threshold.normalize()}
         return self.get_context_data(
             budget=budget, formset=formset, report=report, variances=variances, editable=editable,
-            is_actual=is_actual, problems=problems, invalid=invalid, year_line=year_line,
+            is_actual=is_actual, problems=problems, invalid=invalid, year_line=year_line, first_year=annexed,
             annex_frozen=not editable and not is_actual and annexed and self.convention.is_signed,
             share=funder_shares(self.convention, report.totals,
                                 tranche=year_line.tranche if year_line else None).excluding_in_kind,
