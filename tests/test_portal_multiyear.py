@@ -297,3 +297,13 @@ def test_the_home_page_asks_for_a_years_budget_by_its_year_and_links_to_it(clien
     page = page_of(client_member.get(reverse("portal:home")))
     assert "Budget prévisionnel 2026" in page
     assert f'href="{budget_url("forecast", agreement, 2026)}">Budget prévisionnel 2026' in page
+
+
+def test_a_years_budget_is_exported_with_that_years_lines_and_its_year_in_the_file_name(client_member, agreement):
+    yearly_forecast(agreement, 2025, "40000", charges="150000")
+    yearly_forecast(agreement, 2026, "42000", charges="156000")
+    response = client_member.get(reverse("portal_budgets:forecast_export", args=[agreement.pk, "csv"]) + "?annee=2026")
+    assert response.status_code == 200
+    assert f"budget-previsionnel-{agreement.reference.lower()}-2026.csv" in response["Content-Disposition"].lower()
+    content = response.content.decode("utf-8-sig").replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
+    assert "156000" in content and "150000" not in content  # 2026's salaries, not 2025's
