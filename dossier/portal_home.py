@@ -86,7 +86,10 @@ def document_items(conventions: dict[int, Convention], today: date) -> list[Expe
             detail = _("À fournir avant la signature de la convention : la signature l'attend.")
         elif not detail and document.due_on is None and document.kind in ON_SIGNATURE:
             detail = _("Dû à la signature de la convention.")
-        items.append(_item(conventions[document.convention_id], "document", document.get_kind_display(), action,
+        label = document.get_kind_display()
+        if document.year is not None:  # a yearly document of a multi-year agreement
+            label = f"{label} {document.year}"
+        items.append(_item(conventions[document.convention_id], "document", label, action,
                            document.due_on, today, detail=detail))
     return items
 

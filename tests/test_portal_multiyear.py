@@ -292,10 +292,12 @@ def test_another_associations_agreement_page_answers_404(client, agreement):
     assert client.get(budget_url("overview", agreement)).status_code == 404
 
 
-def test_the_home_page_asks_for_a_years_budget_by_its_year_and_links_to_it(client_member, agreement):
+def test_the_home_page_asks_for_a_years_budget_and_documents_by_their_year(client_member, agreement):
     yearly_forecast(agreement, 2026, "42000")
+    DocumentFactory(convention=agreement, kind=DocumentKind.ANNUAL_ACCOUNTS, year=2025)
+    DocumentFactory(convention=agreement, kind=DocumentKind.ANNUAL_ACCOUNTS, year=2026)
     page = page_of(client_member.get(reverse("portal:home")))
-    assert "Budget prévisionnel 2026" in page
+    assert "Comptes annuels 2025" in page and "Comptes annuels 2026" in page
     assert f'href="{budget_url("forecast", agreement, 2026)}">Budget prévisionnel 2026' in page
 
 
