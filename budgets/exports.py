@@ -109,8 +109,9 @@ def export_lines(queryset, fmt: str, filename: str) -> SpreadsheetFile:
 
 def export_budget(budget, fmt: str) -> SpreadsheetFile:
     kind = "previsionnel" if budget.kind == "forecast" else "realise"
+    year = f"-{budget.year}" if budget.year is not None else ""  # one year of a multi-year agreement
     return export_lines(BudgetLine.objects.filter(budget=budget), fmt,
-                        f"budget-{kind}-{budget.convention.reference}")
+                        f"budget-{kind}-{budget.convention.reference}{year}")
 
 
 def export_year(year: int, fmt: str) -> SpreadsheetFile:

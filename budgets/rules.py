@@ -620,16 +620,18 @@ class BudgetVariances:
         return Variance(getattr(self.forecast_totals, name), getattr(self.actual_totals, name))
 
 
-def budget_variances(convention) -> BudgetVariances:
+def budget_variances(convention, year: int | None = None) -> BudgetVariances:
     """Compare an agreement's actual budget with its forecast, line by line and chapter by chapter.
 
     Lines are matched on their account and label; a line missing on one side counts as zero.
+    For one year of a multi-year agreement (``year``), that year's actual against that year's forecast.
     Three queries, whatever the number of lines.
     """
 
     threshold = variance_threshold(convention)
+    of_budgets = Q(budget__convention=convention) & (Q() if year is None else Q(budget__year=year))
     lines = (
-        BudgetLine.objects.filter(budget__convention=convention).in_chart_order()
+        BudgetLine.objects.filter(of_budgets).in_chart_order()
         .values_list("budget__kind", "code", "label", "amount", "explanation")
     )
     amounts: dict[tuple[str, str], dict[str, Decimal]] = {}
@@ -648,7 +650,7 @@ def budget_variances(convention) -> BudgetVariances:
     line_variances.sort(key=lambda v: chart.account_order()[v.code])  # stable: keeps the entry order
 
     by_chapter = (
-        BudgetLine.objects.filter(budget__convention=convention).order_by()
+        BudgetLine.objects.filter(of_budgets).order_by()
         .annotate(chapter=chapter_expression()).values("budget__kind", "chapter")
         .annotate(total=Sum("amount", default=ZERO))
     )
@@ -660,7 +662,7 @@ def budget_variances(convention) -> BudgetVariances:
     ]
 
     by_kind = (
-        BudgetLine.objects.filter(budget__convention=convention).order_by().values("budget__kind")
+        BudgetLine.objects.filter(of_budgets).order_by().values("budget__kind")
         .annotate(**totals_aggregates())
     )
     totals = {row.pop("budget__kind"): BudgetTotals(**row) for row in by_kind}

@@ -49,13 +49,20 @@ class LineInput:
     explanation: str = ""
 
 
+#: The query parameter naming the year of a multi-year agreement's budget in the portal (« ?annee=2026 »).
+YEAR_PARAMETER = "annee"
+
+
 def budget_year(convention, year: int | None) -> int | None:
     """Return the year a budget of ``convention`` is of: None for a one-year agreement; for a multi-year
     one, ``year`` (one of its tranches' years) or, by default, its first year. Refuses another year in French."""
     if not convention.is_multiannual:
         return None
+    years = set(convention.tranches.values_list("year", flat=True))
+    if not years and year is None:  # taken over without years: its budgets are the agreement's
+        return None
     year = year or convention.fiscal_year
-    if not convention.tranches.filter(year=year).exists():
+    if year not in years:
         raise ValidationError(_("L'année %(year)s n'est pas une année de cette convention pluriannuelle.")
                               % {"year": year}, code="year")
     return year
@@ -253,18 +260,25 @@ def budget_save_lines(*, budget: Budget, lines: Iterable[LineInput], user, expec
 
 
 @transaction.atomic
-def budget_create_actual(*, convention, user) -> Budget:
-    """Create the actual budget (compte rendu financier) mirroring the forecast, amounts to fill."""
-    if Budget.objects.filter(convention=convention, kind=BudgetKind.ACTUAL).exists():
+def budget_create_actual(*, convention, user, year: int | None = None) -> Budget:
+    """Create the actual budget (compte rendu financier) mirroring the forecast, amounts to fill.
+
+    For a multi-year agreement, that of ``year`` (by default its first year), from that year's forecast.
+    """
+    year = budget_year(convention, year)
+    if Budget.objects.filter(convention=convention, kind=BudgetKind.ACTUAL, year=year).exists():
+        if year is not None:
+            raise ValidationError(_("Le compte rendu financier %(year)s de cette convention existe déjà.")
+                                  % {"year": year}, code="exists")
         raise ValidationError(_("Le compte rendu financier de cette convention existe déjà."), code="exists")
     if not convention.is_signed:
         raise ValidationError(
             _("Le compte rendu financier ne peut être établi qu'une fois la convention signée."), code="not_signed"
         )
-    forecast = Budget.objects.filter(convention=convention, kind=BudgetKind.FORECAST).first()
+    forecast = Budget.objects.filter(convention=convention, kind=BudgetKind.FORECAST, year=year).first()
     if forecast is None or not forecast.lines.exists():
         raise ValidationError(_("Le budget prévisionnel est vide : il n'y a rien à reprendre."), code="no_forecast")
-    actual = Budget(convention=convention, kind=BudgetKind.ACTUAL, scope=forecast.scope)
+    actual = Budget(convention=convention, kind=BudgetKind.ACTUAL, scope=forecast.scope, year=year)
     actual._history_user = user
     actual._change_reason = _("Création du compte rendu financier à partir du budget prévisionnel")
     actual.save()
@@ -294,7 +308,7 @@ def submission_problems(budget: Budget) -> list[str]:
         return [_("Le budget est vide : saisissez au moins une ligne de charges et une ligne de produits.")]
     problems = [message for message in [rules.balance_message(totals)] if message and not totals.can_balance]
     if budget.kind == BudgetKind.ACTUAL:
-        variances = rules.budget_variances(budget.convention)
+        variances = rules.budget_variances(budget.convention, year=budget.year)
         for line in variances.missing_explanations:
             problems.append(
                 _("Expliquez l'écart de la ligne « %(code)s %(label)s » (%(difference)s, %(percent)s ; "
@@ -389,7 +403,8 @@ def budget_import(*, budget: Budget, uploaded_file, user, expected_version: int 
 def budget_portal_path(budget: Budget) -> str:
     """Return the path of ``budget``'s page in the association's portal (the link of the emails about it)."""
     name = "portal_budgets:actual" if budget.kind == BudgetKind.ACTUAL else "portal_budgets:forecast"
-    return reverse(name, args=[budget.convention_id])
+    path = reverse(name, args=[budget.convention_id])
+    return f"{path}?{YEAR_PARAMETER}={budget.year}" if budget.year is not None else path
 
 
 def budget_is_frozen(budget) -> bool:

@@ -6,6 +6,8 @@ agreement answers 404) and the budget through that agreement only. Writes go thr
 without JavaScript: it saves the draft and shows the totals computed by ``budgets.rules``.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -19,17 +21,19 @@ from budgets.forms import ImportForm, LineFormSet, budget_rows
 from budgets.models import Budget, BudgetKind
 from budgets.rules import BudgetReport, budget_report, budget_variances
 from budgets.services import (
+    YEAR_PARAMETER,
     budget_create_actual,
     budget_editable_by_association,
     budget_get_or_create,
     budget_import,
     budget_save_lines,
     budget_submit,
+    budget_year,
     stale_version_error,
     submission_problems,
 )
 from conventions.access import MemberConventionMixin
-from conventions.amounts import funder_shares
+from conventions.amounts import funder_shares, yearly_schedule
 
 URL_NAMES = {BudgetKind.FORECAST: "portal_budgets:forecast", BudgetKind.ACTUAL: "portal_budgets:actual"}
 ACTIONS = {"recalculate", "save", "submit"}
@@ -37,27 +41,79 @@ REFUSED_FLAG = "depot"
 
 
 class BudgetMixin(MemberConventionMixin):
+    """The agreement's budget of ``kind``; for a multi-year agreement, that of the year ``?annee=``
+    (by default its first year). A year that is not one of the agreement's answers 404."""
+
     kind = BudgetKind.FORECAST
 
+    def dispatch(self, request, *args, **kwargs):
+        self.kind = kwargs.get("kind", self.kind)
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def year(self) -> int | None:
+        if not hasattr(self, "_year"):
+            self._year = self.requested_year()
+        return self._year
+
+    def requested_year(self) -> int | None:
+        raw = self.request.GET.get(YEAR_PARAMETER)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+            raise Http404("Année inconnue.")
+        year = int(raw) if raw is not None else None
+        if not self.convention.is_multiannual:
+            if year not in (None, self.convention.fiscal_year):
+                raise Http404("Cette convention n'a pas d'autre année que son exercice.")
+            return None
+        try:  # the services' rule: one of its tranches' years
+            return budget_year(self.convention, year)
+        except ValidationError as error:
+            raise Http404(error.messages[0]) from error
+
+    def year_params(self, **extra) -> str:
+        """Return the query string that keeps the year (« ?annee=2026 »), with ``extra`` parameters."""
+        params = {YEAR_PARAMETER: self.year} if self.year is not None else {}
+        params.update(extra)
+        return f"?{urlencode(params)}" if params else ""
+
+    def year_line(self):
+        """Return the year's line of the schedule (its amount in force and its vote), or None."""
+        if self.year is None:
+            return None
+        return next((line for line in yearly_schedule(self.convention).lines if line.year == self.year), None)
+
     def get_budget(self) -> Budget | None:
-        budget = Budget.objects.filter(convention=self.convention, kind=self.kind).first()
+        budget = Budget.objects.filter(convention=self.convention, kind=self.kind, year=self.year).first()
         if budget is not None:
             budget.convention = self.convention  # loaded with its amount in force: no query more
         return budget
 
-    def form_url(self, anchor: str = "") -> str:
-        return reverse(URL_NAMES[self.kind], args=[self.convention.pk]) + anchor
+    def form_url(self, anchor: str = "", **extra) -> str:
+        return reverse(URL_NAMES[self.kind], args=[self.convention.pk]) + self.year_params(**extra) + anchor
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("year", self.year)
+        kwargs.setdefault("year_query", self.year_params())
+        return super().get_context_data(**kwargs)
 
 
 class OverviewView(BudgetMixin, TemplateView):
-    """Show the agreement's two budgets, their state and what to do next."""
+    """Show the agreement's two budgets, their state and what to do next; a multi-year agreement's
+    two budgets of each year, with that year's amount and vote."""
 
     template_name = "budgets/budget_portal_overview.html"
 
     def get_context_data(self, **kwargs):
-        budgets = {b.kind: b for b in Budget.objects.filter(convention=self.convention)}
+        budgets = {(b.kind, b.year): b for b in Budget.objects.filter(convention=self.convention)}
+        years = [
+            {"line": line, "query": f"?{urlencode({YEAR_PARAMETER: line.year})}",
+             "forecast": budgets.get((BudgetKind.FORECAST, line.year)),
+             "actual": budgets.get((BudgetKind.ACTUAL, line.year))}
+            for line in yearly_schedule(self.convention).lines
+        ]
         return super().get_context_data(
-            forecast=budgets.get(BudgetKind.FORECAST), actual=budgets.get(BudgetKind.ACTUAL), **kwargs
+            forecast=budgets.get((BudgetKind.FORECAST, None)), actual=budgets.get((BudgetKind.ACTUAL, None)),
+            years=years, year=None, year_query="", **kwargs
         )
 
 
@@ -66,14 +122,11 @@ class BudgetFormView(BudgetMixin, TemplateView):
 
     template_name = "budgets/budget_portal_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.kind = kwargs.get("kind", self.kind)
-        return super().dispatch(request, *args, **kwargs)
-
     def get(self, request, *args, **kwargs):
         budget = self.get_budget()
         if self.kind == BudgetKind.ACTUAL and budget is None:
-            return self.render_to_response(self.get_context_data(budget=None, needs_creation=True))
+            return self.render_to_response(self.get_context_data(budget=None, needs_creation=True, is_actual=True,
+                                                                 year_line=self.year_line()))
         return self.render_to_response(self.page_context(budget, show_problems=REFUSED_FLAG in request.GET))
 
     def post(self, request, *args, **kwargs):
@@ -93,7 +146,7 @@ class BudgetFormView(BudgetMixin, TemplateView):
             return self.render_to_response(self.page_context(budget, formset=formset,
                                                              errors=stale_version_error().messages))
         if budget is None:
-            budget = budget_get_or_create(convention=self.convention, kind=BudgetKind.FORECAST)
+            budget = budget_get_or_create(convention=self.convention, kind=BudgetKind.FORECAST, year=self.year)
             seen_version = budget.version
         try:
             budget = budget_save_lines(budget=budget, lines=formset.line_inputs(), user=request.user,
@@ -106,7 +159,7 @@ class BudgetFormView(BudgetMixin, TemplateView):
             except ValidationError:
                 messages.warning(request, _("Le brouillon est enregistré, mais le budget ne peut pas encore être "
                                             "déposé : voyez les points à corriger."))
-                return redirect(self.form_url(f"?{REFUSED_FLAG}=refuse#erreurs"))
+                return redirect(self.form_url("#erreurs", **{REFUSED_FLAG: "refuse"}))
             messages.success(request, _("Le budget est déposé. Le service instructeur va l'examiner ; il reste "
                                         "consultable ici."))
             return redirect(self.form_url())
@@ -119,17 +172,20 @@ class BudgetFormView(BudgetMixin, TemplateView):
     def formset(self, budget, data=None, variances=None):
         is_actual = self.kind == BudgetKind.ACTUAL
         if is_actual and variances is None:
-            variances = budget_variances(self.convention)
+            variances = budget_variances(self.convention, year=self.year)
         lines = list(budget.lines.in_chart_order()) if budget else []
         rows = budget_rows(lines=lines, is_actual=is_actual, variances=variances)
         return LineFormSet(data, rows=rows, is_actual=is_actual, prefix="l")
 
     def page_context(self, budget, *, formset=None, invalid=False, errors=(), show_problems=False):
         is_actual = self.kind == BudgetKind.ACTUAL
-        variances = budget_variances(self.convention) if is_actual else None
+        variances = budget_variances(self.convention, year=self.year) if is_actual else None
         report = budget_report(budget) if budget else BudgetReport.empty()
-        # Once the agreement is signed, its forecast is annex I of what was signed (conventions.freeze).
-        frozen = self.kind == BudgetKind.FORECAST and self.convention.is_signed
+        # Once the agreement is signed, its forecast is annex I of what was signed (conventions.freeze);
+        # a multi-year agreement annexes its first year's, each later year's is filed in its year.
+        annexed = self.year is None or self.year == self.convention.fiscal_year
+        frozen = self.kind == BudgetKind.FORECAST and self.convention.is_signed and annexed
+        year_line = self.year_line()
         editable = budget_editable_by_association(budget) if budget is not None else not frozen
         problems = list(errors)
         if show_problems and budget is not None and editable:
@@ -143,8 +199,10 @@ class BudgetFormView(BudgetMixin, TemplateView):
                             "threshold": variances.threshold.normalize()}
         return self.get_context_data(
             budget=budget, formset=formset, report=report, variances=variances, editable=editable,
-            is_actual=is_actual, problems=problems, invalid=invalid,
-            share=funder_shares(self.convention, report.totals).excluding_in_kind,
+            is_actual=is_actual, problems=problems, invalid=invalid, year_line=year_line, first_year=annexed,
+            annex_frozen=not editable and not is_actual and annexed and self.convention.is_signed,
+            share=funder_shares(self.convention, report.totals,
+                                tranche=year_line.tranche if year_line else None).excluding_in_kind,
         )
 
 
@@ -155,24 +213,20 @@ class CreateActualView(BudgetMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            budget_create_actual(convention=self.convention, user=request.user)
+            budget_create_actual(convention=self.convention, user=request.user, year=self.year)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
             messages.success(request, _("Le compte rendu financier est créé avec les lignes du budget prévisionnel : "
                                         "saisissez les montants réalisés."))
-        return redirect(reverse("portal_budgets:actual", args=[self.convention.pk]))
+        return redirect(reverse("portal_budgets:actual", args=[self.convention.pk]) + self.year_params())
 
 
 class ImportView(BudgetMixin, TemplateView):
     """Import a filled template (XLSX or CSV) into the budget; everything or nothing."""
 
     template_name = "budgets/budget_portal_import.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        self.kind = kwargs.get("kind", self.kind)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         budget = self.get_budget()
@@ -193,7 +247,7 @@ class ImportView(BudgetMixin, TemplateView):
         if budget is None:
             if self.kind == BudgetKind.ACTUAL:
                 raise Http404
-            budget = budget_get_or_create(convention=self.convention, kind=BudgetKind.FORECAST)
+            budget = budget_get_or_create(convention=self.convention, kind=BudgetKind.FORECAST, year=self.year)
             seen_version = budget.version
         try:
             summary = budget_import(budget=budget, uploaded_file=form.cleaned_data["file"], user=request.user,
@@ -214,15 +268,10 @@ class TemplateDownloadView(MemberConventionMixin, View):
 
 class ExportView(BudgetMixin, View):
     def get(self, request, *args, **kwargs):
-        self.kind = kwargs["kind"]
         budget = self.get_budget()
         if budget is None:
             raise Http404
         return exports.download(exports.export_budget(budget, exports.checked_format(kwargs["fmt"])))
-
-
-
-
 
 
 def _int(value) -> int | None:

@@ -49,12 +49,13 @@ class FunderShares:
     including_in_kind: Decimal | None
 
 
-def funder_shares(convention: Convention, totals) -> FunderShares:
+def funder_shares(convention: Convention, totals, *, tranche: Tranche | None = None) -> FunderShares:
     """Return the funder's shares of ``totals`` (a ``BudgetTotals``): those of the amount in force.
 
-    No share while the amount is not given: unknown, not 0 %.
+    A yearly budget of a multi-year agreement (``tranche``: its year) is shared with that year's
+    amount in force. No share while the amount is not given: unknown, not 0 %.
     """
-    amount = effective_amount(convention)
+    amount = effective_amount(convention) if tranche is None else effective_tranche_amount(tranche)
     if amount is None:
         return FunderShares(None, None, None)
     return FunderShares(amount, totals.funder_share(amount), totals.funder_share_with_in_kind(amount))

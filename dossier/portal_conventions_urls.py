@@ -9,6 +9,7 @@ from finance import views as portal_payments
 app_name = "portal_conventions"
 
 urlpatterns: list = [
+    path("<int:convention_pk>/", portal_views.ConventionDetailView.as_view(), name="detail"),
     path("<int:convention_pk>/versements/", portal_payments.PaymentsView.as_view(), name="payments"),
     path("<int:convention_pk>/versements/<int:pk>/pdf/", portal_payments.PaymentPdfView.as_view(), name="payment_pdf"),
 ]

@@ -6,7 +6,7 @@ requests, …), write a provider ``(conventions, today) -> list[ExpectedItem]`` 
 to ``ITEM_PROVIDERS``. Each provider runs one query, whatever the number of agreements.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.urls import NoReverseMatch, reverse
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary
 from budgets.models import Budget, BudgetKind, BudgetStatus
-from budgets.services import budget_editable_by_association
+from budgets.services import budget_editable_by_association, budget_portal_path
 from conventions.models import Convention, Status
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
@@ -86,7 +86,10 @@ def document_items(conventions: dict[int, Convention], today: date) -> list[Expe
             detail = _("À fournir avant la signature de la convention : la signature l'attend.")
         elif not detail and document.due_on is None and document.kind in ON_SIGNATURE:
             detail = _("Dû à la signature de la convention.")
-        items.append(_item(conventions[document.convention_id], "document", document.get_kind_display(), action,
+        label = document.get_kind_display()
+        if document.year is not None:  # a yearly document of a multi-year agreement
+            label = f"{label} {document.year}"
+        items.append(_item(conventions[document.convention_id], "document", label, action,
                            document.due_on, today, detail=detail))
     return items
 
@@ -104,9 +107,13 @@ def budget_items(conventions: dict[int, Convention], today: date) -> list[Expect
             continue  # e.g. the forecast of a signed agreement: read-only, nothing to complete
         returned = budget.status == BudgetStatus.RETURNED
         action = _("Renvoyé pour correction : à compléter") if returned else _("À compléter")
-        due_on = justification_due_date(convention) if budget.kind == BudgetKind.ACTUAL else None
-        items.append(_item(convention, "budget", budget.get_kind_display(), action, due_on, today,
-                           detail=budget.review_comment if returned else ""))
+        due_on = justification_due_date(convention, budget.year) if budget.kind == BudgetKind.ACTUAL else None
+        label = budget.get_kind_display()
+        item = _item(convention, "budget", label if budget.year is None else f"{label} {budget.year}", action,
+                     due_on, today, detail=budget.review_comment if returned else "")
+        if budget.year is not None:  # one year of a multi-year agreement: straight to that year's budget
+            item = replace(item, url=budget_portal_path(budget))
+        items.append(item)
     return items
 
 

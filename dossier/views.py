@@ -20,7 +20,9 @@ from conventions.amounts import yearly_schedule
 from conventions.freeze import has_signed_pdf
 from conventions.legality import legality_summary
 from conventions.models import Convention
+from conventions.tranches import total_shown
 from dossier.portal_home import expected_items
+from dossier.portal_years import agreement_years
 from dossier.printing.amendment import amendments_for_portal
 from dossier.printing.legality import has_executory_copy
 from dossier.printing.responses import executory_pdf_response, signed_filename, signed_pdf_response
@@ -71,6 +73,18 @@ class SignedDocumentsView(MemberConventionMixin, TemplateView):
             signed_pdf=signed, amendments=amendments, executory_copy=has_executory_copy(self.convention),
             legality=legality_summary(self.convention, signed=self.convention.is_signed),
             years=yearly_schedule(self.convention), **kwargs)
+
+
+class ConventionDetailView(MemberConventionMixin, TemplateView):
+    """The agreement's page: what it is, its pages, and for a multi-year agreement each year's
+    amount, vote, budgets, payments, indicator report and documents (``dossier.portal_years``)."""
+
+    template_name = "dossier/portal/convention_detail.html"
+
+    def get_context_data(self, **kwargs):
+        years = agreement_years(self.convention)
+        total = total_shown(row.line.amount for row in years) if years else None
+        return super().get_context_data(years=years, years_total=total, **kwargs)
 
 
 class HomeView(CurrentBeneficiaryMixin, TemplateView):

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
+from beneficiaries.models import Beneficiary, Membership
 from campaigns.models import Application, Campaign
 from conventions.models import Convention
 
@@ -18,8 +19,11 @@ def member_pages(username):
     pages = [reverse("portal:home"), reverse("portal:choose_beneficiary")]
     for convention in Convention.objects.filter(beneficiary__memberships__user__username=username):
         pk = {"convention_pk": convention.pk}
-        pages += [reverse(f"portal_conventions:{name}", kwargs=pk) for name in ("payments", "documents", "signed_documents")]
+        pages += [reverse(f"portal_conventions:{name}", kwargs=pk)
+                  for name in ("detail", "payments", "documents", "signed_documents")]
         pages += [reverse(f"portal_budgets:{name}", kwargs=pk) for name in ("overview", "forecast", "actual")]
+        for year in convention.tranches.values_list("year", flat=True):  # a multi-year agreement's years
+            pages += [reverse(f"portal_budgets:{name}", kwargs=pk) + f"?annee={year}" for name in ("forecast", "actual")]
         pages.append(reverse("portal_indicators:report_list", kwargs=pk))
         for report in convention.indicator_reports.filter(period_label=""):
             pages.append(reverse("portal_indicators:report_form", kwargs={**pk, "year": report.year}))
@@ -34,10 +38,13 @@ def member_pages(username):
     return pages
 
 
-@pytest.mark.parametrize("username", ["scs", "asso2"])
+@pytest.mark.parametrize("username", ["scs", "asso2", "reqe"])
 def test_every_portal_page_of_a_member_is_accessible(page, live_server, portal_login, assert_accessible, username):
     with override_settings(DEBUG=True):
         call_command("seed_demo", verbosity=0, stdout=io.StringIO())
+    if username == "reqe":  # the multi-year agreement's association has no member in the demo: one is added
+        reqe = get_user_model().objects.create_user("reqe", password="demo")  # noqa: S106 - the demo's password
+        Membership.objects.create(user=reqe, beneficiary=Beneficiary.objects.get(acronym="REQE"))
     portal_login(page, live_server, get_user_model().objects.get(username=username), password="demo")
     checked = 0
     for path in member_pages(username):
