@@ -6,7 +6,7 @@ Each view receives the ``BudgetAdmin`` to check the agent's permissions the admi
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,7 +17,14 @@ from budgets import exports
 from budgets.forms import ImportForm
 from budgets.models import Budget, BudgetKind
 from budgets.rules import Variance, budget_variances
-from budgets.services import budget_import, budget_return, budget_validate, stale_version_error
+from budgets.services import (
+    YEAR_PARAMETER,
+    budget_import,
+    budget_return,
+    budget_validate,
+    budget_year,
+    stale_version_error,
+)
 from conventions.models import Convention
 
 
@@ -123,14 +130,27 @@ def template(model_admin, request, fmt):
     return exports.download(exports.budget_template(exports.checked_format(fmt)))
 
 
+def _compared_year(convention, raw: str | None) -> int | None:
+    """The year compared (``?annee=``) of a multi-year agreement, by default its first; 404 for another year.
+
+    A one-year agreement has none: its budgets are the agreement's. The year rule is the services' one."""
+    if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        raise Http404(_("Année inconnue."))
+    try:
+        return budget_year(convention, int(raw) if raw else None)
+    except ValidationError as error:
+        raise Http404(error.messages[0]) from error
+
+
 def compare(model_admin, request, convention_pk):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     convention = get_object_or_404(
         Convention.objects.select_related("beneficiary", "funder").with_amount_in_force(), pk=convention_pk
     )
-    budgets = {b.kind: b for b in Budget.objects.filter(convention=convention)}
-    variances = budget_variances(convention)
+    year = _compared_year(convention, request.GET.get(YEAR_PARAMETER))
+    budgets = {b.kind: b for b in Budget.objects.filter(convention=convention, year=year)}
+    variances = budget_variances(convention, year=year)
     totals_rows = [
         (_("Total des charges (hors contributions en nature)"), variances.block("charges")),
         (_("Total des produits (hors contributions en nature)"), variances.block("products")),
@@ -140,7 +160,9 @@ def compare(model_admin, request, convention_pk):
     ]
     context = {
         **model_admin.admin_site.each_context(request), "opts": Budget._meta, "convention": convention,
-        "title": _("Budget prévisionnel et réalisé — %(reference)s") % {"reference": convention.reference},
+        "title": (_("Budget prévisionnel et réalisé — %(reference)s") % {"reference": convention.reference}
+                  + (f" — {year}" if year else "")),
+        "year": year, "years": list(convention.tranches.values_list("year", flat=True)) if year else [],
         "forecast": budgets.get(BudgetKind.FORECAST), "actual": budgets.get(BudgetKind.ACTUAL),
         "variances": variances, "totals_rows": totals_rows,
     }

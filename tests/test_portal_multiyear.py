@@ -309,3 +309,26 @@ def test_a_years_budget_is_exported_with_that_years_lines_and_its_year_in_the_fi
     assert f"budget-previsionnel-{agreement.reference.lower()}-2026.csv" in response["Content-Disposition"].lower()
     content = response.content.decode("utf-8-sig").replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
     assert "156000" in content and "150000" not in content  # 2026's salaries, not 2025's
+
+
+# --- The staff's comparison of forecast and actual, year by year ---------------------------------
+
+
+def charges_total_row(page: str) -> str:
+    return page.split("Total des charges (hors contributions en nature)")[1].split("</tr>")[0]
+
+
+def test_the_admin_comparison_of_a_multi_year_agreement_compares_one_year_not_the_years_added(agreement):
+    from django.test import Client
+
+    yearly_forecast(agreement, 2025, "40000", charges="150000")
+    yearly_forecast(agreement, 2026, "42000", charges="90000")
+    client = Client()
+    client.force_login(staff_user("agent-compare-annees", AGENT))
+    url = reverse("admin:budgets_budget_compare", args=[agreement.pk])
+    first = page_of(client.get(url))  # by default its first year, never the years added (240 000 €)
+    assert euros("150 000 €") in charges_total_row(first) and "240" not in charges_total_row(first)
+    second = page_of(client.get(url + "?annee=2026"))
+    assert "— 2026" in second and euros("90 000 €") in charges_total_row(second)
+    assert client.get(url + "?annee=2031").status_code == 404
+    assert client.get(url + "?annee=20x6").status_code == 404
