@@ -147,6 +147,7 @@ def apply_on_the_portal(page, live_server, portal_login, world, *, member, actio
     # The action's budget: balanced (charges = produits), the funder's line carrying the amount requested.
     for label, value in lines:
         page.get_by_label(re.compile(f"Montant — {label}")).first.fill(value)
+    page.get_by_label(re.compile("Subvention de la présente convention — 744")).first.check()  # the Métropole's line
     page.get_by_role("button", name="Enregistrer le budget").click()
     page.wait_for_load_state()
     assert "Budget de l'action enregistré." in text_of(page, "body")
@@ -416,6 +417,8 @@ def follow_the_agreement_to_signature(page, live_server, portal_login, world, ag
     page.wait_for_load_state()
     assert "a été modifié avec succès" in messages_shown(page), text_of(page, "#content")
     shot(page, "4-convention-avant-signature")
+    # The budget carried over from the application marks the Métropole's line at the amount voted.
+    assert "Aucune ligne du budget n'est marquée" not in text_of(page, "#content")
     transition("Enregistrer les signatures", "Signée")
     agreement.refresh_from_db()
     assert agreement.status == Status.SIGNED and agreement.signed_pdf_sha256
