@@ -126,7 +126,8 @@ class World:
         self.validator.save()
 
 
-def apply_on_the_portal(page, live_server, portal_login, world, *, member, action, amount, lines, tmp_path):
+def apply_on_the_portal(page, live_server, portal_login, assert_accessible, world, *, member, action, amount, lines,
+                        tmp_path):
     """A member applies to the open campaign through the portal pages; returns the application."""
     portal_as(page, live_server, portal_login, member)
     page.goto(f"{live_server.url}/portail/candidatures/")
@@ -167,6 +168,7 @@ def apply_on_the_portal(page, live_server, portal_login, world, *, member, actio
     # The confirmation, then the submission.
     page.goto(f"{live_server.url}/portail/candidatures/{application.pk}/")
     page.get_by_role("link", name="Vérifier et déposer").click()
+    assert_accessible(page, "confirmation du dépôt")
     recap = text_of(page)
     assert f"{amount} €" in recap, recap
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.DRAFT  # nothing changed yet
@@ -178,7 +180,7 @@ def test_the_yearly_cycle_from_applications_to_a_signed_agreement(page, live_ser
     world = World()
 
     # --- 1. Two associations apply on the portal ------------------------------------------------
-    jardins = apply_on_the_portal(page, live_server, portal_login, world, member=world.jardins_member,
+    jardins = apply_on_the_portal(page, live_server, portal_login, assert_accessible, world, member=world.jardins_member,
                                   action="Jardin partagé des Lauriers", amount="20 000", tmp_path=tmp_path,
                                   lines=[("641", "25 000"), ("604", "15 000"), ("744", "20 000"),
                                          ("756", "20 000")])
@@ -189,7 +191,7 @@ def test_the_yearly_cycle_from_applications_to_a_signed_agreement(page, live_ser
     assert "Déposée" in text_of(page)
     assert Application.objects.get(pk=jardins.pk).status == ApplicationStatus.SUBMITTED
 
-    musique = apply_on_the_portal(page, live_server, portal_login, world, member=world.musique_member,
+    musique = apply_on_the_portal(page, live_server, portal_login, assert_accessible, world, member=world.musique_member,
                                   action="Orchestre des quartiers nord", amount="12 000", tmp_path=tmp_path,
                                   lines=[("641", "20 000"), ("744", "12 000"), ("756", "8 000")])
     page.get_by_role("button", name="Je confirme le dépôt").click()
@@ -328,6 +330,16 @@ def test_the_yearly_cycle_from_applications_to_a_signed_agreement(page, live_ser
     produced = text_of(page, "#content")
     assert f"Convention {agreement.reference}" in produced and "lettre de notification" in produced, produced
 
+    # The notification letter: its PDF names the association, the amount voted and the deliberation.
+    page.goto(f"{live_server.url}/admin/deliberations/deliberation/{deliberation.pk}/change/")
+    with page.expect_download() as download:
+        page.locator("li", has_text="lettre de notification").filter(has_text="Quartiers en Musique") \
+            .get_by_role("link").click()
+    letter_text = pdf_text(Path(download.value.path()).read_bytes())
+    for expected in ("Quartiers en Musique", "Orchestre des quartiers nord", "10 000 €", "CS 042-1226/26/BM"):
+        assert expected in letter_text, (expected, letter_text)
+    save_for_looking("lettre-notification.pdf", Path(download.value.path()).read_bytes())
+
     follow_the_agreement_to_signature(page, live_server, portal_login, world, agreement, tmp_path)
 
     # --- 5. Each association sees its outcome on the portal ---------------------------------------
@@ -338,11 +350,13 @@ def test_the_yearly_cycle_from_applications_to_a_signed_agreement(page, live_ser
     page.goto(f"{live_server.url}/portail/")  # the home lists the association's agreements
     row = page.get_by_role("row").filter(has_text=agreement.reference)
     assert "Signée" in row.inner_text() and "20 000 €" in row.inner_text().translate(NBSP), row.inner_text()
+    assert_accessible(page, "accueil du portail")
     shot(page, "5-portail-convention-signee")
     portal_as(page, live_server, portal_login, world.musique_member)
     page.goto(f"{live_server.url}/portail/candidatures/{musique.pk}/")
     outcome = text_of(page)
     assert "Subvention attribuée : 10 000 €." in outcome, outcome
+    assert_accessible(page, "candidature attribuée")
     shot(page, "6-portail-lettre")
 
 
@@ -425,17 +439,29 @@ def follow_the_agreement_to_signature(page, live_server, portal_login, world, ag
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger le PDF signé").click()
     signed = Path(download.value.path()).read_bytes()
-    assert signed.startswith(b"%PDF-")
+    save_for_looking("convention-signee.pdf", signed)
+    signed_text = pdf_text(signed)
+    for expected in (agreement.reference, "Les Jardins du Lac", "20 000 €", "CS 042-1226/26/BM", "Inès BERNARD",
+                     "Martine VASSAL"):
+        assert expected in signed_text, (expected, signed_text[:3000])
 
 
-def check_annex_pdf(content: bytes) -> None:
+def pdf_text(content: bytes) -> str:
     from pypdf import PdfReader
 
     assert content.startswith(b"%PDF-")
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).translate(NBSP)
+
+
+def save_for_looking(name: str, content: bytes) -> None:
     if os.environ.get("JOURNEY_SHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
-        (SHOTS / "annexe.pdf").write_bytes(content)
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).translate(NBSP)
+        (SHOTS / name).write_bytes(content)
+
+
+def check_annex_pdf(content: bytes) -> None:
+    save_for_looking("annexe.pdf", content)
+    text = pdf_text(content)
     lines = text.splitlines()
     # One row per subsidy, the totals row their sum: N-1, action budget, requested, proposed, agreement.
     for expected in ("Les Jardins du Lac Jardin partagé des Lauriers 18 000 € 40 000 € 20 000 € 20 000 € oui",
@@ -459,6 +485,5 @@ def check_annex_xlsx(content: bytes, *, voted: bool) -> None:
         assert total[column] == sum((row[column] or 0) for row in body), (column, rows)
     assert total[2:amounts] == ([18000, 60000, 32000, 30000, 30000] if voted else [18000, 60000, 32000, 30000])
     assert [row[amounts] for row in body] == ["oui", "non"]
-    if os.environ.get("JOURNEY_SHOTS") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        (SHOTS / f"annexe{'-votee' if voted else ''}.xlsx").write_bytes(content)
+    assert (total[0], total[1], total[amounts]) == ("Total", "2 subventions", "1 convention")
+    save_for_looking(f"annexe{'-votee' if voted else ''}.xlsx", content)
