@@ -422,11 +422,17 @@ def follow_the_agreement_to_signature(page, live_server, portal_login, world, ag
     page.goto(change_url)
     signed_on = world.today.strftime("%d/%m/%Y")
     page.locator("#id_beneficiary_signatory").fill("Inès BERNARD")
-    page.locator("#id_beneficiary_signatory_title").fill("Présidente")
+    page.locator("#id_beneficiary_signatory_title").fill("Présidente")  # without its article: refused, said why
     page.locator("#id_beneficiary_signed_on").fill(signed_on)
     page.locator("#id_funder_signatory").fill("Martine VASSAL")
-    page.locator("#id_funder_signatory_title").fill("Présidente de la Métropole")
+    page.locator("#id_funder_signatory_title").fill("La Présidente de la Métropole")
     page.locator("#id_funder_signed_on").fill(signed_on)
+    page.get_by_role("button", name="Enregistrer et continuer les modifications").click()
+    page.wait_for_load_state()
+    assert "Indiquez la qualité avec son article" in text_of(page, "#content")
+    agreement.refresh_from_db()
+    assert not agreement.beneficiary_signed_on  # nothing saved
+    page.locator("#id_beneficiary_signatory_title").fill("La Présidente")
     page.get_by_role("button", name="Enregistrer et continuer les modifications").click()
     page.wait_for_load_state()
     assert "a été modifié avec succès" in messages_shown(page), text_of(page, "#content")
@@ -441,8 +447,8 @@ def follow_the_agreement_to_signature(page, live_server, portal_login, world, ag
     signed = Path(download.value.path()).read_bytes()
     save_for_looking("convention-signee.pdf", signed)
     signed_text = pdf_text(signed)
-    for expected in (agreement.reference, "Les Jardins du Lac", "20 000 €", "CS 042-1226/26/BM", "Inès BERNARD",
-                     "Martine VASSAL"):
+    for expected in (agreement.reference, "Les Jardins du Lac", "20 000 €", "CS 042-1226/26/BM",
+                     "représentée par sa Présidente, Inès BERNARD", "Martine VASSAL"):
         assert expected in signed_text, (expected, signed_text[:3000])
 
 
