@@ -21,7 +21,7 @@ validator. Everything else goes through the pages, as the users would:
 import io
 import os
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -106,12 +106,12 @@ class World:
         self.musique = BeneficiaryFactory(name="Quartiers en Musique", acronym="QEM", email="contact@qem.invalid")
         ConventionFactory(beneficiary=self.jardins, funder=self.funder, reference=f"AMP-{self.year}-FETE-JDL",
                           fiscal_year=self.year, amount_granted=Decimal("5000.00"), status=Status.ACTIVE,
-                          period_start=today.replace(year=self.year, month=1, day=1),
-                          period_end=today.replace(year=self.year, month=12, day=31))
+                          period_start=date(self.year, 1, 1),
+                          period_end=date(self.year, 12, 31))
         ConventionFactory(beneficiary=self.jardins, funder=self.funder, reference=f"AMP-{self.year - 1}-CSPV-JDL",
                           fiscal_year=self.year - 1, amount_granted=Decimal("18000.00"), status=Status.CLOSED,
-                          period_start=today.replace(year=self.year - 1, month=1, day=1),
-                          period_end=today.replace(year=self.year - 1, month=12, day=31))
+                          period_start=date(self.year - 1, 1, 1),
+                          period_end=date(self.year - 1, 12, 31))
         self.jardins_member = MembershipFactory(
             beneficiary=self.jardins, role=MemberRole.PRESIDENT,
             user=UserFactory(username="presidente.jardins", first_name="Inès", last_name="BERNARD")).user
@@ -286,7 +286,7 @@ def test_the_yearly_cycle_from_applications_to_a_signed_agreement(page, live_ser
     with page.expect_download() as download:
         page.get_by_role("link", name="Annexe (XLSX)").click()
     annex_xlsx = Path(download.value.path()).read_bytes()
-    check_annex_pdf(annex_pdf)
+    check_annex_pdf(annex_pdf, placeholder=f"{world.today.year}/....")
     check_annex_xlsx(annex_xlsx, voted=False)
 
     # The vote is refused while the number is a placeholder: the page says why, nothing changes.
@@ -357,6 +357,10 @@ def test_the_yearly_cycle_from_applications_to_a_signed_agreement(page, live_ser
     outcome = text_of(page)
     assert "Subvention attribuée : 10 000 €." in outcome, outcome
     assert_accessible(page, "candidature attribuée")
+    # Another association's application and agreement stay out of reach.
+    for url in (f"/portail/candidatures/{jardins.pk}/", f"/portail/conventions/{agreement.pk}/justificatifs/"):
+        response = page.goto(f"{live_server.url}{url}")
+        assert response.status == 404 and "Page introuvable" in text_of(page, "body"), url
     shot(page, "6-portail-lettre")
 
 
@@ -465,7 +469,7 @@ def save_for_looking(name: str, content: bytes) -> None:
         (SHOTS / name).write_bytes(content)
 
 
-def check_annex_pdf(content: bytes) -> None:
+def check_annex_pdf(content: bytes, *, placeholder: str) -> None:
     save_for_looking("annexe.pdf", content)
     text = pdf_text(content)
     lines = text.splitlines()
@@ -474,7 +478,7 @@ def check_annex_pdf(content: bytes) -> None:
                      "Quartiers en Musique Orchestre des quartiers nord 0 € 20 000 € 12 000 € 10 000 € non",
                      "Total 2 subventions 18 000 € 60 000 € 32 000 € 30 000 € 1 convention"):
         assert expected in lines, (expected, text)
-    assert "projet soumis au vote" in text and "n° 2026/...." in text
+    assert "projet soumis au vote" in text and f"n° {placeholder}" in text
 
 
 def check_annex_xlsx(content: bytes, *, voted: bool) -> None:
