@@ -15,6 +15,7 @@ from beneficiaries.identifiers import IdentifierField, validate_siret
 from beneficiaries.models import Beneficiary
 from conventions.deliberation import deliberation_date_clean, deliberation_missing
 from conventions.legality import legality_clean
+from conventions.parties import signatory_title_errors
 from conventions.tranches import multiannual_period_refusal
 from core.dates import MONTHS
 from core.deadlines import YEAR_RANGE
@@ -345,6 +346,8 @@ class Convention(models.Model):
             raise ValidationError(_("La convention est votée : sa délibération reste complète ; il manque %(missing)s.")
                                   % {"missing": ", ".join(missing)})
         legality_clean(self, signed=self.is_signed)
+        if errors := signatory_title_errors(self):
+            raise ValidationError(errors)
 
     def _default_advance_cap(self):
         """Take the funder's advance cap when the agreement does not set its own."""

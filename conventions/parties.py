@@ -13,7 +13,29 @@ change of the funder's representative does not rewrite who signed an agreement.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from beneficiaries.models import Civility
+
+#: The articles a signatory's title starts with: « La Présidente », « Le Trésorier », « L'Adjointe ».
+TITLE_ARTICLES = ("le ", "la ", "l'", "l’")
+
+
+def title_has_article(title: str) -> bool:
+    """Return True when ``title`` starts with its article, which the PDF needs to write « sa » or « son »."""
+    return title.strip().lower().startswith(TITLE_ARTICLES)
+
+
+def signatory_title_errors(convention) -> dict[str, str]:
+    """Return, per field, why a typed signatory's title is refused: without its article, the agreement would
+    print « représentée par son Présidente » (the possessive is read from the article)."""
+    errors = {}
+    for field in ("beneficiary_signatory_title", "funder_signatory_title"):
+        title = getattr(convention, field, "") or ""
+        if title.strip() and not title_has_article(title):
+            errors[field] = _("Indiquez la qualité avec son article, par exemple « La Présidente » ou « Le Trésorier » : "
+                              "la convention imprime « représentée par sa Présidente », « par son Trésorier ».")
+    return errors
 
 
 @dataclass(frozen=True)
@@ -34,7 +56,7 @@ class Signatory:
 
     @property
     def title_without_article(self) -> str:
-        for article in ("le ", "la ", "l'", "l’"):
+        for article in TITLE_ARTICLES:
             if self.title.lower().startswith(article):
                 return self.title[len(article):]
         return self.title

@@ -15,6 +15,11 @@ def with_preposition(preposition: str, name: str) -> str:
     return f"{preposition} {name}"
 
 
+def count_of(count: int, singular: str, plural: str | None = None) -> str:
+    """Return « 0 convention », « 1 convention », « 2 conventions »: in French, 0 and 1 take the singular."""
+    return f"{count} {singular if abs(count) < 2 else (plural or singular + 's')}"
+
+
 #: Latin phrases printed in italics (French typography: a Latin phrase not adopted into French
 #: is set in italics; « au prorata », « via », « etc. » are French words and stay upright).
 LATIN_PHRASES = (

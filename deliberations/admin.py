@@ -142,7 +142,8 @@ class AddProposedForm(forms.Form):
 
 
 class DateForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # An HTML date input reads only ISO dates: a localised initial (« 01/12/2026 ») would show it empty.
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 @admin.register(Deliberation)

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font
 from budgets.rules import block_annotations
 from compliance.checks import WRITTEN_AGREEMENT_THRESHOLD
 from core.dates import french_date
-from core.french import with_preposition
+from core.french import count_of, with_preposition
 from core.money import ZERO, format_euros
 from core.pdf import render_pdf
 from deliberations.models import Deliberation, DeliberationLine, LineOutcome
@@ -82,6 +82,16 @@ class Annex:
     @property
     def agreements(self) -> int:
         return sum(1 for row in self.rows if row.agreement)
+
+    @property
+    def rows_label(self) -> str:
+        """The totals row's count of subsidies, as the PDF and the XLSX print it (« 1 subvention »)."""
+        return count_of(len(self.rows), _("subvention"), _("subventions"))
+
+    @property
+    def agreements_label(self) -> str:
+        """The totals row's count of agreements owed (« 1 convention », « 2 conventions »)."""
+        return count_of(self.agreements, _("convention"), _("conventions"))
 
 
 class AnnexTotalsMismatch(ValidationError):
@@ -219,11 +229,11 @@ def annex_xlsx(annex: Annex) -> bytes:
         values.append(row.agreement_label)
         sheet.append(values)
     totals = annex.totals
-    values = [_("Total"), _("%(count)s subventions") % {"count": len(annex.rows)}, totals.previous_year,
+    values = [_("Total"), annex.rows_label, totals.previous_year,
               totals.action_budget, totals.requested, totals.proposed]
     if annex.is_voted:
         values.append(totals.voted)
-    values.append(_("%(count)s conventions") % {"count": annex.agreements})
+    values.append(annex.agreements_label)
     sheet.append(values)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
 from campaigns.models import ApplicationStatus
+from campaigns.services import application_refuse
 from conventions.models import Convention, DeliberationBody, Kind, Status
 from conventions.services import convention_upsert
 from core.roles import AGENT, FINANCE
@@ -28,6 +29,7 @@ from deliberations.rules import previous_year_amounts
 from deliberations.services import (
     deliberation_add_applications,
     deliberation_add_proposed,
+    deliberation_line_remove,
     deliberation_line_update,
     deliberation_record_receipt,
     deliberation_transmit,
@@ -169,6 +171,24 @@ def test_the_annex_pdf_prints_each_row_and_totals_that_are_their_sum(batch):
     for amount in ("20 000 €", "16 500 €", "10 000 €", "60 000 €", "40 000 €", "9 000 €"):
         assert amount in text
     assert "Total 3 subventions 0 € 109 000 € 50 500 € 46 500 € 2 conventions" in text
+
+
+def test_the_annex_totals_row_counts_in_french_in_the_pdf_and_the_xlsx(batch, agent):
+    """« 1 convention », « 0 convention »: the XLSX printed « 1 conventions » while the PDF said « 1 convention »."""
+    ConventionFactory(funder=batch["funder"], beneficiary=batch["jardins"], fiscal_year=2027,
+                      amount_granted=D("15000"))  # 15 000 € + 10 000 €: the Jardins need an agreement
+    deliberation_line_remove(line=line_of(batch["seniors"]), user=agent)
+    application_refuse(application=batch["seniors"], reason="Hors du champ de l'appel.", user=agent)
+    # The Pôle's 20 000 € alone: a letter.
+    annex = annex_table(batch["deliberation"])
+    assert [(row.beneficiary[:10], row.agreement_label) for row in annex.rows] == [("Les Jardin", "oui"), ("Pôle Solut", "non")]
+    total = list(load_workbook(io.BytesIO(annex_xlsx(annex))).active.iter_rows(values_only=True))[-1]
+    assert (total[0], total[1], total[-1]) == ("Total", "2 subventions", "1 convention")
+    assert "Total 2 subventions 0 € 69 000 € 34 000 € 30 000 € 1 convention" in pdf_text(annex_pdf(annex))
+    deliberation_line_remove(line=line_of(batch["gardens"]), user=agent)
+    annex = annex_table(batch["deliberation"])
+    total = list(load_workbook(io.BytesIO(annex_xlsx(annex))).active.iter_rows(values_only=True))[-1]
+    assert (total[1], total[-1]) == ("1 subvention", "0 convention")
 
 
 # --- Preparing -------------------------------------------------------------------------------------

@@ -141,6 +141,14 @@ def test_transmission_and_receipt_are_entered_on_confirmation_pages(agent_admin,
         DeliberationStatus.TRANSMITTED, today, today)
 
 
+def test_the_date_pages_show_today_prefilled_in_the_date_input(agent_admin, agent, past_batch):
+    """An <input type="date"> reads only ISO dates: the day offered (today) must be one, or the field shows empty."""
+    deliberation = past_batch["deliberation"]
+    deliberation_vote(deliberation=deliberation, by=agent)
+    page = agent_admin.get(url("transmit", deliberation)).content.decode()
+    assert f'type="date" name="day" value="{timezone.localdate().isoformat()}"' in page
+
+
 def test_the_lists_and_the_letters_open(agent_admin, agent, past_batch):
     deliberation_vote(deliberation=past_batch["deliberation"], by=agent)
     assert "CS 001-27/BM" in agent_admin.get(reverse("admin:deliberations_deliberation_changelist")).content.decode()

@@ -73,3 +73,17 @@ def test_the_signature_records_the_titles_signed_under_and_freezes_them(seed_con
     with pytest.raises(ValidationError, match="La convention est signée"):
         convention_upsert(reference=convention.reference, funder_signatory_delegation="arrêté n° 1")
     assert "Martine VASSAL" in pdf_text(convention.signed_pdf.open("rb").read())
+
+
+def test_a_signatory_title_without_its_article_is_refused_with_the_reason(seed_convention):
+    """« Présidente » alone printed « représentée par son Présidente » in the frozen PDF: the article is asked."""
+    seed_convention.beneficiary_signatory, seed_convention.beneficiary_signatory_title = "Inès BERNARD", "Présidente"
+    seed_convention.funder_signatory_title = "Présidente de la Métropole"
+    with pytest.raises(ValidationError) as refused:
+        seed_convention.full_clean()
+    assert set(refused.value.message_dict) == {"beneficiary_signatory_title", "funder_signatory_title"}
+    assert "avec son article" in refused.value.message_dict["beneficiary_signatory_title"][0]
+    convention = convention_upsert(reference=seed_convention.reference, beneficiary_signatory="Inès BERNARD",
+                                   beneficiary_signatory_title="La Présidente")
+    pages = pdf_pages(agreement_pdf_render(convention))
+    assert "représentée par sa Présidente, Inès BERNARD," in pages[0]
