@@ -107,8 +107,8 @@ class ApplicationAdmin(DomainAdmin):
     ]
     change_form_template = "campaigns/admin/application_change_form.html"
     readonly_fields = ["campaign", "beneficiary", "action_title", "objectives", "action_start", "action_end",
-                       "public", "place", "requested_amount", "budget", "assigned_to", "opinion", "proposed_amount",
-                       "proposal_reason", "granted_amount", "convention", "status", "submitted_at", "submitted_by"]
+                       "public", "place", "requested_shown", "budget", "assigned_to", "opinion", "proposed_shown",
+                       "proposal_reason", "granted_shown", "convention", "status", "submitted_at", "submitted_by"]
     fields = readonly_fields
 
     def has_add_permission(self, request):
@@ -152,3 +152,7 @@ class ApplicationAdmin(DomainAdmin):
     @admin.display(description=_("Proposé"), ordering="proposed_amount")
     def proposed_shown(self, obj):
         return format_euros(obj.proposed_amount)
+
+    @admin.display(description=_("Attribué"), ordering="granted_amount")
+    def granted_shown(self, obj):
+        return format_euros(obj.granted_amount)

@@ -149,6 +149,8 @@ def test_the_instruction_page_shows_the_checks_and_no_status_field(client, membe
     assert "supérieur au total des charges du budget de l&#x27;action" in content
     assert "reste 100\u202f000\u00a0€" in content
     assert 'name="status"' not in content and 'name="_save"' not in content
+    assert '<div class="readonly">10\u202f000\u00a0€</div>' in content  # the amount requested, in euros
+    assert 'class="submit-row"' not in content  # no empty row of buttons: decisions are the forms below
 
 
 def test_an_agent_assigns_proposes_and_the_envelope_shrinks(client, member, campaign, agent):

@@ -148,7 +148,7 @@ def apply_on_the_portal(page, live_server, portal_login, assert_accessible, worl
     # The action's budget: balanced (charges = produits), the funder's line carrying the amount requested.
     for label, value in lines:
         page.get_by_label(re.compile(f"Montant — {label}")).first.fill(value)
-    page.get_by_label(re.compile("Subvention de la présente convention — 744")).first.check()  # the Métropole's line
+    page.get_by_label(re.compile("Subvention demandée par cette candidature — 744")).first.check()  # the Métropole's line
     page.get_by_role("button", name="Enregistrer le budget").click()
     page.wait_for_load_state()
     assert "Budget de l'action enregistré." in text_of(page, "body")
