@@ -1,6 +1,9 @@
 """The rules of a campaign and of the instruction of its applications, each in one place.
 
 - ``envelope_remaining``: what the campaign's envelope still allows (envelope − proposed − granted);
+  ``with_envelope_sums`` annotates a list of campaigns with the same sums (the admin's list);
+- ``paid_by_campaign``: what was paid (payment requests « mandatées ») on the agreements drawn from
+  each campaign's applications; a subsidy notified by letter has no payment record in the software;
 - ``beneficiary_year_total``: everything one funder gives one association in one year — its
   agreements at their amount in force (``documents.obligations.association_years``, the query the
   compliance checks use) plus the applications proposed or granted that are not an agreement yet;
@@ -13,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Q, Sum, When
+from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,6 +40,7 @@ from core.deadlines import add_months
 from core.money import ZERO, format_euros, format_percent, format_total, ratio, round_cents
 from documents.models import Document, DocumentKind, DocumentStatus
 from documents.obligations import AUDITOR_THRESHOLD, association_years, auditor_required
+from finance.models import PaymentRequest, PaymentStatus
 
 #: Growth over the previous year beyond which the instruction flags the request (20 %).
 STRONG_GROWTH = Decimal("0.20")
@@ -61,6 +66,11 @@ class EnvelopeState:
         return round_cents(self.envelope - self.proposed - self.granted)
 
 
+#: What is committed on an envelope: the proposed amount of a proposed application, the granted one once granted.
+_PROPOSED_ON_ENVELOPE = Q(status=ApplicationStatus.PROPOSED)
+_GRANTED_ON_ENVELOPE = Q(status=ApplicationStatus.GRANTED)
+
+
 def envelope_state(campaign: Campaign, *, excluding: Application | None = None) -> EnvelopeState:
     """Return the campaign's envelope with what is proposed and granted on it (one query).
 
@@ -70,10 +80,44 @@ def envelope_state(campaign: Campaign, *, excluding: Application | None = None) 
     if excluding is not None and excluding.pk:
         applications = applications.exclude(pk=excluding.pk)
     sums = applications.aggregate(
-        proposed=Sum("proposed_amount", filter=Q(status=ApplicationStatus.PROPOSED), default=ZERO),
-        granted=Sum("granted_amount", filter=Q(status=ApplicationStatus.GRANTED), default=ZERO),
+        proposed=Sum("proposed_amount", filter=_PROPOSED_ON_ENVELOPE, default=ZERO),
+        granted=Sum("granted_amount", filter=_GRANTED_ON_ENVELOPE, default=ZERO),
     )
     return EnvelopeState(envelope=campaign.envelope, proposed=sums["proposed"], granted=sums["granted"])
+
+
+def with_envelope_sums(campaigns):
+    """Annotate a queryset of campaigns with ``envelope_proposed`` and ``envelope_granted``, in the same query.
+
+    The sums of ``envelope_state`` for many campaigns at once: ``annotated_envelope_state`` reads them.
+    """
+    def total(field, condition):
+        return Coalesce(Subquery(
+            Application.objects.filter(condition, campaign=OuterRef("pk")).order_by().values("campaign")
+            .annotate(total=Sum(field)).values("total")[:1]), ZERO, output_field=DecimalField(max_digits=12,
+                                                                                              decimal_places=2))
+
+    return campaigns.annotate(envelope_proposed=total("proposed_amount", _PROPOSED_ON_ENVELOPE),
+                              envelope_granted=total("granted_amount", _GRANTED_ON_ENVELOPE))
+
+
+def annotated_envelope_state(campaign: Campaign) -> EnvelopeState:
+    """Return ``envelope_state`` of a campaign loaded through ``with_envelope_sums`` (no query)."""
+    return EnvelopeState(envelope=campaign.envelope, proposed=campaign.envelope_proposed,
+                         granted=campaign.envelope_granted)
+
+
+def paid_by_campaign(campaigns) -> dict[int, Decimal]:
+    """Return, per campaign id, what was paid on the agreements drawn from its applications (one query).
+
+    Paid is what the finance service recorded as paid (``PaymentStatus.PAID``, « mandatée »), every
+    year of the agreement included. A subsidy notified by letter (no agreement) has no payment
+    record in the software: it is not counted, and the dashboard says so.
+    """
+    rows = (PaymentRequest.objects.filter(status=PaymentStatus.PAID, convention__application__campaign__in=campaigns)
+            .order_by().values("convention__application__campaign").annotate(total=Sum("amount")))
+    paid = {row["convention__application__campaign"]: row["total"] for row in rows}
+    return {campaign.pk: paid.get(campaign.pk, ZERO) for campaign in campaigns}
 
 
 def envelope_remaining(campaign: Campaign, *, excluding: Application | None = None) -> Decimal:
