@@ -14,8 +14,9 @@ from django.urls import reverse
 
 from budgets.models import Budget, BudgetKind, BudgetStatus
 from budgets.services import budget_get_or_create
+from compliance.dashboard import money_by_year_and_state
 from compliance.opendata import scdl_export, write_scdl_csv
-from conventions.amounts import effective_tranche_amount, yearly_schedule
+from conventions.amounts import amounts_by_year, effective_tranche_amount, yearly_schedule
 from conventions.models import (
     Amendment,
     AmendmentStatus,
@@ -152,6 +153,27 @@ def test_an_amendment_of_a_multiyear_agreement_names_its_year():
     amendment = Amendment(convention=convention, number=1, subject="Hausse", text="…", amount_change=D("1000"))
     with pytest.raises(ValidationError, match="indiquez l'année"):
         amendment.full_clean()
+
+
+# --- Each year in its year on the dashboards (conventions.amounts.amounts_by_year) -----------------
+
+
+@pytest.mark.django_db
+def test_a_multiyear_agreement_gives_each_years_amount_in_force_in_that_year_not_its_total_in_the_first():
+    convention = voted_multiyear()
+    first = convention.tranches.get(year=2025)
+    Amendment.objects.create(convention=convention, number=1, subject="Hausse 2025", text="…", tranche=first,
+                             amount_change=D("5000"), status=AmendmentStatus.SIGNED)
+    PaymentRequestFactory(convention=convention, tranche=first, kind=PaymentKind.ADVANCE, amount=D("32000"))
+    annual = ConventionFactory(fiscal_year=2026, amount_granted=D("9000"), status=Status.ACTIVE)
+    unscheduled = multiyear(amount_granted=D("60000"))  # its years not entered yet: in its fiscal year
+    found = {(a.convention_id, a.year): a.amount for a in amounts_by_year(Convention.objects.all())}
+    assert found == {(convention.pk, 2025): D("45000.00"), (convention.pk, 2026): D("42000.00"),
+                     (annual.pk, 2026): D("9000.00"), (unscheduled.pk, 2025): D("60000.00")}
+    rows_by_key = {(r.year, r.status): r for r in money_by_year_and_state()}
+    assert (rows_by_key[(2025, Status.ACTIVE)].granted, rows_by_key[(2025, Status.ACTIVE)].paid) == (
+        D("45000.00"), D("32000"))
+    assert (rows_by_key[(2026, Status.ACTIVE)].count, rows_by_key[(2026, Status.ACTIVE)].granted) == (2, D("51000.00"))
 
 
 # --- Payments year by year (finance.rules) ---------------------------------------------------------
