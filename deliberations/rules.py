@@ -1,8 +1,8 @@
 """The rules a deliberation applies, each in one place.
 
 - ``previous_year_amounts``: what the funder gave each beneficiary the year before (the annex's
-  « N-1 » column): its agreements of that year at their amount in force, plus the subsidies
-  granted by a vote that stayed a notification letter (no agreement);
+  « N-1 » column): what was voted that year only (``voted_amounts``: voted agreements and voted
+  years of multi-year ones at their amount in force, subsidies notified by letter), never a draft;
 - ``year_totals``: the year's cumulated amount per beneficiary and funder, the one of
   ``campaigns.rules.beneficiary_year_total``, for many beneficiaries in two queries;
 - ``agreement_required``: a written agreement is owed when that cumulated amount is above
@@ -16,18 +16,18 @@
 import unicodedata
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from campaigns.models import COMMITTED_STATUSES, Application, ApplicationStatus
 from campaigns.rules import YearTotal, committed_amount_expression
 from compliance.checks import written_agreement_required
 from conventions.deliberation import number_is_placeholder
-from conventions.models import Convention
+from conventions.models import VOTED_STATES, Convention, Tranche
 from core.dates import french_date
 from core.money import ZERO
 from deliberations.models import Deliberation, DeliberationStatus
-from documents.obligations import association_years
+from documents.obligations import VOID_STATES, association_years
 
 
 def _pending_by_beneficiary(funder, pairs, statuses) -> dict[tuple[int, int], Decimal]:
@@ -55,18 +55,52 @@ def year_totals(*, funder, pairs) -> dict[tuple[int, int], YearTotal]:
                            unknown_amounts=years[key].funder_unknown(funder.pk)) for key in pairs}
 
 
-def previous_year_amounts(*, funder, beneficiary_ids, year: int) -> dict[int, Decimal]:
-    """Return what ``funder`` gave each beneficiary in ``year - 1``, in two queries.
+def voted_amounts(*, funder, pairs) -> dict[tuple[int, int], Decimal]:
+    """Return what ``funder``'s votes gave each (beneficiary id, year) pair, in three queries.
 
-    Its agreements of that year at their amount in force, and the subsidies granted by a vote
-    without an agreement (notification letters). An application still proposed is not a gift.
+    Only what was voted counts, at its amount in force (signed amendments included):
+    - a one-year agreement once voted (``VOTED_STATES``), or drawn in draft from an application a
+      deliberation granted (its amount is the one voted);
+    - a multi-year agreement's year once that year's vote is recorded (``Tranche.voted_at``);
+    - a subsidy granted by a deliberation without an agreement (a notification letter).
+    An agreement still in draft, submitted or in instruction, or an application only proposed, is
+    not a gift yet; refused and cancelled agreements are not voted.
     """
-    pairs = {(beneficiary_id, year - 1) for beneficiary_id in beneficiary_ids}
+    pairs = set(pairs)
     if not pairs:
         return {}
-    years = association_years(pairs)
-    granted = _pending_by_beneficiary(funder, pairs, {ApplicationStatus.GRANTED})
-    return {b: years[(b, y)].funder_total(funder.pk) + granted.get((b, y), ZERO) for b, y in pairs}
+    beneficiaries, years = {b for b, _y in pairs}, {y for _b, y in pairs}
+    totals: dict[tuple[int, int], Decimal] = {}
+
+    def add(key, amount):
+        if key in pairs and amount is not None:
+            totals[key] = totals.get(key, ZERO) + amount
+
+    voted = Q(status__in=VOTED_STATES) | Q(application__status=ApplicationStatus.GRANTED)
+    for beneficiary_id, year, amount in (
+            Convention.objects.filter(voted, funder=funder, beneficiary_id__in=beneficiaries, fiscal_year__in=years,
+                                      is_multiannual=False)
+            .with_amount_in_force().order_by().values_list("beneficiary_id", "fiscal_year", "amount_in_force")):
+        add((beneficiary_id, year), amount)
+    for beneficiary_id, year, amount in (
+            Tranche.objects.filter(convention__funder=funder, convention__beneficiary_id__in=beneficiaries,
+                                   convention__is_multiannual=True, year__in=years, voted_at__isnull=False)
+            .exclude(convention__status__in=VOID_STATES).with_amount_in_force().order_by()
+            .values_list("convention__beneficiary_id", "year", "amount_in_force")):
+        add((beneficiary_id, year), amount)
+    for key, amount in _pending_by_beneficiary(funder, pairs, {ApplicationStatus.GRANTED}).items():
+        add(key, amount)
+    return {key: totals.get(key, ZERO) for key in pairs}
+
+
+def previous_year_amounts(*, funder, beneficiary_ids, year: int) -> dict[int, Decimal]:
+    """Return what ``funder`` gave each beneficiary in ``year - 1`` (the annex's « N-1 »), in three queries.
+
+    Only what was voted that year counts (``voted_amounts``): a draft agreement of last year, or an
+    application still proposed, is not a gift.
+    """
+    amounts = voted_amounts(funder=funder, pairs={(b, year - 1) for b in beneficiary_ids})
+    return {b: amount for (b, _y), amount in amounts.items()}
 
 
 def agreement_required(total: YearTotal) -> bool:
