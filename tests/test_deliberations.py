@@ -460,7 +460,7 @@ def test_the_previous_year_counts_only_what_was_voted_never_a_draft_agreement():
 
 
 def test_the_demo_deliberation_votes_eight_subsidies_and_draws_what_they_need(demo):
-    deliberation = Deliberation.objects.get()
+    deliberation = Deliberation.objects.get(status=DeliberationStatus.TRANSMITTED)
     annex = annex_table(deliberation)
     assert len(annex.rows) == 8 and deliberation.status == DeliberationStatus.TRANSMITTED
     assert any(row.requested_above_budget for row in annex.rows)  # the video workshop asks more than its budget
@@ -469,3 +469,14 @@ def test_the_demo_deliberation_votes_eight_subsidies_and_draws_what_they_need(de
     # one at the vote, one refused in instruction by this demo, one by the campaigns demo
     assert Letter.objects.filter(kind=LetterKind.REFUSAL).count() == 3
     assert annex.totals.proposed == sum(row.proposed for row in annex.rows)
+
+
+def test_the_demo_has_a_deliberation_in_preparation_holding_the_proposed_application_and_one_renewal(demo):
+    draft = Deliberation.objects.get(status=DeliberationStatus.DRAFT)
+    assert (draft.number, draft.get_body_display()) == ("2027/....", "Conseil")
+    assert [line.application.action_title for line in draft.lines.all()] == [
+        "Sensibilisation des petites entreprises à la cybersécurité"]
+    with pytest.raises(ValidationError, match="n'est qu'un numéro provisoire"):
+        deliberation_vote(deliberation=draft, by=staff_user("agent_demo", AGENT), today=draft.session_date)
+    renewal = Convention.objects.get(reference="AMP-2026-ENV-JPH")
+    assert (renewal.renewed_from.reference, renewal.status) == ("AMP-2025-ENV-JPH", Status.DRAFT)
