@@ -4,6 +4,8 @@
   ``with_envelope_sums`` annotates a list of campaigns with the same sums (the admin's list);
 - ``paid_by_campaign``: what was paid (payment requests « mandatées ») on the agreements drawn from
   each campaign's applications; a subsidy notified by letter has no payment record in the software;
+- ``voted_amounts``: what the funder's votes gave an association in a year (never a draft agreement):
+  the deliberation annex's « N-1 » and the instruction's growth check compare with it;
 - ``beneficiary_year_total``: everything one funder gives one association in one year — its
   agreements at their amount in force (``documents.obligations.association_years``, the query the
   compliance checks use) plus the applications proposed or granted that are not an agreement yet;
@@ -36,10 +38,16 @@ from compliance.checks import (
     certified_accounts_required,
     written_agreement_required,
 )
+from conventions.models import VOTED_STATES, Convention, Tranche
 from core.deadlines import add_months
 from core.money import ZERO, format_euros, format_percent, format_total, ratio, round_cents
 from documents.models import Document, DocumentKind, DocumentStatus
-from documents.obligations import AUDITOR_THRESHOLD, association_years, auditor_required
+from documents.obligations import (
+    AUDITOR_THRESHOLD,
+    VOID_STATES,
+    association_years,
+    auditor_required,
+)
 from finance.models import PaymentRequest, PaymentStatus
 
 #: Growth over the previous year beyond which the instruction flags the request (20 %).
@@ -152,6 +160,48 @@ def pending_applications_total(*, beneficiary, funder, year: int, excluding: App
     return applications.aggregate(total=Sum(committed_amount_expression(), default=ZERO))["total"]
 
 
+def voted_amounts(*, funder, pairs) -> dict[tuple[int, int], Decimal]:
+    """Return what ``funder``'s votes gave each (beneficiary id, year) pair, in three queries.
+
+    Only what was voted counts, at its amount in force (signed amendments included):
+    - a one-year agreement once voted (``VOTED_STATES``), or drawn in draft from an application a
+      deliberation granted (its amount is the one voted);
+    - a multi-year agreement's year once that year's vote is recorded (``Tranche.voted_at``);
+    - a subsidy granted by a deliberation without an agreement (a notification letter).
+    An agreement still in draft, submitted or in instruction, or an application only proposed, is
+    not a gift yet; refused and cancelled agreements are not voted.
+    """
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    beneficiaries, years = {b for b, _y in pairs}, {y for _b, y in pairs}
+    totals: dict[tuple[int, int], Decimal] = {}
+
+    def add(key, amount):
+        if key in pairs and amount is not None:
+            totals[key] = totals.get(key, ZERO) + amount
+
+    voted = Q(status__in=VOTED_STATES) | Q(application__status=ApplicationStatus.GRANTED)
+    for beneficiary_id, year, amount in (
+            Convention.objects.filter(voted, funder=funder, beneficiary_id__in=beneficiaries, fiscal_year__in=years,
+                                      is_multiannual=False)
+            .with_amount_in_force().order_by().values_list("beneficiary_id", "fiscal_year", "amount_in_force")):
+        add((beneficiary_id, year), amount)
+    for beneficiary_id, year, amount in (
+            Tranche.objects.filter(convention__funder=funder, convention__beneficiary_id__in=beneficiaries,
+                                   convention__is_multiannual=True, year__in=years, voted_at__isnull=False)
+            .exclude(convention__status__in=VOID_STATES).with_amount_in_force().order_by()
+            .values_list("convention__beneficiary_id", "year", "amount_in_force")):
+        add((beneficiary_id, year), amount)
+    for beneficiary_id, year, amount in (
+            Application.objects.filter(campaign__programme__funder=funder, beneficiary_id__in=beneficiaries,
+                                       campaign__year__in=years, status=ApplicationStatus.GRANTED,
+                                       convention__isnull=True)
+            .order_by().values_list("beneficiary_id", "campaign__year", "granted_amount")):
+        add((beneficiary_id, year), amount)
+    return {key: totals.get(key, ZERO) for key in pairs}
+
+
 def beneficiary_year_total(*, beneficiary, funder, year: int, excluding: Application | None = None) -> YearTotal:
     """Return everything ``funder`` gives ``beneficiary`` in ``year``: agreements in force and pending applications.
 
@@ -215,8 +265,8 @@ def instruction_checks(application: Application) -> list[InstructionCheck]:
     amount = application_amount(application)
     totals = budget_totals(application.budget) if application.budget_id else None
     action_charges = totals.charges if totals is not None else None
-    years = association_years([(beneficiary.pk, year), (beneficiary.pk, year - 1)])
-    this_year, last_year = years[(beneficiary.pk, year)], years[(beneficiary.pk, year - 1)]
+    this_year = association_years([(beneficiary.pk, year)])[(beneficiary.pk, year)]
+    last_year = voted_amounts(funder=funder, pairs={(beneficiary.pk, year - 1)})[(beneficiary.pk, year - 1)]
     others = YearTotal(
         agreements=this_year.funder_total(funder.pk),
         applications=pending_applications_total(beneficiary=beneficiary, funder=funder, year=year,
@@ -226,7 +276,7 @@ def instruction_checks(application: Application) -> list[InstructionCheck]:
     cumulated = others.total + (amount or ZERO)
     return [
         _budget_check(application, action_charges),
-        _growth_check(cumulated, last_year.funder_total(funder.pk), year),
+        _growth_check(cumulated, last_year, year),
         _written_agreement_check(amount, others, cumulated),
         _certified_accounts_check(cumulated, amount, this_year.budget_charges, action_charges, others.unknown_amounts),
         _auditor_check(this_year.public_subsidies - this_year.funder_total(funder.pk) + cumulated,
@@ -257,7 +307,7 @@ def _growth_check(cumulated: Decimal, previous: Decimal, year: int) -> Instructi
     values = {"year": year - 1, "previous": format_euros(previous), "now": format_euros(cumulated)}
     if not previous:
         return InstructionCheck("growth", label, Level.INFO, _(
-            "Aucune convention de cette collectivité en %(year)s : pas de comparaison possible.") % values)
+            "Aucune subvention votée par cette collectivité en %(year)s : pas de comparaison possible.") % values)
     growth = ratio(cumulated - previous, previous)
     values["growth"] = format_percent(growth)
     if growth > STRONG_GROWTH:

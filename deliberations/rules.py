@@ -16,18 +16,18 @@
 import unicodedata
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from campaigns.models import COMMITTED_STATUSES, Application, ApplicationStatus
-from campaigns.rules import YearTotal, committed_amount_expression
+from campaigns.models import COMMITTED_STATUSES, Application
+from campaigns.rules import YearTotal, committed_amount_expression, voted_amounts
 from compliance.checks import written_agreement_required
 from conventions.deliberation import number_is_placeholder
-from conventions.models import VOTED_STATES, Convention, Tranche
+from conventions.models import Convention
 from core.dates import french_date
 from core.money import ZERO
 from deliberations.models import Deliberation, DeliberationStatus
-from documents.obligations import VOID_STATES, association_years
+from documents.obligations import association_years
 
 
 def _pending_by_beneficiary(funder, pairs, statuses) -> dict[tuple[int, int], Decimal]:
@@ -53,44 +53,6 @@ def year_totals(*, funder, pairs) -> dict[tuple[int, int], YearTotal]:
     pending = _pending_by_beneficiary(funder, pairs, COMMITTED_STATUSES)
     return {key: YearTotal(agreements=years[key].funder_total(funder.pk), applications=pending.get(key, ZERO),
                            unknown_amounts=years[key].funder_unknown(funder.pk)) for key in pairs}
-
-
-def voted_amounts(*, funder, pairs) -> dict[tuple[int, int], Decimal]:
-    """Return what ``funder``'s votes gave each (beneficiary id, year) pair, in three queries.
-
-    Only what was voted counts, at its amount in force (signed amendments included):
-    - a one-year agreement once voted (``VOTED_STATES``), or drawn in draft from an application a
-      deliberation granted (its amount is the one voted);
-    - a multi-year agreement's year once that year's vote is recorded (``Tranche.voted_at``);
-    - a subsidy granted by a deliberation without an agreement (a notification letter).
-    An agreement still in draft, submitted or in instruction, or an application only proposed, is
-    not a gift yet; refused and cancelled agreements are not voted.
-    """
-    pairs = set(pairs)
-    if not pairs:
-        return {}
-    beneficiaries, years = {b for b, _y in pairs}, {y for _b, y in pairs}
-    totals: dict[tuple[int, int], Decimal] = {}
-
-    def add(key, amount):
-        if key in pairs and amount is not None:
-            totals[key] = totals.get(key, ZERO) + amount
-
-    voted = Q(status__in=VOTED_STATES) | Q(application__status=ApplicationStatus.GRANTED)
-    for beneficiary_id, year, amount in (
-            Convention.objects.filter(voted, funder=funder, beneficiary_id__in=beneficiaries, fiscal_year__in=years,
-                                      is_multiannual=False)
-            .with_amount_in_force().order_by().values_list("beneficiary_id", "fiscal_year", "amount_in_force")):
-        add((beneficiary_id, year), amount)
-    for beneficiary_id, year, amount in (
-            Tranche.objects.filter(convention__funder=funder, convention__beneficiary_id__in=beneficiaries,
-                                   convention__is_multiannual=True, year__in=years, voted_at__isnull=False)
-            .exclude(convention__status__in=VOID_STATES).with_amount_in_force().order_by()
-            .values_list("convention__beneficiary_id", "year", "amount_in_force")):
-        add((beneficiary_id, year), amount)
-    for key, amount in _pending_by_beneficiary(funder, pairs, {ApplicationStatus.GRANTED}).items():
-        add(key, amount)
-    return {key: totals.get(key, ZERO) for key in pairs}
 
 
 def previous_year_amounts(*, funder, beneficiary_ids, year: int) -> dict[int, Decimal]:
