@@ -185,7 +185,7 @@ def voted_amounts(*, funder, pairs) -> dict[tuple[int, int], Decimal]:
     for beneficiary_id, year, amount in (
             Convention.objects.filter(voted, funder=funder, beneficiary_id__in=beneficiaries, fiscal_year__in=years,
                                       is_multiannual=False)
-            .with_amount_in_force().order_by().values_list("beneficiary_id", "fiscal_year", "amount_in_force")):
+            .exclude(status__in=VOID_STATES).with_amount_in_force().order_by().values_list("beneficiary_id", "fiscal_year", "amount_in_force")):
         add((beneficiary_id, year), amount)
     for beneficiary_id, year, amount in (
             Tranche.objects.filter(convention__funder=funder, convention__beneficiary_id__in=beneficiaries,

@@ -443,6 +443,10 @@ def test_the_previous_year_counts_only_what_was_voted_never_a_draft_agreement():
     drawn = ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("5000"))
     ApplicationFactory(campaign=CampaignFactory(programme__funder=funder, year=2026), beneficiary=beneficiary,
                        status=ApplicationStatus.GRANTED, granted_amount=D("5000"), convention=drawn)
+    cancelled = ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026,
+                                  amount_granted=D("6000"), status=Status.CANCELLED)  # drawn, then cancelled
+    ApplicationFactory(campaign=CampaignFactory(programme__funder=funder, year=2026), beneficiary=beneficiary,
+                       status=ApplicationStatus.GRANTED, granted_amount=D("6000"), convention=cancelled)
     # A multi-year agreement: its 2026 year counts once voted, its 2027 year (not voted) never in 2027.
     multiyear = ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2025, is_multiannual=True,
                                   period_start=date(2025, 1, 1), period_end=date(2027, 12, 31),
