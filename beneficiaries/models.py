@@ -195,6 +195,24 @@ class Beneficiary(models.Model):
         return f"{self.get_representative_civility_display()} {self.representative_name}"
 
     @property
+    def salutation(self) -> str:
+        """Return how a letter greets the legal representative: « Madame la Présidente », « Monsieur le Président ».
+
+        The civility and the title as recorded (« Monsieur le Directeur général », « Madame l'Administratrice »);
+        the civility alone without a title (« Madame »); « Madame, Monsieur » when the civility is not known.
+        No comma: the letter adds it (« Madame la Présidente, » on top, « agréer, Madame la Présidente, l'expression »).
+        """
+        civility = {Civility.MRS: _("Madame"), Civility.MR: _("Monsieur")}.get(self.representative_civility)
+        if civility is None:
+            return str(_("Madame, Monsieur"))
+        title = (self.representative_title or "").strip()
+        if not title:
+            return str(civility)
+        article = "l'" if title[0].lower() in "aeiouyàâéèêëîïôûùh" else ("la " if self.representative_civility == Civility.MRS
+                                                                          else "le ")
+        return f"{civility} {article}{title[0].upper()}{title[1:]}"
+
+    @property
     def short_name(self) -> str:
         return self.acronym or self.name
 

@@ -19,7 +19,7 @@ from campaigns.models import (
     Campaign,
     Programme,
 )
-from campaigns.rules import envelope_state
+from campaigns.rules import annotated_envelope_state, envelope_state, with_envelope_sums
 from core.admin_base import DomainAdmin, DomainTabularInline, year_column
 from core.admin_history import ChildHistory
 from core.money import format_euros
@@ -45,9 +45,12 @@ class CampaignAdmin(DomainAdmin):
     def envelope_shown(self, obj):
         return format_euros(obj.envelope)
 
+    def get_queryset(self, request):
+        return with_envelope_sums(super().get_queryset(request)).select_related("programme")
+
     @admin.display(description=_("Reste disponible"))
     def remaining_shown(self, obj):
-        return format_euros(envelope_state(obj).remaining)
+        return format_euros(annotated_envelope_state(obj).remaining)
 
     @admin.display(description=_("Consommation de l'enveloppe"))
     def envelope_summary(self, obj):

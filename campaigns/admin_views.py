@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from budgets.rules import BudgetReport, budget_report
 from campaigns.forms import AssignForm, ProposeForm, ReasonForm, RequestChangesForm
 from campaigns.models import Application, ApplicationStatus, Campaign, VersionKind
-from campaigns.rules import envelope_state, instruction_checks
+from campaigns.rules import envelope_state, instruction_checks, paid_by_campaign
 from campaigns.services import (
     application_assign,
     application_dismiss,
@@ -186,9 +186,14 @@ def document_file(model_admin, request, pk, document_pk):
 # --- Dashboard ---------------------------------------------------------------------------------
 
 
+#: The amounts the dashboard shows per campaign, in the order of its chart and table.
+AMOUNTS = ("requested", "proposed", "granted", "paid")
+
+
 def campaign_figures(campaigns):
     """Return, per campaign, the applications by state and the amounts requested (submitted ones: not drafts),
-    proposed (or granted) and granted, in one query."""
+    proposed (or granted), granted and paid (``campaigns.rules.paid_by_campaign``), in two queries."""
+    campaigns = list(campaigns)
     committed = Q(status__in=[ApplicationStatus.PROPOSED, ApplicationStatus.GRANTED])
     rows = (Application.objects.filter(campaign__in=campaigns).values("campaign_id", "status")
             .annotate(count=Count("pk"),
@@ -196,8 +201,9 @@ def campaign_figures(campaigns):
                       proposed=Sum("proposed_amount", filter=committed, default=ZERO),
                       granted=Sum("granted_amount", filter=Q(status=ApplicationStatus.GRANTED), default=ZERO))
             .order_by())
+    paid = paid_by_campaign(campaigns) if campaigns else {}
     figures = {c.pk: {"campaign": c, "by_status": {}, "requested": ZERO, "proposed": ZERO, "granted": ZERO,
-                      "count": 0} for c in campaigns}
+                      "paid": paid.get(c.pk, ZERO), "count": 0} for c in campaigns}
     for row in rows:
         entry = figures[row["campaign_id"]]
         entry["by_status"][row["status"]] = row["count"]
@@ -211,29 +217,31 @@ def campaign_figures(campaigns):
 
 
 def dashboard(model_admin, request):
-    """Per campaign and programme: applications by state, amounts requested, proposed, granted, and a chart."""
+    """Per campaign and programme: applications by state, amounts requested, proposed, granted, paid, and a chart."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     campaigns = list(Campaign.objects.select_related("programme").order_by("-year", "programme__name", "title"))
     figures = campaign_figures(campaigns)
-    series = [Series(_("Demandé"), PALETTE[0]), Series(_("Proposé ou attribué"), PALETTE[1]),
-              Series(_("Attribué"), PALETTE[3])]
+    labels = [_("Demandé"), _("Proposé ou attribué"), _("Attribué"), _("Payé")]
+    series = [Series(label, PALETTE[index]) for label, index in zip(labels, (0, 1, 3, 4), strict=True)]
     chart = None
     if figures:
         rows = []
         for entry in figures:
             title = entry["campaign"].title
-            rows += [(f"{title} — {_('demandé')}", [entry["requested"], ZERO, ZERO]),
-                     (f"{title} — {_('proposé')}", [ZERO, entry["proposed"], ZERO]),
-                     (f"{title} — {_('attribué')}", [ZERO, ZERO, entry["granted"]])]
+            for index, (name, word) in enumerate(zip(AMOUNTS, (_("demandé"), _("proposé"), _("attribué"),
+                                                                _("payé")), strict=True)):
+                values = [ZERO] * len(AMOUNTS)
+                values[index] = entry[name]
+                rows.append((f"{title} — {word}", values))
         svg = bar_chart(chart_id="campagnes", title=_("Montants par campagne"),
-                        description=_("Montants demandés, proposés (ou attribués) et attribués, par campagne"),
+                        description=_("Montants demandés, proposés (ou attribués), attribués et payés, par campagne"),
                         rows=rows, series=series)
         chart = figure(
             chart_id="campagnes", caption=_("Montants par campagne"), svg=svg, row_heading=_("Campagne"),
-            columns=[_("Demandé"), _("Proposé ou attribué"), _("Attribué"), _("Enveloppe")],
-            rows=[(entry["campaign"].title, [format_euros(entry["requested"]), format_euros(entry["proposed"]),
-                                             format_euros(entry["granted"]), format_euros(entry["campaign"].envelope)])
+            columns=[*labels, _("Enveloppe")],
+            rows=[(entry["campaign"].title, [*(format_euros(entry[name]) for name in AMOUNTS),
+                                             format_euros(entry["campaign"].envelope)])
                   for entry in figures])
     return TemplateResponse(request, "campaigns/admin/dashboard.html", {
         **model_admin.admin_site.each_context(request), "opts": Application._meta,

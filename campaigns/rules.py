@@ -1,6 +1,11 @@
 """The rules of a campaign and of the instruction of its applications, each in one place.
 
 - ``envelope_remaining``: what the campaign's envelope still allows (envelope − proposed − granted);
+  ``with_envelope_sums`` annotates a list of campaigns with the same sums (the admin's list);
+- ``paid_by_campaign``: what was paid (payment requests « mandatées ») on the agreements drawn from
+  each campaign's applications; a subsidy notified by letter has no payment record in the software;
+- ``voted_amounts``: what the funder's votes gave an association in a year (never a draft agreement):
+  the deliberation annex's « N-1 » and the instruction's growth check compare with it;
 - ``beneficiary_year_total``: everything one funder gives one association in one year — its
   agreements at their amount in force (``documents.obligations.association_years``, the query the
   compliance checks use) plus the applications proposed or granted that are not an agreement yet;
@@ -13,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Q, Sum, When
+from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,10 +38,17 @@ from compliance.checks import (
     certified_accounts_required,
     written_agreement_required,
 )
+from conventions.models import VOTED_STATES, Convention, Tranche
 from core.deadlines import add_months
 from core.money import ZERO, format_euros, format_percent, format_total, ratio, round_cents
 from documents.models import Document, DocumentKind, DocumentStatus
-from documents.obligations import AUDITOR_THRESHOLD, association_years, auditor_required
+from documents.obligations import (
+    AUDITOR_THRESHOLD,
+    VOID_STATES,
+    association_years,
+    auditor_required,
+)
+from finance.models import PaymentRequest, PaymentStatus
 
 #: Growth over the previous year beyond which the instruction flags the request (20 %).
 STRONG_GROWTH = Decimal("0.20")
@@ -61,6 +74,11 @@ class EnvelopeState:
         return round_cents(self.envelope - self.proposed - self.granted)
 
 
+#: What is committed on an envelope: the proposed amount of a proposed application, the granted one once granted.
+_PROPOSED_ON_ENVELOPE = Q(status=ApplicationStatus.PROPOSED)
+_GRANTED_ON_ENVELOPE = Q(status=ApplicationStatus.GRANTED)
+
+
 def envelope_state(campaign: Campaign, *, excluding: Application | None = None) -> EnvelopeState:
     """Return the campaign's envelope with what is proposed and granted on it (one query).
 
@@ -70,10 +88,44 @@ def envelope_state(campaign: Campaign, *, excluding: Application | None = None) 
     if excluding is not None and excluding.pk:
         applications = applications.exclude(pk=excluding.pk)
     sums = applications.aggregate(
-        proposed=Sum("proposed_amount", filter=Q(status=ApplicationStatus.PROPOSED), default=ZERO),
-        granted=Sum("granted_amount", filter=Q(status=ApplicationStatus.GRANTED), default=ZERO),
+        proposed=Sum("proposed_amount", filter=_PROPOSED_ON_ENVELOPE, default=ZERO),
+        granted=Sum("granted_amount", filter=_GRANTED_ON_ENVELOPE, default=ZERO),
     )
     return EnvelopeState(envelope=campaign.envelope, proposed=sums["proposed"], granted=sums["granted"])
+
+
+def with_envelope_sums(campaigns):
+    """Annotate a queryset of campaigns with ``envelope_proposed`` and ``envelope_granted``, in the same query.
+
+    The sums of ``envelope_state`` for many campaigns at once: ``annotated_envelope_state`` reads them.
+    """
+    def total(field, condition):
+        return Coalesce(Subquery(
+            Application.objects.filter(condition, campaign=OuterRef("pk")).order_by().values("campaign")
+            .annotate(total=Sum(field)).values("total")[:1]), ZERO, output_field=DecimalField(max_digits=12,
+                                                                                              decimal_places=2))
+
+    return campaigns.annotate(envelope_proposed=total("proposed_amount", _PROPOSED_ON_ENVELOPE),
+                              envelope_granted=total("granted_amount", _GRANTED_ON_ENVELOPE))
+
+
+def annotated_envelope_state(campaign: Campaign) -> EnvelopeState:
+    """Return ``envelope_state`` of a campaign loaded through ``with_envelope_sums`` (no query)."""
+    return EnvelopeState(envelope=campaign.envelope, proposed=campaign.envelope_proposed,
+                         granted=campaign.envelope_granted)
+
+
+def paid_by_campaign(campaigns) -> dict[int, Decimal]:
+    """Return, per campaign id, what was paid on the agreements drawn from its applications (one query).
+
+    Paid is what the finance service recorded as paid (``PaymentStatus.PAID``, « mandatée »), every
+    year of the agreement included. A subsidy notified by letter (no agreement) has no payment
+    record in the software: it is not counted, and the dashboard says so.
+    """
+    rows = (PaymentRequest.objects.filter(status=PaymentStatus.PAID, convention__application__campaign__in=campaigns)
+            .order_by().values("convention__application__campaign").annotate(total=Sum("amount")))
+    paid = {row["convention__application__campaign"]: row["total"] for row in rows}
+    return {campaign.pk: paid.get(campaign.pk, ZERO) for campaign in campaigns}
 
 
 def envelope_remaining(campaign: Campaign, *, excluding: Application | None = None) -> Decimal:
@@ -106,6 +158,48 @@ def pending_applications_total(*, beneficiary, funder, year: int, excluding: App
     if excluding is not None and excluding.pk:
         applications = applications.exclude(pk=excluding.pk)
     return applications.aggregate(total=Sum(committed_amount_expression(), default=ZERO))["total"]
+
+
+def voted_amounts(*, funder, pairs) -> dict[tuple[int, int], Decimal]:
+    """Return what ``funder``'s votes gave each (beneficiary id, year) pair, in three queries.
+
+    Only what was voted counts, at its amount in force (signed amendments included):
+    - a one-year agreement once voted (``VOTED_STATES``), or drawn in draft from an application a
+      deliberation granted (its amount is the one voted);
+    - a multi-year agreement's year once that year's vote is recorded (``Tranche.voted_at``);
+    - a subsidy granted by a deliberation without an agreement (a notification letter).
+    An agreement still in draft, submitted or in instruction, or an application only proposed, is
+    not a gift yet; refused and cancelled agreements are not voted.
+    """
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    beneficiaries, years = {b for b, _y in pairs}, {y for _b, y in pairs}
+    totals: dict[tuple[int, int], Decimal] = {}
+
+    def add(key, amount):
+        if key in pairs and amount is not None:
+            totals[key] = totals.get(key, ZERO) + amount
+
+    voted = Q(status__in=VOTED_STATES) | Q(application__status=ApplicationStatus.GRANTED)
+    for beneficiary_id, year, amount in (
+            Convention.objects.filter(voted, funder=funder, beneficiary_id__in=beneficiaries, fiscal_year__in=years,
+                                      is_multiannual=False)
+            .exclude(status__in=VOID_STATES).with_amount_in_force().order_by().values_list("beneficiary_id", "fiscal_year", "amount_in_force")):
+        add((beneficiary_id, year), amount)
+    for beneficiary_id, year, amount in (
+            Tranche.objects.filter(convention__funder=funder, convention__beneficiary_id__in=beneficiaries,
+                                   convention__is_multiannual=True, year__in=years, voted_at__isnull=False)
+            .exclude(convention__status__in=VOID_STATES).with_amount_in_force().order_by()
+            .values_list("convention__beneficiary_id", "year", "amount_in_force")):
+        add((beneficiary_id, year), amount)
+    for beneficiary_id, year, amount in (
+            Application.objects.filter(campaign__programme__funder=funder, beneficiary_id__in=beneficiaries,
+                                       campaign__year__in=years, status=ApplicationStatus.GRANTED,
+                                       convention__isnull=True)
+            .order_by().values_list("beneficiary_id", "campaign__year", "granted_amount")):
+        add((beneficiary_id, year), amount)
+    return {key: totals.get(key, ZERO) for key in pairs}
 
 
 def beneficiary_year_total(*, beneficiary, funder, year: int, excluding: Application | None = None) -> YearTotal:
@@ -171,8 +265,8 @@ def instruction_checks(application: Application) -> list[InstructionCheck]:
     amount = application_amount(application)
     totals = budget_totals(application.budget) if application.budget_id else None
     action_charges = totals.charges if totals is not None else None
-    years = association_years([(beneficiary.pk, year), (beneficiary.pk, year - 1)])
-    this_year, last_year = years[(beneficiary.pk, year)], years[(beneficiary.pk, year - 1)]
+    this_year = association_years([(beneficiary.pk, year)])[(beneficiary.pk, year)]
+    last_year = voted_amounts(funder=funder, pairs={(beneficiary.pk, year - 1)})[(beneficiary.pk, year - 1)]
     others = YearTotal(
         agreements=this_year.funder_total(funder.pk),
         applications=pending_applications_total(beneficiary=beneficiary, funder=funder, year=year,
@@ -182,7 +276,7 @@ def instruction_checks(application: Application) -> list[InstructionCheck]:
     cumulated = others.total + (amount or ZERO)
     return [
         _budget_check(application, action_charges),
-        _growth_check(cumulated, last_year.funder_total(funder.pk), year),
+        _growth_check(cumulated, last_year, year),
         _written_agreement_check(amount, others, cumulated),
         _certified_accounts_check(cumulated, amount, this_year.budget_charges, action_charges, others.unknown_amounts),
         _auditor_check(this_year.public_subsidies - this_year.funder_total(funder.pk) + cumulated,
@@ -213,7 +307,7 @@ def _growth_check(cumulated: Decimal, previous: Decimal, year: int) -> Instructi
     values = {"year": year - 1, "previous": format_euros(previous), "now": format_euros(cumulated)}
     if not previous:
         return InstructionCheck("growth", label, Level.INFO, _(
-            "Aucune convention de cette collectivité en %(year)s : pas de comparaison possible.") % values)
+            "Aucune subvention votée par cette collectivité en %(year)s : pas de comparaison possible.") % values)
     growth = ratio(cumulated - previous, previous)
     values["growth"] = format_percent(growth)
     if growth > STRONG_GROWTH:

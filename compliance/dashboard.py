@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Prefetch, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from budgets.rules import totals_from_annotations
 from budgets.selectors import conventions_for_list
 from compliance.checks import CHECK_DOCUMENTS, State, checks_by_convention, for_compliance
 from compliance.reminders import OWED_DOCUMENTS, OWED_REPORTS, REMINDED_STATES, report_due_date
-from conventions.amounts import funder_shares
+from conventions.amounts import amounts_by_year, funder_shares
 from conventions.models import Convention, Status
 from core.money import ZERO
 from documents.obligations import VOID_STATES
@@ -30,7 +31,7 @@ PREPARATION_STATES = (Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW)
 
 @dataclass(frozen=True)
 class MoneyRow:
-    """The agreements of one year in one state, and their money."""
+    """The agreements of one year in one state, and their money (a multi-year agreement: that year's tranche)."""
 
     year: int
     status: str
@@ -38,6 +39,8 @@ class MoneyRow:
     granted: Decimal  # the known amounts; ``unknown`` counts those not given (before the vote)
     paid: Decimal
     unknown: int = 0
+    #: The agreements counted: a multi-year agreement is in the row of each of its years, once in a total.
+    convention_ids: frozenset = frozenset()
 
     @property
     def status_label(self) -> str:
@@ -71,32 +74,35 @@ class MoneyTotal:
 
 
 def money_by_year_and_state() -> list[MoneyRow]:
-    """Return the count, amount granted and amount paid of each (year, state), in two queries.
+    """Return the count, amount granted and amount paid of each (year, state), in three queries.
 
-    The amount granted is the amount in force: signed amendments included, draft ones not.
+    The amount granted is the amount in force: signed amendments included, draft ones not. A
+    multi-year agreement counts each year's amount in that year (``conventions.amounts.amounts_by_year``),
+    and what was paid on a year in that year.
     """
     paid = {
-        (row["convention__fiscal_year"], row["convention__status"]): row["total"]
+        (row["year"], row["convention__status"]): row["total"]
         for row in PaymentRequest.objects.filter(status=PaymentStatus.PAID)
-        .values("convention__fiscal_year", "convention__status").annotate(total=Sum("amount")).order_by()
+        .annotate(year=Coalesce("tranche__year", "convention__fiscal_year"))
+        .values("year", "convention__status").annotate(total=Sum("amount")).order_by()
     }
-    groups = (
-        Convention.objects.with_amount_in_force().values("fiscal_year", "status")
-        .annotate(count=Count("pk"), granted=Sum("amount_in_force"),
-                  unknown=Count("pk", filter=Q(amount_granted__isnull=True))).order_by()
-    )
+    groups = defaultdict(list)
+    for item in amounts_by_year(Convention.objects.all()):
+        groups[(item.year, item.status)].append(item)
     order = {status: index for index, status in enumerate(Status.values)}
     rows = [
-        MoneyRow(g["fiscal_year"], g["status"], g["count"], g["granted"] or ZERO,
-                 paid.get((g["fiscal_year"], g["status"]), ZERO), g["unknown"])
-        for g in groups
+        MoneyRow(year, status, len(items), sum((i.amount for i in items if i.amount is not None), ZERO),
+                 paid.get((year, status), ZERO), sum(1 for i in items if i.amount is None),
+                 frozenset(i.convention_id for i in items))
+        for (year, status), items in groups.items()
     ]
     return sorted(rows, key=lambda r: (-r.year, order[r.status]))
 
 
 def money_total(key, label, rows) -> MoneyTotal:
+    """Add up ``rows``; an agreement in several of them (a multi-year one, in each of its years) counts once."""
     return MoneyTotal(
-        key, label, sum(r.count for r in rows),
+        key, label, len(frozenset().union(*(r.convention_ids for r in rows))),
         sum((r.granted for r in rows if r.status not in PREPARATION_STATES and r.status not in VOID_STATES), ZERO),
         sum((r.paid for r in rows), ZERO), sum((r.to_pay for r in rows), ZERO),
         sum((r.in_preparation for r in rows), ZERO), sum(r.in_preparation_unknown for r in rows),

@@ -1,5 +1,10 @@
-"""conventions.amounts"""
+"""conventions.amounts: an agreement's amount in force, its shares, and what it gives each year.
 
+``amounts_by_year`` is the one home of « a multi-year agreement counts each year's amount in its
+year, never its total in its first year » for the dashboards (the compliance dashboard reads it).
+"""
+
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -173,3 +178,36 @@ def yearly_schedule(convention: Convention) -> YearlySchedule:
         lines.append(YearLine(tranche=tranche, amount=effective_tranche_amount(tranche), voted=tranche.is_voted,
                               deliberation=deliberation_text(tranche)))
     return YearlySchedule(lines)
+
+
+@dataclass(frozen=True)
+class YearAmount:
+    """What one agreement gives in one year: its amount in force there (None while not given)."""
+
+    convention_id: int
+    year: int
+    status: str
+    amount: Decimal | None
+
+
+def amounts_by_year(conventions) -> list[YearAmount]:
+    """Return each agreement of ``conventions`` (a queryset) in each year it funds, in two queries.
+
+    A one-year agreement gives its amount in force in its fiscal year. A multi-year agreement
+    gives each year's amount in force (its tranche, signed amendments of that year included) in
+    that year, not its total in its first year (DOMAIN.md §11.7); one whose schedule is not
+    entered yet counts in its fiscal year at its amount in force.
+    """
+    rows = conventions.with_amount_in_force().order_by().values_list(
+        "pk", "fiscal_year", "status", "amount_in_force", "is_multiannual")
+    yearly = defaultdict(list)
+    for convention_id, year, amount in (
+            Tranche.objects.filter(convention__in=conventions.filter(is_multiannual=True)).with_amount_in_force()
+            .order_by("year").values_list("convention_id", "year", "amount_in_force")):
+        yearly[convention_id].append((year, _rounded(amount)))
+    result = []
+    for pk, fiscal_year, status, amount, multiannual in rows:
+        years = yearly.get(pk) if multiannual else None
+        for year, year_amount in years or [(fiscal_year, _rounded(amount))]:
+            result.append(YearAmount(pk, year, status, year_amount))
+    return result

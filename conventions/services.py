@@ -210,6 +210,40 @@ def tranche_vote_refusal(tranche: Tranche) -> str | None:
     return None
 
 
+#: The deliberation's fields, named alike on the agreement and on a year.
+DELIBERATION_FIELDS = ("deliberation_body", "deliberation_number", "deliberation_date", "deliberation_year",
+                       "deliberation_month")
+
+
+@transaction.atomic
+def first_year_vote(*, convention: Convention, user) -> Tranche | None:
+    """Record the vote of a multi-year agreement's first year with the agreement's own vote (called by it).
+
+    The deliberation that votes a multi-year agreement votes its first year: that year takes the
+    agreement's deliberation when its own is not complete (empty or a placeholder), then its vote is
+    recorded (``tranche_vote``, same guards). Refused as the year's vote is (French reason) so that
+    the agreement's vote, in the same transaction, is refused whole. Nothing to do for a one-year
+    agreement, one without years yet, or a first year already voted.
+    """
+    if not convention.is_multiannual:
+        return None
+    first = Tranche.objects.select_for_update().filter(convention=convention).order_by("year").first()
+    if first is None or first.is_voted:
+        return None
+    if deliberation_missing(first):
+        for name in DELIBERATION_FIELDS:
+            setattr(first, name, getattr(convention, name))
+        first._history_user = user
+        first._change_reason = _("Délibération de la convention reprise pour sa première année")
+        first.save()
+    try:
+        return tranche_vote(tranche=first, user=user)
+    except ValidationError as error:
+        raise ValidationError([_("La première année (%(year)s) de cette convention pluriannuelle est votée avec "
+                                 "elle, mais son vote ne peut pas être enregistré :") % {"year": first.year},
+                               *error.messages]) from None
+
+
 @transaction.atomic
 def tranche_vote(*, tranche: Tranche, user) -> Tranche:
     """Record the vote of one year of a multi-year agreement: its amount and deliberation are then fixed."""

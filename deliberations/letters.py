@@ -16,7 +16,7 @@ from deliberations.models import Deliberation, Letter, LetterKind
 
 def deliberation_phrase(deliberation: Deliberation) -> str:
     """Return « la délibération n° CS 001/27/BM du Bureau de la Métropole du 12 mars 2027 »."""
-    return _("la délibération n° %(number)s du %(body)s %(funder)s du %(day)s") % {
+    return _("la délibération n°\u00a0%(number)s du %(body)s %(funder)s du %(day)s") % {
         "number": deliberation.number or "………", "body": deliberation.get_body_display(),
         "funder": with_preposition("de", deliberation.funder.short_name),
         "day": french_date(deliberation.voted_on or deliberation.session_date)}

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from campaigns.models import Application
 from conventions.models import DeliberationBody, Funder
+from core.dates import french_date
 from core.money import MONEY, NON_NEGATIVE
 
 
@@ -69,7 +70,7 @@ class Deliberation(models.Model):
 
     def __str__(self):
         number = self.number or _("sans numéro")
-        return f"{self.get_body_display()} n° {number} du {self.session_date:%d/%m/%Y}"
+        return f"{self.get_body_display()} n° {number} du {french_date(self.session_date)}"
 
     @property
     def is_draft(self) -> bool:

@@ -1,8 +1,8 @@
 """The rules a deliberation applies, each in one place.
 
 - ``previous_year_amounts``: what the funder gave each beneficiary the year before (the annex's
-  « N-1 » column): its agreements of that year at their amount in force, plus the subsidies
-  granted by a vote that stayed a notification letter (no agreement);
+  « N-1 » column): what was voted that year only (``voted_amounts``: voted agreements and voted
+  years of multi-year ones at their amount in force, subsidies notified by letter), never a draft;
 - ``year_totals``: the year's cumulated amount per beneficiary and funder, the one of
   ``campaigns.rules.beneficiary_year_total``, for many beneficiaries in two queries;
 - ``agreement_required``: a written agreement is owed when that cumulated amount is above
@@ -19,8 +19,8 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from campaigns.models import COMMITTED_STATUSES, Application, ApplicationStatus
-from campaigns.rules import YearTotal, committed_amount_expression
+from campaigns.models import COMMITTED_STATUSES, Application
+from campaigns.rules import YearTotal, committed_amount_expression, voted_amounts
 from compliance.checks import written_agreement_required
 from conventions.deliberation import number_is_placeholder
 from conventions.models import Convention
@@ -56,17 +56,13 @@ def year_totals(*, funder, pairs) -> dict[tuple[int, int], YearTotal]:
 
 
 def previous_year_amounts(*, funder, beneficiary_ids, year: int) -> dict[int, Decimal]:
-    """Return what ``funder`` gave each beneficiary in ``year - 1``, in two queries.
+    """Return what ``funder`` gave each beneficiary in ``year - 1`` (the annex's « N-1 »), in three queries.
 
-    Its agreements of that year at their amount in force, and the subsidies granted by a vote
-    without an agreement (notification letters). An application still proposed is not a gift.
+    Only what was voted that year counts (``voted_amounts``): a draft agreement of last year, or an
+    application still proposed, is not a gift.
     """
-    pairs = {(beneficiary_id, year - 1) for beneficiary_id in beneficiary_ids}
-    if not pairs:
-        return {}
-    years = association_years(pairs)
-    granted = _pending_by_beneficiary(funder, pairs, {ApplicationStatus.GRANTED})
-    return {b: years[(b, y)].funder_total(funder.pk) + granted.get((b, y), ZERO) for b, y in pairs}
+    amounts = voted_amounts(funder=funder, pairs={(b, year - 1) for b in beneficiary_ids})
+    return {b: amount for (b, _y), amount in amounts.items()}
 
 
 def agreement_required(total: YearTotal) -> bool:

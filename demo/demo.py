@@ -24,7 +24,7 @@ from conventions.clauses.services import (
     financial_rules_version_upsert,
 )
 from conventions.clauses.texts import DEFAULT_NAME, DEFAULT_SECTIONS
-from conventions.models import Amendment, DeliberationBody, Kind, Status
+from conventions.models import Amendment, Convention, DeliberationBody, Kind, Status
 from conventions.services import (
     convention_load_history,
     convention_tranches_save,
@@ -37,10 +37,11 @@ from core.money import percent_of
 from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
 from demo.demo_campaigns import load_campaigns_demo
 from demo.demo_cases import load_issue_15_cases
-from demo.demo_deliberations import load_deliberations_demo
+from demo.demo_deliberations import load_deliberations_demo, load_draft_deliberation_demo
 from demo.demo_portal import load_portal_demo
 from documents.models import Document, DocumentKind, DocumentStatus
 from documents.services import documents_expect
+from dossier.renewal import convention_renew
 from finance.models import PaymentKind, PaymentRequest, PaymentStatus
 from finance.services import recovery_issue_for_termination
 from indicators.models import ReportStatus, ValueType
@@ -299,9 +300,11 @@ FICTIONAL = [
                  deliberation=("ENV 012-1204/25/BM", date(2025, 3, 20)), signed=(date(2025, 4, 2), date(2025, 4, 10)),
                  legality=(date(2025, 4, 11), date(2025, 4, 11)),
                  notified=date(2025, 4, 14), advance_paid=(date(2025, 5, 6), "M-2025-004512")),
+            # The renewal of the 2025 agreement (« Renouveler pour l'année suivante », dossier.renewal),
+            # linked to it; the association then updated the budget copied from 2025.
             dict(reference="AMP-2026-ENV-JPH", fiscal_year=2026, amount=D("32000"), charges=D("101000"),
                  title="Jardins partagés et éducation à l'environnement, saison 2026",
-                 path=[Status.DRAFT]),
+                 path=[Status.DRAFT], renews="AMP-2025-ENV-JPH"),
         ],
     },
     {
@@ -390,6 +393,7 @@ def load_demo() -> list[DemoAccount]:
     load_portal_demo(users)
     load_campaigns_demo(funder, users)
     load_deliberations_demo(funder, users)
+    load_draft_deliberation_demo(funder, users)
     return DEMO_ACCOUNTS
 
 
@@ -461,6 +465,9 @@ def _load_fictional(funder, users, entry):
         username, _first, _last, role = entry["member"]
         membership_grant(user=users[username], beneficiary=beneficiary, role=role)
     for spec in entry["conventions"]:
+        if "renews" in spec and not Convention.objects.filter(reference=spec["reference"]).exists():
+            renewal = convention_renew(convention=Convention.objects.get(reference=spec["renews"]), user=users["agent"])
+            assert renewal.reference == spec["reference"], renewal.reference  # next year's reference, unused
         deliberation_number, deliberation_date = spec.get("deliberation", ("", None))
         beneficiary_signed, funder_signed = spec.get("signed", (None, None))
         convention = convention_upsert(
@@ -483,7 +490,8 @@ def _load_fictional(funder, users, entry):
             others = [("742", "Région Sud", (spec["charges"] * D("0.15")).quantize(D("1"))),
                       ("745", f"Commune de {beneficiary.city}", (spec["charges"] * D("0.10")).quantize(D("1")))]
             budget_replace_lines(budget=budget, lines=_balanced_lines(spec["charges"], spec["amount"], funder.name, others))
-        convention_load_history(convention=convention, path=spec["path"], by=users["agent"])
+        if "renews" not in spec:  # a renewal has its own history: created in draft by the renewal
+            convention_load_history(convention=convention, path=spec["path"], by=users["agent"])
         if "legality" in spec:  # sent to the préfecture once signed: enforceable from its receipt
             transmitted_on, received_on = spec["legality"]
             convention = convention_upsert(reference=convention.reference, legality_transmitted_on=transmitted_on,

@@ -7,6 +7,9 @@ subsidies (20 000 € + 16 500 €) that together cross 23 000 €, so both beco
 Images en mouvement ask more for their video workshop than its whole budget. One application
 refused in instruction gets its motivated letter from the same vote.
 
+A second deliberation, of the Conseil, is still in preparation: its number a placeholder
+(« 2027/.... »), it holds the campaign's applications proposed since (``load_draft_deliberation_demo``).
+
 Runs after the campaigns demo (``demo.demo_campaigns``) when there is one: it reuses its programme
 and campaign, and adds applications of its own (idempotent: skipped once its deliberation exists).
 """
@@ -39,11 +42,13 @@ from conventions.models import DeliberationBody
 from deliberations.models import Deliberation
 from deliberations.services import (
     deliberation_add_applications,
+    deliberation_add_proposed,
     deliberation_create,
     deliberation_record_receipt,
     deliberation_transmit,
     deliberation_update,
     deliberation_vote,
+    proposed_not_inscribed,
 )
 from demo.demo_campaigns import give_missing_documents
 
@@ -170,4 +175,28 @@ def load_deliberations_demo(funder, users: dict) -> Deliberation | None:
     deliberation_vote(deliberation=deliberation, by=agent, not_granted=not_granted)
     deliberation_transmit(deliberation=deliberation, transmitted_on=today - timedelta(days=3), user=agent)
     deliberation_record_receipt(deliberation=deliberation, received_on=today - timedelta(days=2), user=agent)
+    return deliberation
+
+
+DRAFT_NUMBER = "2027/...."
+DRAFT_SUBJECT = ("Cohésion sociale et politique de la ville — attribution de subventions aux associations au titre "
+                 "de 2027 (deuxième série)")
+
+
+def load_draft_deliberation_demo(funder, users: dict) -> Deliberation | None:
+    """Add the Conseil's deliberation in preparation holding the 2027 campaign's proposed applications (idempotent).
+
+    Its number is a placeholder until the session: the vote page lists what the vote will create and
+    refuses to record it while the number is not the final one.
+    """
+    if Deliberation.objects.filter(funder=funder, number=DRAFT_NUMBER).exists():
+        return None
+    campaign = _campaign(funder, users)
+    if not proposed_not_inscribed(campaign).exists():
+        return None
+    agent = users["agent"]
+    deliberation = deliberation_create(funder=funder, body=DeliberationBody.COUNCIL,
+                                       session_date=timezone.localdate() + timedelta(days=30), subject=DRAFT_SUBJECT,
+                                       number=DRAFT_NUMBER, user=agent)
+    deliberation_add_proposed(deliberation=deliberation, campaign=campaign, user=agent)
     return deliberation

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from conventions.models import AmendmentStatus, Convention, Status, StatusChange
 from conventions.notifications import notify, staff_recipients
+from conventions.services import first_year_vote
 from documents.services import documents_expect
 from dossier.lifecycle import STAFF, TRANSITIONS, actor_of, transition_refusal, waiver_conflict
 from dossier.models import RequirementWaiver
@@ -88,10 +89,16 @@ def convention_return_to_draft(*, convention: Convention, user, comment: str, wa
     return _apply_transition(convention=convention, name="return_to_draft", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
 
 
+@transaction.atomic
 def convention_vote(*, convention: Convention, user, comment: str = "", waive=(), waiver_reason: str = "") -> Convention:
-    """Record the vote: the documents due before signature are now expected (their upload slots open)."""
+    """Record the vote: the documents due before signature are now expected (their upload slots open).
+
+    A multi-year agreement's vote is also its first year's (``conventions.services.first_year_vote``),
+    in the same transaction: when that year cannot be voted, nothing is recorded.
+    """
     convention = _apply_transition(convention=convention, name="vote", user=user, comment=comment, waive=waive,
                                    waiver_reason=waiver_reason)
+    first_year_vote(convention=convention, user=user)
     documents_expect(convention=convention, user=user)
     return convention
 

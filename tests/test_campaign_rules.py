@@ -94,10 +94,14 @@ def test_a_request_above_the_action_budget_is_flagged():
 
 def test_strong_growth_over_last_years_agreements_is_flagged_above_20_percent():
     funder, beneficiary = FunderFactory(), BeneficiaryFactory()
-    ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("10000"))
+    ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("10000"),
+                      status=Status.ACTIVE)
+    ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("50000"),
+                      status=Status.DRAFT)  # never voted: last year gave it nothing
     application = ApplicationFactory(campaign__programme__funder=funder, campaign__year=2027, beneficiary=beneficiary,
                                      requested_amount=D("12000"))
     assert not checks_of(application)["growth"].is_warning  # +20 %: not more
+    assert "contre 10\u202f000\u00a0€ en 2026" in checks_of(application)["growth"].detail
     application.requested_amount = D("12000.01")
     check = checks_of(application)["growth"]
     assert check.is_warning and "Forte hausse" in check.detail

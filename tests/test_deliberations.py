@@ -8,11 +8,12 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaigns.models import ApplicationStatus
 from campaigns.services import application_refuse
-from conventions.models import Convention, DeliberationBody, Kind, Status
+from conventions.models import Convention, DeliberationBody, Kind, Status, Tranche
 from conventions.services import convention_upsert
 from core.roles import AGENT, FINANCE
 from deliberations.annex import AnnexTotals, annex_pdf, annex_table, annex_xlsx, check_annex_totals
@@ -104,9 +105,12 @@ def line_of(application):
 
 def test_the_annex_rows_read_the_application_its_budget_the_previous_year_and_the_23000_rule(batch):
     funder = batch["funder"]
-    ConventionFactory(funder=funder, beneficiary=batch["pole"], fiscal_year=2026, amount_granted=D("30000"))
+    ConventionFactory(funder=funder, beneficiary=batch["pole"], fiscal_year=2026, amount_granted=D("30000"),
+                      status=Status.ACTIVE)
     ConventionFactory(funder=funder, beneficiary=batch["pole"], fiscal_year=2026, amount_granted=D("9000"),
                       status=Status.CANCELLED)  # never granted: not counted
+    ConventionFactory(funder=funder, beneficiary=batch["pole"], fiscal_year=2026, amount_granted=D("5000"),
+                      status=Status.DRAFT)  # not voted: not counted
     ApplicationFactory(campaign=CampaignFactory(programme__funder=funder, year=2026), beneficiary=batch["jardins"],
                        status=ApplicationStatus.GRANTED, granted_amount=D("4000"))  # notified, no agreement
     annex = annex_table(batch["deliberation"])
@@ -433,9 +437,12 @@ def test_an_agent_member_of_an_association_on_the_deliberation_cannot_record_its
 def test_the_previous_year_is_what_the_funder_gave_agreements_and_notified_subsidies():
     funder, other_funder, beneficiary = FunderFactory(), FunderFactory(siret="21130055300016", name="Région"), \
         BeneficiaryFactory()
-    ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("12000"))
-    ConventionFactory(funder=other_funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("50000"))
-    ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2025, amount_granted=D("7000"))
+    ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("12000"),
+                      status=Status.ACTIVE)
+    ConventionFactory(funder=other_funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("50000"),
+                      status=Status.ACTIVE)
+    ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2025, amount_granted=D("7000"),
+                      status=Status.ACTIVE)
     last_year = CampaignFactory(programme__funder=funder, year=2026)
     ApplicationFactory(campaign=last_year, beneficiary=beneficiary, status=ApplicationStatus.GRANTED,
                        granted_amount=D("3000"))
@@ -445,11 +452,39 @@ def test_the_previous_year_is_what_the_funder_gave_agreements_and_notified_subsi
         beneficiary.pk: D("15000")}
 
 
+def test_the_previous_year_counts_only_what_was_voted_never_a_draft_agreement():
+    funder, beneficiary = FunderFactory(), BeneficiaryFactory()
+    for status in (Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.REFUSED, Status.CANCELLED):
+        ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("11111"),
+                          status=status)  # not voted: not given
+    ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("8000"),
+                      status=Status.VOTED)
+    # An agreement drawn in draft from an application a deliberation granted: its amount was voted.
+    drawn = ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026, amount_granted=D("5000"))
+    ApplicationFactory(campaign=CampaignFactory(programme__funder=funder, year=2026), beneficiary=beneficiary,
+                       status=ApplicationStatus.GRANTED, granted_amount=D("5000"), convention=drawn)
+    cancelled = ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2026,
+                                  amount_granted=D("6000"), status=Status.CANCELLED)  # drawn, then cancelled
+    ApplicationFactory(campaign=CampaignFactory(programme__funder=funder, year=2026), beneficiary=beneficiary,
+                       status=ApplicationStatus.GRANTED, granted_amount=D("6000"), convention=cancelled)
+    # A multi-year agreement: its 2026 year counts once voted, its 2027 year (not voted) never in 2027.
+    multiyear = ConventionFactory(funder=funder, beneficiary=beneficiary, fiscal_year=2025, is_multiannual=True,
+                                  period_start=date(2025, 1, 1), period_end=date(2027, 12, 31),
+                                  amount_granted=D("90000"), status=Status.ACTIVE)
+    Tranche.objects.create(convention=multiyear, year=2025, amount=D("30000"), voted_at=timezone.now())
+    Tranche.objects.create(convention=multiyear, year=2026, amount=D("30000"), voted_at=timezone.now())
+    Tranche.objects.create(convention=multiyear, year=2027, amount=D("30000"))
+    assert previous_year_amounts(funder=funder, beneficiary_ids={beneficiary.pk}, year=2027) == {
+        beneficiary.pk: D("43000")}  # 8 000 + 5 000 + 30 000
+    assert previous_year_amounts(funder=funder, beneficiary_ids={beneficiary.pk}, year=2028) == {
+        beneficiary.pk: D("0")}
+
+
 # --- The demo ----------------------------------------------------------------------------------------
 
 
 def test_the_demo_deliberation_votes_eight_subsidies_and_draws_what_they_need(demo):
-    deliberation = Deliberation.objects.get()
+    deliberation = Deliberation.objects.get(status=DeliberationStatus.TRANSMITTED)
     annex = annex_table(deliberation)
     assert len(annex.rows) == 8 and deliberation.status == DeliberationStatus.TRANSMITTED
     assert any(row.requested_above_budget for row in annex.rows)  # the video workshop asks more than its budget
@@ -458,3 +493,14 @@ def test_the_demo_deliberation_votes_eight_subsidies_and_draws_what_they_need(de
     # one at the vote, one refused in instruction by this demo, one by the campaigns demo
     assert Letter.objects.filter(kind=LetterKind.REFUSAL).count() == 3
     assert annex.totals.proposed == sum(row.proposed for row in annex.rows)
+
+
+def test_the_demo_has_a_deliberation_in_preparation_holding_the_proposed_application_and_one_renewal(demo):
+    draft = Deliberation.objects.get(status=DeliberationStatus.DRAFT)
+    assert (draft.number, draft.get_body_display()) == ("2027/....", "Conseil")
+    assert [line.application.action_title for line in draft.lines.all()] == [
+        "Sensibilisation des petites entreprises à la cybersécurité"]
+    with pytest.raises(ValidationError, match="n'est qu'un numéro provisoire"):
+        deliberation_vote(deliberation=draft, by=staff_user("agent_demo", AGENT), today=draft.session_date)
+    renewal = Convention.objects.get(reference="AMP-2026-ENV-JPH")
+    assert (renewal.renewed_from.reference, renewal.status) == ("AMP-2025-ENV-JPH", Status.DRAFT)

@@ -14,8 +14,9 @@ from django.urls import reverse
 
 from budgets.models import Budget, BudgetKind, BudgetStatus
 from budgets.services import budget_get_or_create
+from compliance.dashboard import money_by_year_and_state
 from compliance.opendata import scdl_export, write_scdl_csv
-from conventions.amounts import effective_tranche_amount, yearly_schedule
+from conventions.amounts import amounts_by_year, effective_tranche_amount, yearly_schedule
 from conventions.models import (
     Amendment,
     AmendmentStatus,
@@ -24,7 +25,7 @@ from conventions.models import (
     Status,
     Tranche,
 )
-from conventions.services import convention_tranches_save, tranche_vote
+from conventions.services import convention_tranches_save, tranche_vote, tranche_vote_refusal
 from conventions.tranches import schedule_refusals, tranches_total
 from demo.demo import MULTIYEAR_REFERENCE, SEED_REFERENCE
 from documents.models import Document, DocumentKind, DocumentStatus
@@ -152,6 +153,77 @@ def test_an_amendment_of_a_multiyear_agreement_names_its_year():
     amendment = Amendment(convention=convention, number=1, subject="Hausse", text="…", amount_change=D("1000"))
     with pytest.raises(ValidationError, match="indiquez l'année"):
         amendment.full_clean()
+
+
+# --- The agreement's vote is its first year's (dossier.actions.convention_vote) ----------------------
+
+
+def multiyear_ready_to_vote(first_year_amount="40000", **first_year):
+    from budgets.services import budget_validate
+    from tests.test_requirements import in_review
+
+    user = agent()
+    convention, budget = in_review(user, is_multiannual=True, period_start=date(2025, 1, 1),
+                                   period_end=date(2027, 12, 31), deliberation_body=DeliberationBody.COUNCIL,
+                                   deliberation_number="SOC 008-0412/25/CM", deliberation_date=date(2025, 3, 27))
+    budget_validate(budget=budget, user=user)
+    convention_tranches_save(convention=convention, user=user, rows=rows(
+        (2025, first_year_amount, {"deliberation_number": "2025/....", **first_year}), (2026, "42000", {})))
+    convention.refresh_from_db()
+    return convention, user
+
+
+@pytest.mark.django_db
+def test_recording_a_multiyear_agreements_vote_records_its_first_years_vote_with_its_deliberation():
+    from dossier.actions import convention_vote
+
+    convention, user = multiyear_ready_to_vote()
+    convention_vote(convention=convention, user=user)
+    first, second = convention.tranches.order_by("year")
+    assert first.is_voted and not second.is_voted
+    # The year had only a placeholder: it takes the deliberation that voted the agreement.
+    assert (first.deliberation_body, first.deliberation_number, first.deliberation_date) == (
+        DeliberationBody.COUNCIL, "SOC 008-0412/25/CM", date(2025, 3, 27))
+    assert first.history.first().history_user == user
+    # The next year waits for its own vote: voting it again the first year's way is refused once recorded.
+    assert "déjà enregistré" in tranche_vote_refusal(first)
+
+
+@pytest.mark.django_db
+def test_a_first_year_that_cannot_be_voted_refuses_the_agreements_vote_and_saves_nothing():
+    from dossier.actions import convention_vote
+
+    convention, user = multiyear_ready_to_vote(first_year_amount=None)
+    with pytest.raises(ValidationError) as refused:
+        convention_vote(convention=convention, user=user)
+    assert "La première année (2025) de cette convention pluriannuelle est votée avec elle" in refused.value.messages[0]
+    assert "Le montant de l'année 2025 n'est pas renseigné : le vote l'exige." in refused.value.messages
+    convention.refresh_from_db()
+    first = convention.tranches.get(year=2025)
+    assert convention.status == Status.IN_REVIEW and not first.is_voted
+    assert first.deliberation_number == "2025/...."  # not even the deliberation copied
+    assert not convention.status_changes.filter(to_status=Status.VOTED).exists()
+
+
+# --- Each year in its year on the dashboards (conventions.amounts.amounts_by_year) -----------------
+
+
+@pytest.mark.django_db
+def test_a_multiyear_agreement_gives_each_years_amount_in_force_in_that_year_not_its_total_in_the_first():
+    convention = voted_multiyear()
+    first = convention.tranches.get(year=2025)
+    Amendment.objects.create(convention=convention, number=1, subject="Hausse 2025", text="…", tranche=first,
+                             amount_change=D("5000"), status=AmendmentStatus.SIGNED)
+    PaymentRequestFactory(convention=convention, tranche=first, kind=PaymentKind.ADVANCE, amount=D("32000"))
+    annual = ConventionFactory(fiscal_year=2026, amount_granted=D("9000"), status=Status.ACTIVE)
+    unscheduled = multiyear(amount_granted=D("60000"))  # its years not entered yet: in its fiscal year
+    found = {(a.convention_id, a.year): a.amount for a in amounts_by_year(Convention.objects.all())}
+    assert found == {(convention.pk, 2025): D("45000.00"), (convention.pk, 2026): D("42000.00"),
+                     (annual.pk, 2026): D("9000.00"), (unscheduled.pk, 2025): D("60000.00")}
+    rows_by_key = {(r.year, r.status): r for r in money_by_year_and_state()}
+    assert (rows_by_key[(2025, Status.ACTIVE)].granted, rows_by_key[(2025, Status.ACTIVE)].paid) == (
+        D("45000.00"), D("32000"))
+    assert (rows_by_key[(2026, Status.ACTIVE)].count, rows_by_key[(2026, Status.ACTIVE)].granted) == (2, D("51000.00"))
 
 
 # --- Payments year by year (finance.rules) ---------------------------------------------------------

@@ -39,8 +39,6 @@ TRANSITION = "conventions_convention_transition"
 #: open year has a placeholder vote), each tested by its own module meanwhile.
 NOT_IN_THE_DEMO = {
     "conventions_tranche_vote": "tests/test_multiyear.py",
-    "deliberations_deliberation_add_proposed": "tests/test_deliberations_admin.py",
-    "deliberations_deliberation_vote": "tests/test_deliberations_admin.py",
     "deliberations_deliberation_transmit": "tests/test_deliberations_admin.py",
     "deliberations_deliberation_receipt": "tests/test_deliberations_admin.py",
 }
