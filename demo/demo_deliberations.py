@@ -142,6 +142,11 @@ def _instructed(campaign, siret, title, requested, charges, users) -> Applicatio
     budget_replace_lines(budget=application.budget, lines=_budget(charges, requested, campaign.funder.name))
     give_missing_documents(application, member)
     application = application_submit(application=application, user=member)
+    # Filed weeks before the Bureau's session (five days ago), as it happened: not « déposée » after its vote.
+    filed = timezone.now() - timedelta(days=40)
+    Application.objects.filter(pk=application.pk).update(submitted_at=filed)
+    application.versions.update(at=filed)
+    application.submitted_at = filed
     return application_assign(application=application, agent=users["agent"], user=users["agent"])
 
 

@@ -87,3 +87,15 @@ def test_the_demo_has_agreements_in_other_states(demo):
     advance = active.payment_requests.get()
     assert advance.amount == Decimal("24000.00") and advance.status == "paid"
     assert active.status_changes.count() == 6
+
+
+def test_the_demo_s_voted_applications_were_filed_before_their_session(demo):
+    """The demo tells one story: an application the Bureau voted was « déposée » before the session, not after."""
+    from deliberations.models import DeliberationLine
+
+    lines = DeliberationLine.objects.filter(deliberation__voted_on__isnull=False).select_related(
+        "application", "deliberation")
+    assert lines.count() == 8
+    for line in lines:
+        assert line.application.submitted_at.date() <= line.deliberation.session_date
+        assert all(v.at.date() <= line.deliberation.session_date for v in line.application.versions.all())
