@@ -63,6 +63,11 @@ PUBLIC_URLS = {
     "portal:password_reset_done",
     "portal:password_reset_confirm",
     "portal:password_reset_complete",
+    # Self-registration: a visitor with no account registers an association (tests/test_registration.py).
+    "registration:register",
+    "registration:sent",
+    "registration:resend",
+    "registration:activate",
 }
 
 

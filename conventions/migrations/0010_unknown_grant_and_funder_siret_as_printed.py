@@ -6,6 +6,17 @@ from decimal import Decimal
 from django.db import migrations, models
 
 
+def refuse_going_back_with_unknown_amounts(apps, schema_editor):
+    """Backwards: the older schema has no « non renseigné » amount; refused rather than writing 0 € for it."""
+    for name in ("Convention", "HistoricalConvention"):
+        if apps.get_model("conventions", name).objects.filter(amount_granted__isnull=True).exists():
+            raise RuntimeError(
+                "Des conventions (ou leur historique) ont un montant attribué non renseigné : le schéma antérieur "
+                "exige un montant. Renseignez-les (ou supprimez ces versions de l'historique) avant de revenir "
+                "en arrière."
+            )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -33,4 +44,6 @@ class Migration(migrations.Migration):
             name='siret',
             field=beneficiaries.identifiers.IdentifierField(db_index=True, help_text="14 chiffres, tels qu'imprimés : les espaces et les points sont retirés.", max_length=14, validators=[beneficiaries.identifiers.validate_siret], verbose_name='SIRET'),
         ),
+        # Last forward, first backward: a clear refusal instead of a NOT NULL failure halfway.
+        migrations.RunPython(migrations.RunPython.noop, refuse_going_back_with_unknown_amounts),
     ]
