@@ -21,6 +21,7 @@ from compliance.models import ReminderChannel, ReminderLog, ReminderStage
 from conventions.management.commands.backup_data import EXCLUDED
 from conventions.models import Convention, Notification
 from dossier.models import RequirementWaiver
+from registration.services import AssociationInput, PersonInput, registration_create
 from tests.factories import UserFactory
 
 #: What a backup may leave out (``backup_data.EXCLUDED`` says why): rebuilt by ``migrate``, or not data.
@@ -67,6 +68,15 @@ def fill_what_the_demo_leaves_empty(client):
                                 subject="Objet", body="Message.")
     RequirementWaiver.objects.create(convention=convention, transition="vote", requirement="objectives_written",
                                      reason="Objectifs annexés au rapport.", by=admin)
+    # An association that registered itself on the portal (its account not activated yet).
+    registration_create(
+        association=AssociationInput(name="Les Amis du Vieux Port", siret="", rna="W133004567",
+                                     address="1 quai du Port", postal_code="13002", city="Marseille",
+                                     representative_civility="Mme", representative_title="Présidente",
+                                     representative_name="Léa Martin"),
+        person=PersonInput(first_name="Léa", last_name="Martin", email="lea.martin@example.invalid",
+                           password="un-mot-de-passe-solide-42"),
+        site_url="http://testserver")
     with override_settings(AXES_ENABLED=True, AXES_ENABLE_ACCESS_FAILURE_LOG=True):
         url = reverse("portal:login")
         client.post(url, {"username": "scs", "password": "faux"}, REMOTE_ADDR="10.0.0.1")
