@@ -6,15 +6,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaries.identifiers import normalize_identifier
 from beneficiaries.models import Beneficiary, Invitation, MemberRole, Membership
+from beneficiaries.notify import send_text_email
 from core.dates import french_datetime
 
 
@@ -128,9 +127,7 @@ def invitation_create(*, beneficiary: Beneficiary, email: str, role: str = Membe
     link = site_url.rstrip("/") + reverse("portal:invitation_accept", kwargs={"token": token})
     context = {"invitation": invitation, "link": link, "beneficiary": beneficiary,
                "expires_at": timezone.localtime(invitation.expires_at)}
-    subject = render_to_string("beneficiaries/email/invitation_subject.txt", context).strip()
-    body = render_to_string("beneficiaries/email/invitation_body.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    send_text_email(template="beneficiaries/email/invitation", context=context, recipients=[email])
     return invitation
 
 

@@ -13,10 +13,8 @@ import secrets
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.duties import review_conflict
 from beneficiaries.models import Beneficiary, Membership
+from beneficiaries.notify import absolute_url, send_text_email
 from budgets.models import Budget, BudgetKind, BudgetScope
 from campaigns.models import (
     CLOSED_STATUSES,
@@ -38,7 +37,7 @@ from campaigns.models import (
     normalise_title,
 )
 from campaigns.rules import APPLICATION_DOCUMENTS, application_document_slots, envelope_remaining
-from conventions.notifications import association_recipients, render_text
+from conventions.notifications import association_recipients
 from core.dates import french_date
 from core.money import format_euros
 from documents.services import read_upload
@@ -350,19 +349,14 @@ def _require_reason(reason: str, field: str, what: str) -> str:
 
 
 def portal_url(application: Application) -> str:
-    return settings.SITE_URL + reverse("portal_campaigns:application", args=[application.pk])
+    return absolute_url(reverse("portal_campaigns:application", args=[application.pk]))
 
 
 def _email_changes_requested(application: Application, message: str) -> None:
-    recipients = association_recipients(application.beneficiary)
-    if not recipients:
-        return
     context = {"application": application, "message": message, "url": portal_url(application),
                "campaign": application.campaign}
-    subject = render_text("campaigns/emails/changes_requested_subject.txt", context).strip()
-    body = render_text("campaigns/emails/changes_requested_body.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients,
-                                            fail_silently=False))
+    send_text_email(template="campaigns/emails/changes_requested", context=context,
+                    recipients=association_recipients(application.beneficiary))
 
 
 @transaction.atomic

@@ -15,9 +15,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Membership
+from beneficiaries.notify import absolute_url
 from compliance.checks import for_compliance
 from compliance.models import ReminderChannel, ReminderLog, ReminderStage
 from conventions.models import Convention, Status
@@ -171,7 +173,10 @@ def _run(*, today: date, dry_run: bool) -> ReminderRun:
 def _send_group(convention, items: list[DueItem], *, today: date, dry_run: bool, run: ReminderRun) -> None:
     beneficiary, funder = convention.beneficiary, convention.funder
     context = {"convention": convention, "beneficiary": beneficiary, "funder": funder,
-               "lines": [item.describe(today) for item in items]}
+               "lines": [item.describe(today) for item in items],
+               "documents_link": absolute_url(reverse("portal_conventions:documents", args=[convention.pk])),
+               "beneficiary_link": absolute_url(reverse("admin:beneficiaries_beneficiary_change",
+                                                        args=[beneficiary.pk]))}
     recipients = association_recipients(convention)
     summary = f"{convention.reference} — {beneficiary.name} : {len(items)} rappel(s)"
     if recipients:

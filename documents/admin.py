@@ -15,10 +15,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from conventions.notifications import association_recipients
 from core.admin_base import DomainAdmin, DomainTabularInline
 from documents.bounds import MAX_DOCUMENTS_PER_AGREEMENT, check_documents
 from documents.models import Document, DocumentStatus
-from documents.services import acceptance_conflict, document_accept, document_reject
+from documents.services import (
+    acceptance_conflict,
+    document_accept,
+    document_reject,
+    document_request,
+)
 from documents.views import document_file_response
 
 
@@ -96,6 +102,24 @@ class DocumentAdmin(DomainAdmin):
     def download(self, document):
         return file_link(document)
 
+    def save_model(self, request, obj, form, change):
+        """A document added here is asked of the association: created by the service, which emails it."""
+        if change:
+            return super().save_model(request, obj, form, change)
+        document = document_request(convention=obj.convention, kind=obj.kind, due_on=obj.due_on, year=obj.year,
+                                    by=request.user)
+        obj.pk = document.pk
+        obj._state.adding = False
+        self._tell_emailed(request, document)
+
+    def _tell_emailed(self, request, document: Document) -> None:
+        """Say whether the association was told by email (the services send it), or could not be."""
+        if association_recipients(document.convention):
+            self.message_user(request, _t("L'association a été prévenue par courriel."), messages.INFO)
+        else:
+            self.message_user(request, _t("L'association n'a aucune adresse électronique : elle n'a pas été "
+                                          "prévenue par courriel."), messages.WARNING)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.status == DocumentStatus.RECEIVED:
             context["acceptance_conflict"] = acceptance_conflict(obj, request.user)
@@ -128,6 +152,7 @@ class DocumentAdmin(DomainAdmin):
         try:
             document_accept(document=document, by=request.user)
             self.message_user(request, _t("« %(document)s » est accepté.") % {"document": document}, messages.SUCCESS)
+            self._tell_emailed(request, document)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         return redirect(reverse("admin:documents_document_change", args=[document.pk]))
@@ -137,13 +162,13 @@ class DocumentAdmin(DomainAdmin):
         form = RejectForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                document_reject(document=document, reason=form.cleaned_data["reason"], by=request.user,
-                                site_url=request.build_absolute_uri("/"))
+                document_reject(document=document, reason=form.cleaned_data["reason"], by=request.user)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
                 self.message_user(request, _t("« %(document)s » est refusé ; l'association voit le motif.")
                                   % {"document": document}, messages.SUCCESS)
+                self._tell_emailed(request, document)
             return redirect(reverse("admin:documents_document_change", args=[document.pk]))
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": document,

@@ -19,7 +19,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +27,10 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from beneficiaries.duties import review_conflict
+from beneficiaries.notify import absolute_url, send_text_email
 from conventions.models import Convention
-from conventions.notifications import association_recipients, render_text
+from conventions.notifications import association_recipients
+from documents.bounds import check_documents
 from documents.models import Document, DocumentStatus
 from documents.obligations import association_years, auditor_required, expected_documents
 
@@ -235,13 +236,14 @@ def document_accept(*, document: Document, by=None) -> Document:
     document.rejection_reason = ""
     _audit(document, by, _("Accepté"))
     document.save()
+    notify_document(document, "accepted")
     return document
 
 
 @transaction.atomic
-def document_reject(*, document: Document, reason: str, by=None, site_url: str = "") -> Document:
+def document_reject(*, document: Document, reason: str, by=None) -> Document:
     """Reject a received document with ``reason`` (staff): the association reads it on the
-    portal, and its members get it by email with a link to the page (on ``site_url``)."""
+    portal, and its members get it by email with a link to the agreement's documents page."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Indiquez le motif du refus : l'association le lira.")}, code="required")
@@ -252,23 +254,40 @@ def document_reject(*, document: Document, reason: str, by=None, site_url: str =
     document.rejection_reason = reason
     _audit(document, by, _("Refusé"))
     document.save()
-    _notify_rejection(document, site_url)
+    notify_document(document, "rejected")
     return document
 
 
-def _notify_rejection(document: Document, site_url: str) -> None:
-    """Tell the association's members, once the transaction commits, why a document was refused."""
+@transaction.atomic
+def document_request(*, convention: Convention, kind: str, due_on=None, year=None, by=None) -> Document:
+    """Ask the association for a document (staff, by hand): created « attendu », and its members
+    get an email with the link to the agreement's documents page, where they deposit it.
 
-    convention = Document.objects.select_related("convention__beneficiary").get(pk=document.pk).convention
-    recipients = association_recipients(convention)
-    if not recipients:
-        return
-    context = {"document": document, "convention": convention,
-               "link": site_url.rstrip("/") + reverse("portal_conventions:documents",
-                                                        kwargs={"convention_pk": convention.pk})}
-    subject = render_text("conventions/email/document_rejected_subject.txt", context).strip()
-    body = render_text("conventions/email/document_rejected_body.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+    Refused when the agreement already has as many documents as it may
+    (``documents.bounds.check_documents``).
+    """
+    check_documents([*convention.documents.values_list("kind", flat=True), kind])
+    document = Document(convention=convention, kind=kind, due_on=due_on, year=year, status=DocumentStatus.EXPECTED)
+    _audit(document, by, _("Demandé à l'association"))
+    document.save()
+    notify_document(document, "requested")
+    return document
+
+
+def document_portal_path(document: Document) -> str:
+    """Return the path of the portal page where the association sees and deposits ``document``."""
+    return reverse("portal_conventions:documents", kwargs={"convention_pk": document.convention_id})
+
+
+def notify_document(document: Document, event: str) -> bool:
+    """Email the association's members, once the transaction commits, that ``document`` was
+    requested, accepted or rejected (``event``), with the link to the page where they act on it.
+
+    Return False when the association has no address (nobody to tell)."""
+    convention = Convention.objects.select_related("beneficiary").get(pk=document.convention_id)
+    context = {"document": document, "convention": convention, "link": absolute_url(document_portal_path(document))}
+    return send_text_email(template=f"documents/emails/document_{event}", context=context,
+                           recipients=association_recipients(convention))
 
 
 @transaction.atomic

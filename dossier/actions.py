@@ -10,8 +10,10 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from beneficiaries.notify import absolute_url
 from conventions.models import AmendmentStatus, Convention, Status, StatusChange
 from conventions.notifications import notify, staff_recipients
 from conventions.services import first_year_vote
@@ -77,7 +79,8 @@ def convention_submit(*, convention: Convention, user, comment: str = "", waive=
     convention = _apply_transition(convention=convention, name="submit", user=user, comment=comment, waive=waive, waiver_reason=waiver_reason)
     submissions = convention.status_changes.filter(to_status="submitted").count()
     notify(key=f"convention-submitted:{convention.pk}:{submissions}", convention=convention,
-           recipients=staff_recipients(convention), template="convention_submitted", context={})
+           recipients=staff_recipients(convention), template="convention_submitted",
+           context={"link": absolute_url(reverse("admin:conventions_convention_change", args=[convention.pk]))})
     return convention
 
 

@@ -4,8 +4,10 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from beneficiaries.notify import absolute_url
 from conventions.amounts import effective_period_end
 from conventions.models import Convention, Tranche
 from conventions.notifications import notify
@@ -109,7 +111,11 @@ def payment_request_take_step(*, request: PaymentRequest, step: str, user, **inp
         if notice := definition.notice:
             notify(key=f"{notice.key}:{request.pk}", convention=request.convention,
                    recipients=notice.recipients(request.convention), template=notice.template,
-                   context={"payment": request, "amount": format_euros(request.amount)})
+                   context={"payment": request, "amount": format_euros(request.amount),
+                            "portal_link": absolute_url(reverse("portal_conventions:payments",
+                                                                args=[request.convention_id])),
+                            "admin_link": absolute_url(reverse("admin:finance_paymentrequest_change",
+                                                               args=[request.pk]))})
     return request
 
 

@@ -13,10 +13,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
@@ -26,6 +24,7 @@ from django.utils.translation import gettext as _
 from beneficiaries.duties import review_conflict
 from beneficiaries.identifiers import normalize_identifier
 from beneficiaries.models import Beneficiary, MemberRole
+from beneficiaries.notify import send_text_email
 from beneficiaries.services import membership_grant
 from registration.models import Registration
 
@@ -184,9 +183,7 @@ def activation_send(*, registration: Registration, site_url: str) -> None:
     context = {"registration": registration, "beneficiary": registration.beneficiary, "user": user,
                "link": activation_link(user, site_url=site_url),
                "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
-    subject = render_to_string("registration/email/activation_subject.txt", context).strip()
-    body = render_to_string("registration/email/activation_body.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    send_text_email(template="registration/email/activation", context=context, recipients=[user.email])
 
 
 def pending_registration(email: str) -> Registration | None:

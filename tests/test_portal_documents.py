@@ -5,6 +5,7 @@ from datetime import date
 from html import unescape
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test import override_settings
@@ -286,7 +287,8 @@ def test_the_agent_rejects_with_a_reason_the_member_reads(agent_client, uploaded
     assert message.to == ["tresoriere@example.invalid"]
     assert message.subject == "Justificatif à déposer de nouveau : Attestation d'assurance — AMP-2025-DOC"
     assert "Motif : Attestation expirée au 31/12/2024." in message.body
-    assert f"http://testserver/portail/conventions/{uploaded.convention_id}/justificatifs/" in message.body
+    # the link is built from the site's address (settings), not from the page that rejected it
+    assert f"{settings.SITE_URL}/portail/conventions/{uploaded.convention_id}/justificatifs/" in message.body
 
 
 def test_the_agent_accepts_a_received_document(agent_client, uploaded):
