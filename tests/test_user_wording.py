@@ -1,0 +1,29 @@
+"""What users read: French download names, no command names on pages."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from budgets.exports import export_budget
+from budgets.models import Budget
+from finance.exports import payment_request_filename
+from finance.models import PaymentRequest
+
+ENGLISH = re.compile(r"balance|advance|actual|forecast|payment|request|signed|preview|export", re.I)
+
+
+@pytest.mark.django_db
+def test_download_names_are_french(demo):
+    names = [payment_request_filename(p) for p in PaymentRequest.objects.all()]
+    names += [export_budget(b, "xlsx").filename for b in Budget.objects.filter(convention__isnull=False)]
+    assert any("-solde-" in n for n in names) and any("-acompte-" in n for n in names)
+    assert any(n.startswith("budget-previsionnel-") for n in names) and any(n.startswith("budget-realise-") for n in names)
+    assert [n for n in names if ENGLISH.search(n)] == []
+
+
+@pytest.mark.django_db
+def test_the_overdue_page_says_what_happens_not_which_command(agent_client):
+    page = agent_client.get(reverse("staff:overdue")).content.decode()
+    assert "partent automatiquement chaque jour" in page
+    assert "send_reminders" not in page and "manage.py" not in page
