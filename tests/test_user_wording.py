@@ -30,3 +30,19 @@ def test_the_overdue_page_says_what_happens_not_which_command(agent_client):
     page = agent_client.get(reverse("staff:overdue")).content.decode()
     assert "partent automatiquement chaque jour" in page
     assert "send_reminders" not in page and "manage.py" not in page
+
+
+@pytest.mark.django_db
+def test_admin_and_portal_pages_link_the_favicon(client, demo):
+    from django.contrib.staticfiles import finders
+    with open(finders.find("favicon.svg"), encoding="utf-8") as mark:
+        assert "<svg" in mark.read()
+    pages = [client.get(reverse("admin:login")).content.decode()]
+    client.login(username="agent", password="demo")
+    pages += [client.get(reverse("admin:index")).content.decode(),
+              client.get(reverse("admin:conventions_convention_changelist")).content.decode()]
+    client.logout()
+    client.login(username="scs", password="demo")
+    pages.append(client.get(reverse("portal:home")).content.decode())
+    for page in pages:
+        assert re.search(r'<link rel="icon" href="/static/favicon\.svg', page), page[:300]
