@@ -72,3 +72,4 @@ def test_the_document_inline_offers_a_justificatif(client, demo, seed_convention
     assert "Ajouter un justificatif supplémentaire" in titles
     listing = _titles(client.get(reverse("admin:conventions_convention_changelist")).content.decode())
     assert any(t.startswith("Sélectionnez la convention d'objectifs à modifier") for t in listing)
+    assert "Ajouter une convention d'objectifs" in [t.strip() for t in listing]
