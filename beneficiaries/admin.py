@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.forms import InvitationForm
 from beneficiaries.identifiers import normalize_identifier
 from beneficiaries.models import Beneficiary, Invitation, Membership
+from beneficiaries.naming import list_name
 from beneficiaries.services import invitation_create
 from core.admin_base import DomainAdmin, DomainTabularInline
 from core.admin_history import ChildHistory
@@ -115,7 +116,7 @@ class BeneficiaryAdmin(DomainAdmin):
 class InvitationAdmin(DomainAdmin):
     """Invitations are sent from the association's page; here they are only listed."""
 
-    list_display = ["email", "beneficiary", "role", "state", "created_at", "expires_at", "used_at", "invited_by"]
+    list_display = ["email", "association", "role", "state", "created_at", "expires_at", "used_at", "invited_by"]
     list_filter = ["role"]
     search_fields = ["email", "beneficiary__name", "beneficiary__acronym"]
     list_select_related = ["beneficiary", "invited_by"]
@@ -130,11 +131,19 @@ class InvitationAdmin(DomainAdmin):
     def state(self, invitation):
         return invitation.state_label()
 
+    @admin.display(description=_("Association"), ordering="beneficiary__name")
+    def association(self, invitation):
+        return list_name(invitation.beneficiary)
+
 
 @admin.register(Membership)
 class MembershipAdmin(DomainAdmin):
-    list_display = ["user", "beneficiary", "role", "is_active"]
+    list_display = ["user", "association", "role", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__username", "user__email", "beneficiary__name"]
     list_select_related = ["user", "beneficiary"]
     autocomplete_fields = ["user", "beneficiary"]
+
+    @admin.display(description=_("Association"), ordering="beneficiary__name")
+    def association(self, membership):
+        return list_name(membership.beneficiary)

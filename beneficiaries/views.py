@@ -18,6 +18,7 @@ from beneficiaries.services import (
     invitation_find,
     invitation_is_for,
 )
+from core.french import with_preposition
 
 
 class ChooseBeneficiaryView(LoginRequiredMixin, View):
@@ -83,8 +84,8 @@ class InvitationAcceptView(View):
                 return self.render_page(None, error=error.message)
             return self.invalid(error)
         beneficiary_choose(request, self.invitation.beneficiary_id)
-        messages.success(request, _("Bienvenue ! Vous avez rejoint l'espace de « %(name)s ».")
-                         % {"name": self.invitation.beneficiary.name})
+        messages.success(request, _("Bienvenue ! Vous avez rejoint l'espace %(of_name)s.")
+                         % {"of_name": with_preposition("de", self.invitation.beneficiary.name)})
         return redirect("portal:home")
 
     def render_page(self, form, error: str = ""):

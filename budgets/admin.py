@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.naming import list_name
 from budgets import admin_views, chart
 from budgets.bounds import MAX_BUDGET_LINES, check_line_count
 from budgets.models import Budget, BudgetKind, BudgetLine
@@ -167,8 +168,7 @@ class BudgetAdmin(OptimisticLockAdminMixin, DomainAdmin):
 
     @admin.display(description=_("Association"), ordering="convention__beneficiary__name")
     def beneficiary(self, obj):
-        beneficiary = obj.beneficiary
-        return beneficiary.short_name if beneficiary is not None else "—"
+        return list_name(obj.beneficiary)
 
     @admin.display(description=_("Charges"), ordering="sum_charges")
     def charges(self, obj):

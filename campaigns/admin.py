@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.naming import list_name
 from campaigns import admin_views
 from campaigns.models import (
     Application,
@@ -98,7 +99,7 @@ class ApplicationDocumentInline(DomainTabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(DomainAdmin):
-    list_display = ["action_title", "beneficiary", "campaign", "status", "assigned_to", "requested_shown",
+    list_display = ["action_title", "association", "campaign", "status", "assigned_to", "requested_shown",
                     "proposed_shown"]
     list_filter = ["campaign", "status", "assigned_to"]
     search_fields = ["action_title", "beneficiary__name"]
@@ -147,6 +148,10 @@ class ApplicationAdmin(DomainAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("Association"), ordering="beneficiary__name")
+    def association(self, obj):
+        return list_name(obj.beneficiary)
 
     @admin.display(description=_("Demandé"), ordering="requested_amount")
     def requested_shown(self, obj):

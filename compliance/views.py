@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from beneficiaries.naming import chart_name
 from compliance.checks import CERTIFIED_ACCOUNTS_SHARE
 from compliance.dashboard import (
     dependencies,
@@ -89,7 +90,7 @@ class DashboardView(StaffPage):
         )
 
     def _dependency_chart(self, deps):
-        rows = [(f"{d.convention.beneficiary.short_name} — {d.convention.fiscal_year}", [d.share])
+        rows = [(f"{chart_name(d.convention.beneficiary)} — {d.convention.fiscal_year}", [d.share])
                 for d in deps if d.share is not None]
         return charts.bar_chart(
             chart_id="chart-dependency", title=_("Part de la collectivité dans le budget de chaque association"),

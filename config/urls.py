@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from core.admin_wording import french_titles
 from core.model_moves import MOVED_MODELS
 
 admin.site.site_header = "Conventions d'objectifs — espace des agents"
@@ -10,6 +11,7 @@ admin.site.index_title = "Gestion des conventions et des subventions"
 admin.site.enable_nav_sidebar = False  # wide tables need the room
 
 admin.site.index_template = "conventions/admin_index.html"  # adds the dashboard links
+french_titles(admin.site)  # « Ajouter un justificatif », not Django's « Ajouter un objet Justificatif »
 
 
 def _moved_admin_urls():

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_history import ChildHistory, FrenchHistoryContext
+from core.admin_wording import FrenchTitlesMixin
 from core.dates import french_date, french_datetime
 from core.object_ids import parse_object_id
 
@@ -147,7 +148,7 @@ def print_years_as_written(container, model) -> None:
                            for name, options in container.fieldsets]
 
 
-class DomainAdmin(DomainFormFieldsMixin, SimpleHistoryAdmin):
+class DomainAdmin(FrenchTitlesMixin, DomainFormFieldsMixin, SimpleHistoryAdmin):
     """A domain model's admin: its history page lists who changed what, old → new, in French.
 
     ``history_children`` names the rows edited with the object (inlines, imports) whose

@@ -5,13 +5,23 @@ Dates and years have their own home, ``core.dates``.
 
 import re
 
+#: Letters before which « de » elides to « d' »: vowels, accented vowels and the (mute) « h ».
+_ELIDING = set("aeiouyhàâäéèêëîïôöùûüÿœæ")
+
 
 def with_preposition(preposition: str, name: str) -> str:
-    """Return « de la Métropole », « du Département », « à la Métropole », « au Département »."""
+    """Return a name after « de » or « à » the French way, the one rule for every « de {name} ».
+
+    « de la Métropole », « du Département » (de + le), « des Amis du Vieux Port » (de + les),
+    « au Cercle » (à + le), « aux Amis » (à + les), « d'Échanges », « d'Harmonie » (de before a vowel or h).
+    """
+    name = name.strip()
     contracted = {("de", "le "): "du ", ("de", "les "): "des ", ("à", "le "): "au ", ("à", "les "): "aux "}
     for article in ("le ", "les "):
         if name.lower().startswith(article):
             return contracted[(preposition, article)] + name[len(article):]
+    if preposition == "de" and name[:1].lower() in _ELIDING:
+        return f"d'{name}"
     return f"{preposition} {name}"
 
 

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.naming import list_name
 from campaigns.models import Campaign
 from compliance.checks import WRITTEN_AGREEMENT_THRESHOLD
 from core.admin_base import DomainAdmin, DomainTabularInline
@@ -94,9 +95,9 @@ class DeliberationLineInline(DomainTabularInline):
         return super().get_queryset(request).select_related(
             "application__beneficiary", "application__convention", "application__letter", "deliberation")
 
-    @admin.display(description=_("Bénéficiaire"))
+    @admin.display(description=_("Association"))
     def beneficiary(self, obj):
-        return obj.application.beneficiary.name
+        return list_name(obj.application.beneficiary)
 
     @admin.display(description=_("Action"))
     def action(self, obj):
@@ -415,9 +416,9 @@ class LetterAdmin(DomainAdmin):
     def reference_shown(self, obj):
         return letter_reference(obj)
 
-    @admin.display(description=_("association"), ordering="application__beneficiary__name")
+    @admin.display(description=_("Association"), ordering="application__beneficiary__name")
     def beneficiary(self, obj):
-        return obj.application.beneficiary.name
+        return list_name(obj.application.beneficiary)
 
     @admin.display(description=_("action"))
     def action(self, obj):

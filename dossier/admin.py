@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.naming import list_name
 from budgets.models import Budget
 from budgets.rules import balance_message, budget_totals, totals_from_annotations
 from budgets.selectors import conventions_for_list
@@ -225,7 +226,7 @@ class ConventionAdmin(TrancheAdminMixin, ConventionPdfAdminMixin, OptimisticLock
 
     @admin.display(description=_("Association"), ordering="beneficiary__name")
     def association(self, obj):
-        return obj.beneficiary.short_name
+        return list_name(obj.beneficiary)
 
     @admin.display(description=_("Type"), ordering="kind")
     def kind_short(self, obj):

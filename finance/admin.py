@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.naming import list_name
 from core.admin_base import DomainAdmin
 from core.money import format_euros
 from core.pdf import pdf_filename, pdf_response
@@ -105,7 +106,7 @@ class PaymentRequestAdmin(DomainAdmin):
 
     @admin.display(description=_("Association"), ordering="convention__beneficiary__name")
     def beneficiary(self, obj):
-        return obj.convention.beneficiary.short_name
+        return list_name(obj.convention.beneficiary)
 
     @admin.display(description=_("Montant"), ordering="amount")
     def amount_display(self, obj):

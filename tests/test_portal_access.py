@@ -61,7 +61,7 @@ def test_the_invitation_email_holds_a_one_time_link_whose_token_is_not_stored(in
 def test_accepting_creates_the_account_and_the_membership_then_logs_in(client, invite, beneficiary):
     path = invite()
     page = text(client.get(path))
-    assert "Rejoindre l'espace de Les Amis du Canal" in page and "tresoriere@amis-du-canal.invalid" in page
+    assert "Rejoindre l'espace des Amis du Canal" in page and "tresoriere@amis-du-canal.invalid" in page
 
     response = client.post(path, account_data(), follow=True)
 
@@ -72,7 +72,7 @@ def test_accepting_creates_the_account_and_the_membership_then_logs_in(client, i
     assert invitation.used_at is not None and invitation.accepted_by == user
     assert invitation.history.count() == 2  # sent, then used: audited
     assert response.context["user"] == user
-    assert "Bienvenue ! Vous avez rejoint l'espace de « Les Amis du Canal »." in text(response)
+    assert "Bienvenue ! Vous avez rejoint l'espace des Amis du Canal." in text(response)
 
 
 def test_a_reused_link_gets_a_clear_page_and_creates_nothing(client, invite):
