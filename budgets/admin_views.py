@@ -22,7 +22,7 @@ from budgets.services import (
     budget_import,
     budget_return,
     budget_validate,
-    budget_year,
+    budget_year_asked,
     stale_version_error,
 )
 from conventions.models import Convention
@@ -130,25 +130,16 @@ def template(model_admin, request, fmt):
     return exports.download(exports.budget_template(exports.checked_format(fmt)))
 
 
-def _compared_year(convention, raw: str | None) -> int | None:
-    """The year compared (``?annee=``) of a multi-year agreement, by default its first; 404 for another year.
-
-    A one-year agreement has none: its budgets are the agreement's. The year rule is the services' one."""
-    if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) == 4):
-        raise Http404(_("Année inconnue."))
-    try:
-        return budget_year(convention, int(raw) if raw else None)
-    except ValidationError as error:
-        raise Http404(error.messages[0]) from error
-
-
 def compare(model_admin, request, convention_pk):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     convention = get_object_or_404(
         Convention.objects.select_related("beneficiary", "funder").with_amount_in_force(), pk=convention_pk
     )
-    year = _compared_year(convention, request.GET.get(YEAR_PARAMETER))
+    try:  # a multi-year agreement compares one year (by default its first): the budgets' rule
+        year = budget_year_asked(convention, request.GET.get(YEAR_PARAMETER))
+    except ValidationError as error:
+        raise Http404(error.messages[0]) from error
     budgets = {b.kind: b for b in Budget.objects.filter(convention=convention, year=year)}
     variances = budget_variances(convention, year=year)
     totals_rows = [

@@ -68,6 +68,23 @@ def budget_year(convention, year: int | None) -> int | None:
     return year
 
 
+def budget_year_asked(convention, raw: str | None) -> int | None:
+    """Return the year a page asks for (``?annee=2026``, as typed) of ``convention``'s budgets.
+
+    A multi-year agreement: one of its years, by default its first (``budget_year``). A one-year
+    agreement has none (None), and asking it for another year than its exercise is refused. Refused
+    in French (``ValidationError``) for a malformed year too; pages answer 404.
+    """
+    if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        raise ValidationError(_("Année inconnue."), code="year")
+    year = int(raw) if raw is not None else None
+    if not convention.is_multiannual:
+        if year not in (None, convention.fiscal_year):
+            raise ValidationError(_("Cette convention n'a pas d'autre année que son exercice."), code="year")
+        return None
+    return budget_year(convention, year)
+
+
 def budget_get_or_create(*, convention, kind: str = BudgetKind.FORECAST, scope: str = BudgetScope.GLOBAL,
                          year: int | None = None) -> Budget:
     """Return the agreement's budget of ``kind`` (of ``year``, for a multi-year agreement), created if needed."""

@@ -28,7 +28,7 @@ from budgets.services import (
     budget_import,
     budget_save_lines,
     budget_submit,
-    budget_year,
+    budget_year_asked,
     stale_version_error,
     submission_problems,
 )
@@ -57,16 +57,8 @@ class BudgetMixin(MemberConventionMixin):
         return self._year
 
     def requested_year(self) -> int | None:
-        raw = self.request.GET.get(YEAR_PARAMETER)
-        if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) == 4):
-            raise Http404("Année inconnue.")
-        year = int(raw) if raw is not None else None
-        if not self.convention.is_multiannual:
-            if year not in (None, self.convention.fiscal_year):
-                raise Http404("Cette convention n'a pas d'autre année que son exercice.")
-            return None
-        try:  # the services' rule: one of its tranches' years
-            return budget_year(self.convention, year)
+        try:  # the services' rule: one of its tranches' years, none but its exercise for a one-year agreement
+            return budget_year_asked(self.convention, self.request.GET.get(YEAR_PARAMETER))
         except ValidationError as error:
             raise Http404(error.messages[0]) from error
 
