@@ -20,6 +20,7 @@ from beneficiaries.identifiers import (
     validate_siret,
 )
 from core.deadlines import MONTH_RANGE
+from core.french import elides
 
 
 class Civility(models.TextChoices):
@@ -208,7 +209,7 @@ class Beneficiary(models.Model):
         title = (self.representative_title or "").strip()
         if not title:
             return str(civility)
-        article = "l'" if title[0].lower() in "aeiouyàâéèêëîïôûùh" else ("la " if self.representative_civility == Civility.MRS
+        article = "l'" if elides(title) else ("la " if self.representative_civility == Civility.MRS
                                                                           else "le ")
         return f"{civility} {article}{title[0].upper()}{title[1:]}"
 

@@ -11,15 +11,14 @@ import json
 
 from django.contrib.admin.helpers import InlineAdminFormSet
 
+from core.french import elides
+
 #: Head nouns (first word of a ``verbose_name``) that are feminine; every other one is masculine.
 FEMININE_NOUNS = frozenset({
     "association", "campagne", "candidature", "clause", "collectivité", "connexion", "convention", "définition", "délibération",
     "demande", "dérogation", "inscription", "invitation", "lettre", "ligne", "permission", "pièce", "subvention",
     "tentative", "tranche", "transmission", "valeur", "version",
 })
-
-_VOWELS = set("aeiouyhàâäéèêëîïôöùûüÿœæ")
-
 
 def _noun(verbose_name) -> str:
     return str(verbose_name).strip().lower()
@@ -32,7 +31,7 @@ def is_feminine(verbose_name) -> bool:
 def definite(verbose_name) -> str:
     """« la convention d'objectifs », « le budget », « l'avenant »."""
     noun = _noun(verbose_name)
-    if noun[:1] in _VOWELS:
+    if elides(noun):
         return f"l'{noun}"
     return f"{'la' if is_feminine(noun) else 'le'} {noun}"
 

@@ -9,6 +9,11 @@ import re
 _ELIDING = set("aeiouyhàâäéèêëîïôöùûüÿœæ")
 
 
+def elides(word: str) -> bool:
+    """Return True when an article or « de » before ``word`` elides (« l'Administratrice », « d'Harmonie »)."""
+    return word[:1].lower() in _ELIDING
+
+
 def with_preposition(preposition: str, name: str) -> str:
     """Return a name after « de » or « à » the French way, the one rule for every « de {name} ».
 
@@ -20,7 +25,7 @@ def with_preposition(preposition: str, name: str) -> str:
     for article in ("le ", "les "):
         if name.lower().startswith(article):
             return contracted[(preposition, article)] + name[len(article):]
-    if preposition == "de" and name[:1].lower() in _ELIDING:
+    if preposition == "de" and elides(name):
         return f"d'{name}"
     return f"{preposition} {name}"
 
