@@ -130,6 +130,20 @@ def test_the_annex_rows_read_the_application_its_budget_the_previous_year_and_th
     assert annex.agreements == 2
 
 
+def test_the_annex_rows_follow_the_beneficiaries_names_whatever_order_they_were_added_in():
+    """The annex sums budget lines (GROUP BY), where Django drops the model's ordering: PostgreSQL gave
+    the rows in any order, and « given once per beneficiary, on its first row » moved with them."""
+    funder = FunderFactory()
+    campaign = CampaignFactory(programme__funder=funder)
+    names = [f"Association {letter}" for letter in "ZYXWVUTSRQPONMLKJIHGFEDCBA"]
+    deliberation = DeliberationFactory(funder=funder)
+    for name in names:  # lines written in the reverse order of the names
+        application = proposed(campaign, BeneficiaryFactory(name=name, acronym=""), f"Action {name}",
+                               requested="1000", proposed_amount="900", charges="2000")
+        DeliberationLine.objects.create(deliberation=deliberation, application=application, proposed_amount=D("900"))
+    assert [row.beneficiary for row in annex_table(deliberation).rows] == sorted(names)
+
+
 def test_the_annex_is_built_in_a_fixed_number_of_queries(batch, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         annex_table(batch["deliberation"])
