@@ -8,8 +8,11 @@ on every admin page, and on the « add another » link of the inlines.
 """
 
 import json
+import re
 
 from django.contrib.admin.helpers import InlineAdminFormSet
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from core.french import elides
 
@@ -59,6 +62,43 @@ def add_another(verbose_name) -> str:
     return f"Ajouter {indefinite(verbose_name)} supplémentaire"
 
 
+#: Django's French success messages, guillemets with no-break spaces (« L'objet convention « X » a été ajouté avec succès. Vous pouvez
+#: ajouter un autre objet « convention » ci-dessous. »), in the words of its catalogue.
+_SUCCESS = re.compile(
+    r"^L['’]objet (?P<name>.+?) «\s(?P<obj>.*)\s» a été (?P<verb>ajouté|modifié|supprimé) avec succès\."
+    r"(?P<rest>.*)$", re.S)
+_EDIT_AGAIN = re.compile(r"Vous pouvez l[’']éditer à nouveau ci-dessous\.")
+_ADD_ANOTHER = re.compile(r"Vous pouvez ajouter un autre objet (?:«\s)?.+?(?:\s»)? ci-dessous\.")
+_BULK_CHANGED = re.compile(r"^(?P<count>\d+) objets? (?P<name>.+?) (?P<verb>a été modifié|ont été modifiés) avec succès\.$")
+
+
+def success_message(message, verbose_name, verbose_name_plural=None):
+    """Django's success message with the model's article and agreement instead of « objet »:
+    « La convention d'objectifs « X » a été ajoutée avec succès. Vous pouvez la modifier à nouveau
+    ci-dessous. » Any other message is returned as it is."""
+    text = str(message)
+    feminine = is_feminine(verbose_name)
+    ending = "e" if feminine else ""
+    if match := _SUCCESS.match(text):
+        subject = definite(verbose_name)
+        rest = _EDIT_AGAIN.sub(f"Vous pouvez {'la' if feminine else 'le'} modifier à nouveau ci-dessous.",
+                               match["rest"])
+        rest = _ADD_ANOTHER.sub(
+            f"Vous pouvez ajouter {'une autre' if feminine else 'un autre'} {_noun(verbose_name)} ci-dessous.",
+            rest)
+        # The object's name was escaped by Django (format_html): only our words are escaped here.
+        escape = conditional_escape if isinstance(message, SafeString) else str
+        rebuilt = (f"{escape(subject[0].upper() + subject[1:])} «\u00a0{match['obj']}\u00a0» a été "
+                   f"{match['verb']}{ending} avec succès.{escape(rest)}")
+        return mark_safe(rebuilt) if isinstance(message, SafeString) else rebuilt  # noqa: S308
+    if match := _BULK_CHANGED.match(text):
+        count = int(match["count"])
+        name = _noun(verbose_name if count == 1 else (verbose_name_plural or verbose_name))
+        verb = f"a été modifié{ending}" if count == 1 else f"ont été modifié{ending}s"
+        return f"{count} {name} {verb} avec succès."
+    return message
+
+
 class _FrenchInlineAdminFormSet(InlineAdminFormSet):
     def inline_formset_data(self):
         data = json.loads(super().inline_formset_data())
@@ -80,6 +120,10 @@ class FrenchTitlesMixin:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         title = change_title(self.opts.verbose_name, can_change=self.has_change_permission(request))
         return super().change_view(request, object_id, form_url, {"title": title, **(extra_context or {})})
+
+    def message_user(self, request, message, *args, **kwargs):
+        message = success_message(message, self.opts.verbose_name, self.opts.verbose_name_plural)
+        return super().message_user(request, message, *args, **kwargs)
 
     def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
         inline_admin_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)

@@ -73,3 +73,50 @@ def test_the_document_inline_offers_a_justificatif(client, demo, seed_convention
     listing = _titles(client.get(reverse("admin:conventions_convention_changelist")).content.decode())
     assert any(t.startswith("Sélectionnez la convention d'objectifs à modifier") for t in listing)
     assert "Ajouter une convention d'objectifs" in [t.strip() for t in listing]
+
+
+def _django(msgid, **names):
+    """One of Django's own success messages, in its French catalogue, formatted as the admin does."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext, override
+    with override("fr"):
+        return format_html(gettext(msgid), **names) if names else gettext(msgid)
+
+
+def _plain(message) -> str:
+    return html.unescape(str(message)).replace("\u00a0", " ")
+
+
+def test_success_messages_name_the_model_with_its_article_and_agreement():
+    from core.admin_wording import success_message
+    added = _django("The {name} “{obj}” was added successfully.", name="convention d'objectifs", obj="AMP-2023")
+    again = _django("You may edit it again below.")
+    assert _plain(success_message(added + " " + again, "convention d'objectifs")) == (
+        "La convention d'objectifs « AMP-2023 » a été ajoutée avec succès. Vous pouvez la modifier à nouveau ci-dessous.")
+    another = _django("The {name} “{obj}” was added successfully. You may add another {name} below.",
+                      name="avenant", obj="n° 1")
+    assert _plain(success_message(another, "avenant")) == (
+        "L'avenant « n° 1 » a été ajouté avec succès. Vous pouvez ajouter un autre avenant ci-dessous.")
+    changed = _django("The {name} “{obj}” was changed successfully.", name="justificatif", obj="<b>RIB</b>")
+    assert str(success_message(changed, "justificatif")).replace("\u00a0", " ") == (
+        "Le justificatif « &lt;b&gt;RIB&lt;/b&gt; » a été modifié avec succès.")  # the name stays escaped
+    from django.utils.translation import ngettext, override
+    with override("fr"):
+        bulk = ngettext("%(count)s %(name)s was changed successfully.",
+                        "%(count)s %(name)s were changed successfully.", 3) % {"count": 3, "name": "lignes"}
+    assert success_message(bulk, "ligne budgétaire", "lignes budgétaires") == \
+        "3 lignes budgétaires ont été modifiées avec succès."
+    assert success_message("Budget validé.", "budget") == "Budget validé."
+
+
+@pytest.mark.django_db
+def test_the_admin_says_which_model_was_saved(client, demo):
+    from conventions.models import Funder
+    from tests.admin_forms import change_form_data
+    client.login(username="admin", password="demo")
+    funder = Funder.objects.order_by("pk").first()
+    url = reverse("admin:conventions_funder_change", args=[funder.pk])
+    response = client.post(url, change_form_data(client.get(url), _continue="1"), follow=True)
+    messages = [re.sub(r"<[^>]+>", "", _plain(m)) for m in response.context["messages"]]  # Django links the name
+    assert messages == [f"La collectivité attribuante « {funder} » a été modifiée avec succès. "
+                        "Vous pouvez la modifier à nouveau ci-dessous."]
