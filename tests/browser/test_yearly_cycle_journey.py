@@ -439,7 +439,8 @@ def follow_the_agreement_to_signature(page, live_server, portal_login, world, ag
     page.locator("#id_beneficiary_signatory_title").fill("La Présidente")
     page.get_by_role("button", name="Enregistrer et continuer les modifications").click()
     page.wait_for_load_state()
-    assert "a été modifié avec succès" in messages_shown(page), text_of(page, "#content")
+    assert "La convention d'objectifs" in messages_shown(page) and "a été modifiée avec succès" in messages_shown(page), \
+        text_of(page, "#content")
     shot(page, "4-convention-avant-signature")
     # The budget carried over from the application marks the Métropole's line at the amount voted.
     assert "Aucune ligne du budget n'est marquée" not in text_of(page, "#content")
