@@ -13,6 +13,7 @@ import re
 from django.contrib.admin.helpers import InlineAdminFormSet
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 
 from core.french import elides
 
@@ -65,11 +66,11 @@ def add_another(verbose_name) -> str:
 #: Django's French success messages, guillemets with no-break spaces (« L'objet convention « X » a été ajouté avec succès. Vous pouvez
 #: ajouter un autre objet « convention » ci-dessous. »), in the words of its catalogue.
 _SUCCESS = re.compile(
-    r"^L['’]objet (?P<name>.+?) «\s(?P<obj>.*)\s» a été (?P<verb>ajouté|modifié|supprimé) avec succès\."
+    r"^L['’]objet .+? «\s(?P<obj>.*)\s» a été (?P<verb>ajouté|modifié|supprimé) avec succès\."
     r"(?P<rest>.*)$", re.S)
 _EDIT_AGAIN = re.compile(r"Vous pouvez l[’']éditer à nouveau ci-dessous\.")
 _ADD_ANOTHER = re.compile(r"Vous pouvez ajouter un autre objet (?:«\s)?.+?(?:\s»)? ci-dessous\.")
-_BULK_CHANGED = re.compile(r"^(?P<count>\d+) objets? (?P<name>.+?) (?P<verb>a été modifié|ont été modifiés) avec succès\.$")
+_BULK_CHANGED = re.compile(r"^(?P<count>\d+) objets? .+? (?:a été modifié|ont été modifiés) avec succès\.$")
 
 
 def success_message(message, verbose_name, verbose_name_plural=None):
@@ -80,7 +81,6 @@ def success_message(message, verbose_name, verbose_name_plural=None):
     feminine = is_feminine(verbose_name)
     ending = "e" if feminine else ""
     if match := _SUCCESS.match(text):
-        subject = definite(verbose_name)
         rest = _EDIT_AGAIN.sub(f"Vous pouvez {'la' if feminine else 'le'} modifier à nouveau ci-dessous.",
                                match["rest"])
         rest = _ADD_ANOTHER.sub(
@@ -88,7 +88,7 @@ def success_message(message, verbose_name, verbose_name_plural=None):
             rest)
         # The object's name was escaped by Django (format_html): only our words are escaped here.
         escape = conditional_escape if isinstance(message, SafeString) else str
-        rebuilt = (f"{escape(subject[0].upper() + subject[1:])} «\u00a0{match['obj']}\u00a0» a été "
+        rebuilt = (f"{escape(capfirst(definite(verbose_name)))} «\u00a0{match['obj']}\u00a0» a été "
                    f"{match['verb']}{ending} avec succès.{escape(rest)}")
         return mark_safe(rebuilt) if isinstance(message, SafeString) else rebuilt  # noqa: S308
     if match := _BULK_CHANGED.match(text):

@@ -122,13 +122,13 @@ COLUMN_LABELS = {
 def annex_lines(deliberation: Deliberation):
     """Return the deliberation's lines with what the table reads, the action's budget charges annotated.
 
-    Ordered here, not by the model's ``Meta.ordering``: Django drops that ordering from a query with
+    Ordered explicitly, by the model's own ordering: Django drops ``Meta.ordering`` from a query with
     GROUP BY (the annotations sum budget lines), and PostgreSQL then returns the rows in any order.
     """
     return (DeliberationLine.objects.filter(deliberation=deliberation)
             .select_related("application__beneficiary", "application__campaign__programme")
             .annotate(**block_annotations("application__budget__lines__", "budget_"))
-            .order_by("application__beneficiary__name", "application__action_title", "pk"))
+            .order_by(*DeliberationLine._meta.ordering, "pk"))
 
 
 def _database_totals(deliberation: Deliberation) -> dict:

@@ -7,7 +7,10 @@ import re
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, override
 
+from conventions.models import Funder
 from core.admin_wording import (
     add_another,
     add_title,
@@ -15,7 +18,9 @@ from core.admin_wording import (
     changelist_title,
     definite,
     indefinite,
+    success_message,
 )
+from tests.admin_forms import change_form_data
 
 
 def test_articles_follow_the_gender_of_the_head_noun():
@@ -77,8 +82,6 @@ def test_the_document_inline_offers_a_justificatif(client, demo, seed_convention
 
 def _django(msgid, **names):
     """One of Django's own success messages, in its French catalogue, formatted as the admin does."""
-    from django.utils.html import format_html
-    from django.utils.translation import gettext, override
     with override("fr"):
         return format_html(gettext(msgid), **names) if names else gettext(msgid)
 
@@ -88,7 +91,6 @@ def _plain(message) -> str:
 
 
 def test_success_messages_name_the_model_with_its_article_and_agreement():
-    from core.admin_wording import success_message
     added = _django("The {name} “{obj}” was added successfully.", name="convention d'objectifs", obj="AMP-2023")
     again = _django("You may edit it again below.")
     assert _plain(success_message(added + " " + again, "convention d'objectifs")) == (
@@ -100,7 +102,6 @@ def test_success_messages_name_the_model_with_its_article_and_agreement():
     changed = _django("The {name} “{obj}” was changed successfully.", name="justificatif", obj="<b>RIB</b>")
     assert str(success_message(changed, "justificatif")).replace("\u00a0", " ") == (
         "Le justificatif « &lt;b&gt;RIB&lt;/b&gt; » a été modifié avec succès.")  # the name stays escaped
-    from django.utils.translation import ngettext, override
     with override("fr"):
         bulk = ngettext("%(count)s %(name)s was changed successfully.",
                         "%(count)s %(name)s were changed successfully.", 3) % {"count": 3, "name": "lignes"}
@@ -111,8 +112,6 @@ def test_success_messages_name_the_model_with_its_article_and_agreement():
 
 @pytest.mark.django_db
 def test_the_admin_says_which_model_was_saved(client, demo):
-    from conventions.models import Funder
-    from tests.admin_forms import change_form_data
     client.login(username="admin", password="demo")
     funder = Funder.objects.order_by("pk").first()
     url = reverse("admin:conventions_funder_change", args=[funder.pk])
