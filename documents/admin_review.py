@@ -70,8 +70,8 @@ class ReviewAdminMixin:
         rows = []
         for obj in queryset:
             if obj.status != DocumentStatus.RECEIVED:
-                rows.append((obj, _t("Ignoré : seul un document reçu peut être accepté (état : %(state)s).")
-                             % {"state": obj.get_status_display()}))
+                rows.append((obj, _t("seul un document reçu peut être accepté (celui-ci : %(state)s).")
+                             % {"state": obj.get_status_display().lower()}))
             else:
                 rows.append((obj, self.acceptance_conflict(obj, request.user)))
         acceptable = [obj for obj, reason in rows if reason is None]

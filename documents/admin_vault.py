@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import DomainAdmin
+from core.dates import french_date
 from documents.admin_review import RejectForm, ReviewAdminMixin
 from documents.models import DocumentStatus, VaultPaper
 from documents.vault import is_valid_on, paper_in_force
@@ -59,7 +60,7 @@ class VaultPaperAdmin(ReviewAdminMixin, DomainAdmin):
 
     @admin.display(description=_("valable jusqu'au"))
     def valid_until_display(self, paper):
-        return paper.valid_until or _t("tant que non remplacé")
+        return french_date(paper.valid_until) if paper.valid_until else _t("tant que non remplacé")
 
     @admin.display(description=_("en vigueur aujourd'hui"), boolean=True)
     def in_force(self, paper):
