@@ -31,8 +31,7 @@ from documents.views import stored_file_response
 
 @admin.register(VaultPaper)
 class VaultPaperAdmin(ReviewAdminMixin, DomainAdmin):
-    list_display = ["beneficiary", "kind", "valid_from", "valid_until_display", "status", "in_force", "uploaded_at",
-                    "download"]
+    list_display = ["beneficiary", "kind", "valid_from", "valid_until_display", "status", "download"]
     list_filter = ["status", "kind"]
     search_fields = ["beneficiary__name", "beneficiary__acronym"]
     list_select_related = ["beneficiary", "uploaded_by"]
