@@ -15,7 +15,7 @@ from conventions.models import Status
 from core.roles import AGENT
 from documents.models import DocumentKind, DocumentStatus, VaultPaper
 from documents.services import document_upload, documents_expect
-from documents.vault import is_valid_on, paper_in_force
+from documents.vault import exclude_vault_covered, is_valid_on, paper_in_force
 from documents.vault_services import vault_paper_accept, vault_paper_upload
 from dossier.requirements import _documents_before_signature
 from tests.factories import (
@@ -118,8 +118,12 @@ def test_expiry_brings_the_request_back(association, member):
     convention = voted(association, "AMP-2025-COF-4")
     documents_expect(convention=convention)
     assert convention.documents.filter(kind=DocumentKind.BOARD_LIST, status=DocumentStatus.EXPECTED).exists()
+    owed = convention.documents.filter(kind=DocumentKind.BOARD_LIST)
+    assert exclude_vault_covered(owed, on=TODAY).count() == 1  # the reminders' and « À faire »'s rule agrees
     # A new version valid today: no longer asked; the document already created reads it.
     give(association, DocumentKind.BOARD_LIST, member, valid_from=TODAY - timedelta(days=3))
+    assert exclude_vault_covered(owed, on=TODAY).count() == 0
+    assert exclude_vault_covered(owed, on=TODAY + timedelta(days=366)).count() == 1  # expired again in a year
     other = voted(association, "AMP-2025-COF-5")
     documents_expect(convention=other)
     assert not other.documents.filter(kind=DocumentKind.BOARD_LIST).exists()
