@@ -26,6 +26,7 @@ from tests.factories import (
     staff_user,
 )
 from tests.samples import image_bytes, pdf_bytes, upload
+from tests.test_csp import assert_csp_clean
 
 TODAY = timezone.localdate()
 
@@ -239,3 +240,10 @@ def test_document_admin_bulk_action_asks_for_confirmation_too(agent_client, asso
     assert "Sera accepté" in page and "Oui, accepter 1 document(s)" in page
     document.refresh_from_db()
     assert document.status == DocumentStatus.RECEIVED
+
+
+def test_the_vault_page_needs_no_inline_code(client, association, member):
+    give(association, DocumentKind.STATUTES, member)
+    client.force_login(member)
+    url = reverse("portal_vault:list")
+    assert_csp_clean(client.get(url), url)
