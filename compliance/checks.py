@@ -156,11 +156,15 @@ def for_compliance(queryset):
     )
 
 
-def checks_by_convention(conventions, *, today: date) -> dict[int, list[Check]]:
-    """Return the checks of each agreement of ``conventions`` (best loaded with ``for_compliance``)."""
+def checks_by_convention(conventions, *, today: date, vault_in_force: dict | None = None) -> dict[int, list[Check]]:
+    """Return the checks of each agreement of ``conventions`` (best loaded with ``for_compliance``).
+
+    ``vault_in_force``: the associations' vault papers in force ``today``, when the caller has them."""
     conventions = list(conventions)
     years = association_years((c.beneficiary_id, c.fiscal_year) for c in conventions)
-    in_force = papers_in_force({c.beneficiary_id for c in conventions}, on=today)
+    in_force = vault_in_force
+    if in_force is None:
+        in_force = papers_in_force({c.beneficiary_id for c in conventions}, on=today)
     return {c.pk: convention_checks(c, association_year=years[(c.beneficiary_id, c.fiscal_year)], today=today,
                                     vault_in_force=in_force)
             for c in conventions}

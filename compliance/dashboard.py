@@ -172,8 +172,8 @@ def overdue_items(*, today: date) -> list[OverdueItem]:
                  to_attr="owed_reports"),
     )
     conventions = list(conventions)
-    checks = checks_by_convention(conventions, today=today)
     in_force = papers_in_force({c.beneficiary_id for c in conventions}, on=today)
+    checks = checks_by_convention(conventions, today=today, vault_in_force=in_force)
     items = []
     for convention in conventions:
         covered = set()
