@@ -42,6 +42,7 @@ urlpatterns = [
     path("portail/budgets/", include("budgets.portal_urls")),
     path("portail/indicateurs/", include("indicators.portal_urls")),
     path("portail/candidatures/", include("campaigns.portal_urls")),
+    path("portail/documents-permanents/", include("documents.portal_urls")),  # the association's vault
     path("portail/candidatures/", include("deliberations.portal_urls")),  # the letters the vote sent
     path("portail/inscription/", include("registration.urls")),  # public: an association registers itself
 ]

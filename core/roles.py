@@ -23,6 +23,7 @@ ROLE_PERMISSIONS = {
         ("conventions", "notification", ("view",)),
         ("dossier", "requirementwaiver", ("view",)),
         ("documents", "document", ("view", "add", "change")),
+        ("documents", "vaultpaper", ("view", "change")),  # review the associations' permanent papers
         ("conventions", "conventionclause", ("view", "change")),
         ("conventions", "clausetemplate", ("view",)),
         ("conventions", "clausetemplatesection", ("view",)),

@@ -33,6 +33,7 @@ from conventions.notifications import association_recipients
 from documents.bounds import check_documents
 from documents.models import Document, DocumentStatus
 from documents.obligations import association_years, auditor_required, expected_documents
+from documents.vault import vault_cover
 
 
 def documents_expect(*, convention, user=None, association_year=None) -> list:
@@ -40,13 +41,18 @@ def documents_expect(*, convention, user=None, association_year=None) -> list:
 
     The one function that schedules expected documents: called when the subsidy is voted (the
     documents due before signature), when the agreement is notified (all of them) and by the
-    daily reminders run. ``association_year`` spares a query when the caller has it.
+    daily reminders run. A permanent paper the association's vault holds, valid today, is left
+    out. ``association_year`` spares a query when the caller has it.
     """
     year = association_year
     if year is None:
         key = (convention.beneficiary_id, convention.fiscal_year)
         year = association_years([key])[key]
     expected = expected_documents(convention, auditor_required=auditor_required(year.public_subsidies))
+    # A permanent paper the association's vault gives, valid today, is not asked again; once it
+    # expires, the next run asks it (``documents.vault``).
+    cover = vault_cover(convention, on=timezone.localdate())
+    expected = [item for item in expected if item.kind not in cover]
     return _schedule_documents(convention=convention, expected=expected, user=user)
 
 
