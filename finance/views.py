@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
@@ -13,6 +14,9 @@ from finance import rules as payments
 from finance.exports import payment_request_filename, payment_requests_pdf
 from finance.models import PaymentKind
 from finance.services import payment_request_create
+
+#: What the confirmation page says is requested.
+PAYMENT_LABELS = {PaymentKind.ADVANCE: _("l'acompte"), PaymentKind.BALANCE: _("le solde")}
 
 
 class CertificationForm(forms.Form):
@@ -67,25 +71,43 @@ class PaymentsView(MemberConventionMixin, TemplateView):
         return super().get_context_data(offers=offers, schedule=money, requests=requests, year_rows=year_rows,
                                         **kwargs)
 
+    def offer(self, kind: str, tranche) -> tuple[str | None, object]:
+        """Return why ``kind`` cannot be requested now (or None) and its amount, as the page offers it."""
+        if tranche is None:
+            refusal = payments.request_refusal(self.convention, kind)
+            return refusal, None if refusal else payments.request_amount(self.convention, kind)
+        refusal = payments.tranche_request_refusals_for([tranche])[(tranche.pk, kind)]
+        money = payments.tranche_schedules_for([tranche])[tranche.pk]
+        return refusal, None if refusal else (money.advance_cap if kind == PaymentKind.ADVANCE else money.remaining)
+
     def post(self, request, *args, **kwargs):
         form = CertificationForm(request.POST)
-        if form.is_valid():
-            try:
-                tranche = None
-                if form.cleaned_data.get("tranche"):
-                    tranche = get_object_or_404(self.convention.tranches, pk=form.cleaned_data["tranche"])
-                payment_request_create(
-                    convention=self.convention, kind=form.cleaned_data["kind"], user=request.user, tranche=tranche,
-                    certified_by_name=form.cleaned_data["certified_by_name"],
-                    certified_by_quality=form.cleaned_data["certified_by_quality"],
-                )
-            except ValidationError as error:
-                for message in error.messages:
-                    messages.error(request, message)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(posted_form=form))
+        tranche = None
+        if form.cleaned_data.get("tranche"):
+            tranche = get_object_or_404(self.convention.tranches, pk=form.cleaned_data["tranche"])
+        kind = form.cleaned_data["kind"]
+        if request.POST.get("confirm") != "1":  # the confirmation page first: nothing is requested without it
+            refusal, amount = self.offer(kind, tranche)
+            if refusal:
+                messages.error(request, refusal)
                 return redirect(request.path)
-            messages.success(request, _("Votre demande a été déposée. Le service instructeur va l'examiner."))
+            return TemplateResponse(request, "conventions/portal/payment_confirm.html", {
+                "convention": self.convention, "form": form, "kind": kind, "tranche": tranche, "amount": amount,
+                "kind_label": PAYMENT_LABELS[kind]})
+        try:
+            payment_request_create(
+                convention=self.convention, kind=kind, user=request.user, tranche=tranche,
+                certified_by_name=form.cleaned_data["certified_by_name"],
+                certified_by_quality=form.cleaned_data["certified_by_quality"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
             return redirect(request.path)
-        return self.render_to_response(self.get_context_data(posted_form=form))
+        messages.success(request, _("Votre demande a été déposée. Le service instructeur va l'examiner."))
+        return redirect(request.path)
 
 
 class PaymentPdfView(MemberConventionMixin, View):
