@@ -20,6 +20,7 @@ from budgets import exports
 from budgets.forms import ImportForm, LineFormSet, budget_rows
 from budgets.models import Budget, BudgetKind
 from budgets.rules import BudgetReport, budget_report, budget_variances
+from budgets.selectors import previous_forecast
 from budgets.services import (
     YEAR_PARAMETER,
     budget_create_actual,
@@ -193,7 +194,10 @@ class BudgetFormView(BudgetMixin, TemplateView):
                     if form.spec.needs_explanation and not (form.initial.get("explanation") or "").strip():
                         form.explanation_error = _("Expliquez cet écart : il dépasse le seuil de %(threshold)s %%.") % {
                             "threshold": variances.threshold.normalize()}
+        # « Reprendre le budget de l'an dernier »: offered while an editable forecast is empty.
+        empty = not is_actual and editable and (budget is None or not budget.lines.exists())
         return self.get_context_data(
+            copy_source=previous_forecast(self.convention, self.year) if empty else None,
             budget=budget, formset=formset, report=report, variances=variances, editable=editable,
             is_actual=is_actual, problems=problems, invalid=invalid, year_line=year_line, first_year=annexed,
             annex_frozen=not editable and not is_actual and annexed and self.convention.is_signed,

@@ -103,7 +103,7 @@ def test_transmitting_the_report_saves_it_then_asks_for_confirmation(client, mem
     data = post_data(good_figures(), report.indicator_set.definitions.all())
     response = login(client, member).post(form_url, {**data, "submit": ""}, follow=True)
     text = response.content.decode()
-    assert "Vous allez transmettre le rapport d&#x27;indicateurs 2025" in text
+    assert "Vous allez transmettre le rapport d'indicateurs 2025" in text
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT and report.values.get(definition__code="personnes").total == 10
 

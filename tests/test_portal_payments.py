@@ -74,6 +74,6 @@ def test_home_says_the_advance_can_be_requested_until_it_is(member_client, activ
 
     page = member_client.get(r("portal:home")).content.decode()
     assert "Acompte" in page and "Peut être demandé" in page
-    data = {"kind": "advance", "certified_by_name": "N", "certified_by_quality": "T", "certify": "on"}
+    data = {"kind": "advance", "certified_by_name": "N", "certified_by_quality": "T", "certify": "on", "confirm": "1"}
     member_client.post(reverse("portal_conventions:payments", args=[active.pk]), data)
     assert "Peut être demandé" not in member_client.get(r("portal:home")).content.decode()
