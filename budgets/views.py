@@ -195,7 +195,7 @@ class BudgetFormView(BudgetMixin, TemplateView):
                         form.explanation_error = _("Expliquez cet écart : il dépasse le seuil de %(threshold)s %%.") % {
                             "threshold": variances.threshold.normalize()}
         # « Reprendre le budget de l'an dernier »: offered while an editable forecast is empty.
-        empty = not is_actual and editable and (budget is None or not budget.lines.exists())
+        empty = not is_actual and editable and not any(form.spec.line for form in formset.forms)
         return self.get_context_data(
             copy_source=previous_forecast(self.convention, self.year) if empty else None,
             budget=budget, formset=formset, report=report, variances=variances, editable=editable,
