@@ -30,6 +30,16 @@ class CertificationForm(forms.Form):
     )
 
 
+def offer_state(convention, kind: str, tranche, refusals: dict, schedules: dict) -> tuple[str | None, object]:
+    """Return why ``kind`` (of ``tranche``'s year, if any) cannot be requested now, or None, and its amount;
+    ``refusals`` and ``schedules`` are the years' (``finance.rules``), read for all years at once."""
+    if tranche is None:
+        refusal = payments.request_refusal(convention, kind)
+        return refusal, None if refusal else payments.request_amount(convention, kind)
+    refusal, money = refusals[(tranche.pk, kind)], schedules[tranche.pk]
+    return refusal, None if refusal else (money.advance_cap if kind == PaymentKind.ADVANCE else money.remaining)
+
+
 class PaymentsView(MemberConventionMixin, TemplateView):
     """List the agreement's payment requests and offer the ones the rules allow now."""
 
@@ -49,13 +59,7 @@ class PaymentsView(MemberConventionMixin, TemplateView):
         for tranche in years:
             for kind in (PaymentKind.ADVANCE, PaymentKind.BALANCE):
                 key = f"{kind}-{tranche.year}" if tranche else str(kind)
-                if tranche is None:
-                    refusal = payments.request_refusal(convention, kind)
-                    amount = None if refusal else payments.request_amount(convention, kind)
-                else:
-                    refusal = refusals[(tranche.pk, kind)]
-                    money = year_schedules[tranche.pk]
-                    amount = None if refusal else (money.advance_cap if kind == PaymentKind.ADVANCE else money.remaining)
+                refusal, amount = offer_state(convention, kind, tranche, refusals, year_schedules)
                 is_posted = posted is not None and posted.data.get("kind") == kind and (
                     tranche is None or posted.data.get("tranche") == str(tranche.pk))
                 form = posted if is_posted else CertificationForm(
@@ -71,15 +75,6 @@ class PaymentsView(MemberConventionMixin, TemplateView):
         return super().get_context_data(offers=offers, schedule=money, requests=requests, year_rows=year_rows,
                                         **kwargs)
 
-    def offer(self, kind: str, tranche) -> tuple[str | None, object]:
-        """Return why ``kind`` cannot be requested now (or None) and its amount, as the page offers it."""
-        if tranche is None:
-            refusal = payments.request_refusal(self.convention, kind)
-            return refusal, None if refusal else payments.request_amount(self.convention, kind)
-        refusal = payments.tranche_request_refusals_for([tranche])[(tranche.pk, kind)]
-        money = payments.tranche_schedules_for([tranche])[tranche.pk]
-        return refusal, None if refusal else (money.advance_cap if kind == PaymentKind.ADVANCE else money.remaining)
-
     def post(self, request, *args, **kwargs):
         form = CertificationForm(request.POST)
         if not form.is_valid():
@@ -89,7 +84,10 @@ class PaymentsView(MemberConventionMixin, TemplateView):
             tranche = get_object_or_404(self.convention.tranches, pk=form.cleaned_data["tranche"])
         kind = form.cleaned_data["kind"]
         if request.POST.get("confirm") != "1":  # the confirmation page first: nothing is requested without it
-            refusal, amount = self.offer(kind, tranche)
+            by_year = [tranche] if tranche else []
+            refusal, amount = offer_state(self.convention, kind, tranche,
+                                          payments.tranche_request_refusals_for(by_year) if by_year else {},
+                                          payments.tranche_schedules_for(by_year) if by_year else {})
             if refusal:
                 messages.error(request, refusal)
                 return redirect(request.path)
