@@ -21,6 +21,8 @@ class Contact:
     address: str
     phone: str
     email: str
+    #: The contact of one agreement (whose agent may be not designated yet), or of the funder as a whole.
+    for_agreement: bool = False
 
     def parts(self) -> list[str]:
         """Return the known parts, in order, labelled: « Claire MARTIN », « service … », « téléphone … »."""
@@ -35,19 +37,20 @@ class Contact:
         return parts
 
 
-def funder_contact(funder: Funder, agent=None) -> Contact:
+def funder_contact(funder: Funder, agent=None, *, for_agreement: bool = False) -> Contact:
     """Return the contact of ``funder``'s instructing service, with ``agent`` (a user) named when given."""
     service = funder.service_name.strip() or _("service instructeur")
     address = funder.service_address.strip() or ", ".join(
         part for part in [funder.address.strip(), f"{funder.postal_code} {funder.city}".strip()] if part)
     name = (agent.get_full_name().strip() if agent is not None else "")
     return Contact(agent=name, service=_("%(service)s, %(funder)s") % {"service": service, "funder": funder.name},
-                   address=address, phone=funder.service_phone.strip(), email=funder.email.strip())
+                   address=address, phone=funder.service_phone.strip(), email=funder.email.strip(),
+                   for_agreement=for_agreement)
 
 
 def agreement_contact(convention: Convention) -> Contact:
     """Return the contact of ``convention``: its instructing agent, in its funder's instructing service."""
-    return funder_contact(convention.funder, convention.instructing_agent)
+    return funder_contact(convention.funder, convention.instructing_agent, for_agreement=True)
 
 
 def funder_contacts(beneficiary: Beneficiary | None) -> list[Contact]:
