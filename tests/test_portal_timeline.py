@@ -1,6 +1,7 @@
 """The agreement's timeline on its portal page: each state reached with its date, the current one,
 the states ahead, and the next step read from the lifecycle and the portal home's items."""
 
+import html
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -26,7 +27,8 @@ def page_of(client, convention):
 
 def steps_of(page):
     timeline = page.split('<ol class="timeline">')[1].split("</ol>")[0]
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip() for item in timeline.split("</li>")[:-1]]
+    return [html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip())
+            for item in timeline.split("</li>")[:-1]]
 
 
 def test_a_draft_says_what_the_association_must_do_next(client):
