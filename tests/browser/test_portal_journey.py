@@ -60,7 +60,7 @@ def test_an_association_goes_through_its_year(page, live_server, tmp_path, asser
     page.get_by_label("Montant — 756 Cotisations").fill("200")
     page.get_by_label(re.compile("Montant — 744")).first.fill("800")
     page.get_by_role("button", name="Déposer le budget").click()
-    assert "vous ne pourrez plus le modifier" in page.content()  # the confirmation page says what will happen
+    assert "Vous ne pourrez plus le modifier" in page.content()  # the confirmation page says what will happen
     assert Budget.objects.get(convention=next_year, kind=BudgetKind.FORECAST).status == BudgetStatus.DRAFT
     assert_accessible(page)
     page.get_by_role("button", name="Confirmer le dépôt").click()
