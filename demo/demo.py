@@ -27,6 +27,7 @@ from conventions.clauses.services import (
 from conventions.clauses.texts import DEFAULT_NAME, DEFAULT_SECTIONS
 from conventions.models import Amendment, Convention, DeliberationBody, Kind, Status
 from conventions.services import (
+    convention_assign_agent,
     convention_load_history,
     convention_tranches_save,
     convention_upsert,
@@ -381,6 +382,8 @@ def load_demo() -> list[DemoAccount]:
         budget_imputation="budget principal métropolitain", court_name="Tribunal administratif de Marseille",
         court_address="31, rue Jean-François Leca, 13235 Marseille Cedex 02",
         email="subventions@metropole.invalid", finance_email="finances@metropole.invalid",
+        service_name="Direction de la vie associative", service_address="BP 48014, 13567 Marseille Cedex 02",
+        service_phone="04 91 99 99 00",
     )
     clause_template_install(funder=funder, sections=DEFAULT_SECTIONS, name=DEFAULT_NAME)
     financial_rules_version_upsert(funder=funder, reference=funder.financial_rules_reference, valid_from=date(2020, 7, 31))
@@ -397,6 +400,8 @@ def load_demo() -> list[DemoAccount]:
     load_campaigns_demo(funder, users)
     load_deliberations_demo(funder, users)
     load_draft_deliberation_demo(funder, users)
+    for convention in Convention.objects.filter(funder=funder, instructing_agent__isnull=True):  # « Votre contact »
+        convention_assign_agent(convention=convention, agent=users["agent"], user=users["agent"])
     return DEMO_ACCOUNTS
 
 

@@ -65,7 +65,9 @@ class FunderAdmin(DomainAdmin):
         (_("Représentant et signature"), {"fields": ["representative_title", "representative_name", "signature_place"]}),
         (_("Règles financières"), {"fields": ["financial_rules_reference", "advance_cap_percent", "variance_threshold_percent", "budget_imputation"]}),
         (_("Recours"), {"fields": ["court_name", "court_address"]}),
-        (_("Contacts"), {"fields": ["email", "finance_email"]}),
+        (_("Service instructeur (contact des associations sur le portail)"),
+         {"fields": ["service_name", "service_address", "service_phone", "email"]}),
+        (_("Autres contacts"), {"fields": ["finance_email"]}),
     ]
 
 
@@ -199,7 +201,7 @@ class ConventionAdmin(TrancheAdminMixin, ConventionPdfAdminMixin, OptimisticLock
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "deliberation_state",
                        "enforceability", "renewal_links", "created_at", "updated_at"]
     fieldsets = [
-        (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title"]}),
+        (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title", "instructing_agent"]}),
         (_("Document imprimé"), {"fields": ["document_title", "document_number"]}),
         (_("Montant et versement"), {"fields": ["amount_granted", "amount_is_maximum", "eligible_base", "advance_cap_percent", "budget_summary"]}),
         (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date", ("deliberation_year", "deliberation_month"), "deliberation_state"]}),

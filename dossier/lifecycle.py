@@ -61,6 +61,24 @@ TRANSITIONS = {
 }
 
 
+#: The main path of an agreement, in order: each state's step forward (the others send it back or end it).
+MAIN_PATH = ("submit", "start_review", "vote", "sign", "activate", "request_justification", "close")
+
+
+def next_step(status: str) -> Transition | None:
+    """Return the transition that moves an agreement in ``status`` forward on the main path, or None at its end."""
+    return next((TRANSITIONS[name] for name in MAIN_PATH if status in TRANSITIONS[name].sources), None)
+
+
+def states_ahead(status: str) -> list[str]:
+    """Return the states of the main path still ahead of ``status``, in order (none once it ended)."""
+    ahead, step = [], next_step(status)
+    while step is not None:
+        ahead.append(step.target)
+        step = next_step(step.target)
+    return ahead
+
+
 def actor_of(user, convention: Convention) -> str | None:
     """Return whether ``user`` acts on ``convention`` as staff, as a member of its association, or not at all."""
     if not user.is_authenticated:

@@ -2,6 +2,7 @@
 
 from django import template
 
+from budgets.glossary import CHAPTER_TERMS, GLOSSARY
 from budgets.models import FundingStatus
 from core.money import format_euros, format_percent
 
@@ -62,3 +63,16 @@ def placeholder(field, text):
 def funding_label(value):
 
     return FundingStatus(value).label if value in FundingStatus.values else ""
+
+
+@register.inclusion_tag("budgets/_glossary.html")
+def glossary(key, prefix=""):
+    """Show the plain-French help of term ``key`` of ``budgets.glossary`` in a ``<details>`` (none for an unknown key)."""
+    return {"term": GLOSSARY.get(key), "key": key, "prefix": prefix}
+
+
+@register.inclusion_tag("budgets/_glossary.html")
+def chapter_glossary(code):
+    """Show the help of the term that explains chapter ``code``, if one does."""
+    key = CHAPTER_TERMS.get(code, "")
+    return {"term": GLOSSARY.get(key), "key": key, "prefix": code}
