@@ -25,6 +25,7 @@ from documents.services import (
     document_upload,
     format_size,
     max_upload_bytes,
+    stored_file_type,
 )
 
 
@@ -54,14 +55,20 @@ def document_file_response(document: Document) -> FileResponse:
 
 def stored_file_response(document, *, name: str) -> FileResponse:
     """Send a stored document's file (an agreement's or an application's) as the download « <kind>-<name>.<ext> »."""
-    file_type = document_file_type(document)
+    return private_file_response(document.file, stem=f"{slugify(document.get_kind_display())}-{name}")
+
+
+def private_file_response(field_file, *, stem: str) -> FileResponse:
+    """Send a private file checked on upload (``documents.services``) as the download « <stem>.<ext> »,
+    never rendered by the browser; 404 when it is missing or of no accepted type."""
+    file_type = stored_file_type(field_file)
     if file_type is None:
         raise Http404
     try:
-        handle = document.file.open("rb")
+        handle = field_file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    filename = f"{slugify(document.get_kind_display())}-{name}.{file_type.extension}"
+    filename = f"{stem}.{file_type.extension}"
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=file_type.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

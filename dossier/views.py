@@ -27,6 +27,8 @@ from dossier.printing.amendment import amendments_for_portal
 from dossier.printing.legality import has_executory_copy
 from dossier.printing.responses import executory_pdf_response, signed_filename, signed_pdf_response
 from dossier.renewal import renewal_budget_copy
+from messaging.models import Side
+from messaging.services import unread_count
 
 PORTAL_BASE = "portal_base.html"
 
@@ -84,7 +86,8 @@ class ConventionDetailView(MemberConventionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         years = agreement_years(self.convention)
         total = total_shown(row.line.amount for row in years) if years else None
-        return super().get_context_data(years=years, years_total=total, **kwargs)
+        unread = unread_count(self.convention, reader_side=Side.ASSOCIATION)
+        return super().get_context_data(years=years, years_total=total, unread_messages=unread, **kwargs)
 
 
 class HomeView(CurrentBeneficiaryMixin, TemplateView):
