@@ -134,7 +134,7 @@ class ConventionMessagesAdminMixin:
                 return redirect(admin_thread_path(convention.pk) + "#dernier-message")
         items = list(thread(convention))
         unread = {m.pk for m in items if m.side == Side.ASSOCIATION and m.read_at is None}
-        if request.method == "GET":
+        if request.method == "GET" and not refusal:  # read by who answers for the service, not finance's glance
             thread_mark_read(convention=convention, reader_side=Side.SERVICE)
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": convention,
