@@ -48,11 +48,12 @@ class UnreadFilter(admin.SimpleListFilter):
 
 @admin.register(Message)
 class MessageAdmin(DomainAdmin):
-    list_display = ["created_at", "agreement", "association", "side", "author", "excerpt", "state"]
+    list_display = ["created_at", "agreement", "association", "side", "written_by", "excerpt", "state"]
     list_filter = [UnreadFilter, "side"]
     search_fields = ["convention__reference", "convention__beneficiary__name", "body"]
     list_select_related = ["convention__beneficiary", "author"]
     list_display_links = None
+    ordering = ["-created_at", "-pk"]
 
     def has_add_permission(self, request):
         return False
@@ -71,6 +72,10 @@ class MessageAdmin(DomainAdmin):
     @admin.display(description=_("Association"), ordering="convention__beneficiary__name")
     def association(self, message):
         return list_name(message.convention.beneficiary)
+
+    @admin.display(description=_("Auteur"))
+    def written_by(self, message):
+        return message.author.get_full_name() or message.author.get_username()
 
     @admin.display(description=_("Message"))
     def excerpt(self, message):

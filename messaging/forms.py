@@ -35,7 +35,7 @@ class MessageForm(forms.Form):
                                         "%(limit_value)d. Raccourcissez-le, ou joignez le détail en pièce jointe.")},
     )
     attachments = MultipleFileField(
-        label=_("Pièces jointes (facultatif)"), required=False,
+        label=_("Pièces jointes"), required=False,
         error_messages={"empty": _("Un des fichiers est vide."),
                         "invalid": _("Aucun fichier n'a été reçu : choisissez-les de nouveau.")},
     )

@@ -30,12 +30,15 @@ def notice_preference_set(*, user, frequency: str, by=None) -> NoticePreference:
     if frequency not in Frequency.values:
         raise ValidationError({"frequency": _("Choisissez « immédiatement » ou « un résumé par jour ».")},
                               code="invalid")
-    preference, _created = NoticePreference.objects.select_for_update().get_or_create(user=user)
-    if preference.frequency != frequency or _created:
-        preference.frequency = frequency
-        preference._change_reason = _("Fréquence des courriels choisie")
-        preference._history_user = by or user
-        preference.save()
+    preference = NoticePreference.objects.select_for_update().filter(user=user).first()
+    if preference is None:
+        preference = NoticePreference(user=user)
+    elif preference.frequency == frequency:
+        return preference
+    preference.frequency = frequency
+    preference._change_reason = _("Fréquence des courriels choisie")
+    preference._history_user = by or user
+    preference.save()
     return preference
 
 

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
@@ -86,8 +87,6 @@ def test_only_the_digest_users_address_waits(convention, member, agent, django_c
 
 
 def test_a_rolled_back_email_is_not_queued(convention, member, agent):
-    from django.db import transaction
-
     notice_preference_set(user=member, frequency=Frequency.DAILY)
     with pytest.raises(RuntimeError), transaction.atomic():
         message_post(convention=convention, author=agent, side=Side.SERVICE, body="Annulé")

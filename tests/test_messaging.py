@@ -6,13 +6,20 @@ from html import unescape
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 
 from core.roles import AGENT
 from messaging.models import MAX_ATTACHMENTS, Message, Side
 from messaging.services import message_post
-from tests.factories import ConventionFactory, FunderFactory, MembershipFactory, UserFactory, staff_user
+from tests.factories import (
+    ConventionFactory,
+    FunderFactory,
+    MembershipFactory,
+    UserFactory,
+    staff_user,
+)
 from tests.samples import pdf_bytes, upload
 
 
@@ -104,8 +111,6 @@ def test_too_many_attachments_are_refused(client, convention, member):
 
 
 def test_an_empty_or_too_long_message_is_refused(convention, member):
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError, match="Écrivez votre message"):
         message_post(convention=convention, author=member, side=Side.ASSOCIATION, body="   ")
     with pytest.raises(ValidationError, match="la limite est de 5000"):
@@ -176,8 +181,6 @@ def test_another_association_gets_404(client, convention, member):
 
 
 def test_a_member_cannot_post_as_the_service(client, convention, member):
-    from django.core.exceptions import ValidationError
-
     member.is_staff = True
     member.save()
     with pytest.raises(ValidationError, match="vous ne pouvez pas lui répondre au nom du service instructeur"):
