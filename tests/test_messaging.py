@@ -7,7 +7,9 @@ from html import unescape
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.roles import AGENT
@@ -205,3 +207,22 @@ def test_the_thread_page_reads_in_few_queries(client, convention, member, agent,
 def test_an_empty_thread_says_what_to_do(client, convention, member):
     client.force_login(member)
     assert "Aucun message pour le moment." in text(client.get(portal_url(convention)))
+
+
+def test_the_staff_list_of_messages_reads_in_a_flat_number_of_queries(client, convention, member, agent):
+    url = reverse("admin:messaging_message_changelist")
+    client.force_login(agent)
+
+    def queries():
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    message_post(convention=convention, author=member, side=Side.ASSOCIATION, body="Un")
+    before = queries()
+    for n in range(10):
+        other = ConventionFactory()
+        message_post(convention=other, author=MembershipFactory(beneficiary=other.beneficiary).user,
+                     side=Side.ASSOCIATION, body=f"Message {n}")
+    assert queries() == before
