@@ -25,8 +25,7 @@ from messaging.services import (
     admin_thread_path,
     message_post,
     side_refusal,
-    thread,
-    thread_mark_read,
+    thread_open,
     unread_count,
     unread_for_service,
 )
@@ -137,10 +136,9 @@ class ConventionMessagesAdminMixin:
             if not form.errors:
                 messages.success(request, _t("Votre réponse est envoyée à l'association."))
                 return redirect(admin_thread_path(convention.pk) + "#dernier-message")
-        items = list(thread(convention))
-        unread = {m.pk for m in items if m.side == Side.ASSOCIATION and m.read_at is None}
-        if request.method == "GET" and not refusal:  # read by who answers for the service, not finance's glance
-            thread_mark_read(convention=convention, reader_side=Side.SERVICE)
+        # Read by who answers for the service, not by finance's glance.
+        items, unread = thread_open(convention=convention, reader_side=Side.SERVICE,
+                                    mark_read=request.method == "GET" and not refusal)
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": convention,
             "title": _t("Messages — %(reference)s") % {"reference": convention.reference},

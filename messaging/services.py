@@ -107,6 +107,15 @@ def thread(convention: Convention):
             .prefetch_related("attachments").order_by("created_at", "pk"))
 
 
+def thread_open(*, convention: Convention, reader_side: str, mark_read: bool) -> tuple[list[Message], set[int]]:
+    """Return the thread and the ids of the messages ``reader_side`` had not read; mark them read if ``mark_read``."""
+    items = list(thread(convention))
+    unread = {m.pk for m in items if m.side == other_side(reader_side) and m.read_at is None}
+    if mark_read and unread:
+        thread_mark_read(convention=convention, reader_side=reader_side)
+    return items, unread
+
+
 def other_side(side: str) -> str:
     return Side.SERVICE if side == Side.ASSOCIATION else Side.ASSOCIATION
 

@@ -16,7 +16,7 @@ from conventions.access import MemberConventionMixin
 from documents.views import private_file_response
 from messaging.forms import MessageForm
 from messaging.models import Attachment, Side
-from messaging.services import message_post, portal_thread_path, thread, thread_mark_read
+from messaging.services import message_post, portal_thread_path, thread_open
 
 
 def apply_errors(form, error: ValidationError) -> None:
@@ -40,10 +40,8 @@ class ThreadView(MemberConventionMixin, TemplateView):
     form = None
 
     def get_context_data(self, **kwargs):
-        items = list(thread(self.convention))
-        unread = {m.pk for m in items if m.side == Side.SERVICE and m.read_at is None}
-        if self.request.method == "GET":
-            thread_mark_read(convention=self.convention, reader_side=Side.ASSOCIATION)
+        items, unread = thread_open(convention=self.convention, reader_side=Side.ASSOCIATION,
+                                    mark_read=self.request.method == "GET")
         return super().get_context_data(thread=items, unread=unread, form=self.form or MessageForm(),
                                         Side=Side, **kwargs)
 
