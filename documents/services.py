@@ -170,8 +170,18 @@ def read_upload(uploaded) -> tuple[bytes, FileType]:
 
 def document_file_type(document: Document) -> FileType | None:
     """Return the type of ``document``'s stored file (its name is ours, so its extension is true)."""
-    extension = document.file.name.rsplit(".", 1)[-1].lower() if document.file else ""
+    return stored_file_type(document.file)
+
+
+def stored_file_type(field_file) -> FileType | None:
+    """Return the type of a file stored by this module's checks (a document's, a message's attachment)."""
+    extension = field_file.name.rsplit(".", 1)[-1].lower() if field_file else ""
     return FILE_TYPES.get(extension)
+
+
+def store_checked_upload(field_file, data: bytes, file_type: FileType) -> None:
+    """Save checked bytes (``read_upload``) in ``field_file`` under a random name of their real type."""
+    field_file.save(f"{secrets.token_urlsafe(24)}.{file_type.extension}", ContentFile(data), save=False)
 
 
 def _stored_sha256(document: Document) -> str:
@@ -209,8 +219,7 @@ def document_upload(*, document: Document, uploaded, by=None) -> Document:
         )
     if document.status == DocumentStatus.RECEIVED and _stored_sha256(document) == hashlib.sha256(data).hexdigest():
         return document
-    name = f"{secrets.token_urlsafe(24)}.{file_type.extension}"
-    document.file.save(name, ContentFile(data), save=False)
+    store_checked_upload(document.file, data, file_type)
     document.status = DocumentStatus.RECEIVED
     document.uploaded_at = timezone.now()
     document.uploaded_by = by

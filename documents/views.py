@@ -26,6 +26,7 @@ from documents.services import (
     document_upload,
     format_size,
     max_upload_bytes,
+    stored_file_type,
 )
 from documents.vault import vault_cover
 
@@ -55,20 +56,28 @@ def document_file_response(document: Document) -> FileResponse:
 
 
 def stored_file_response(document, *, name: str, inline: bool = False) -> FileResponse:
-    """Send a stored document's file (an agreement's, an application's or a vault paper) as « <kind>-<name>.<ext> ».
+    """Send a stored document's file (an agreement's, an application's or a vault paper) as « <kind>-<name>.<ext> »;
+    ``inline`` for the staff's preview (``private_file_response``)."""
+    return private_file_response(document.file, stem=f"{slugify(document.get_kind_display())}-{name}", inline=inline)
 
-    A download by default. ``inline`` (the staff's preview): shown in the page that frames it, from
-    this site only (``frame-ancestors 'self'``, ``X-Frame-Options: SAMEORIGIN``); the file is ours,
-    checked on upload to really be a PDF, a JPEG or a PNG (``documents.services.sniff_file_type``).
+
+def private_file_response(field_file, *, stem: str, inline: bool = False) -> FileResponse:
+    """Send a private file checked on upload (``documents.services``) as « <stem>.<ext> »; 404 when it is
+    missing or of no accepted type.
+
+    A download by default, never rendered by the browser. ``inline`` (the staff's preview): shown in
+    the page that frames it, from this site only (``frame-ancestors 'self'``, ``X-Frame-Options:
+    SAMEORIGIN``); the file is ours, checked on upload to really be a PDF, a JPEG or a PNG
+    (``documents.services.sniff_file_type``).
     """
-    file_type = document_file_type(document)
+    file_type = stored_file_type(field_file)
     if file_type is None:
         raise Http404
     try:
-        handle = document.file.open("rb")
+        handle = field_file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    filename = f"{slugify(document.get_kind_display())}-{name}.{file_type.extension}"
+    filename = f"{stem}.{file_type.extension}"
     response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=file_type.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -41,6 +41,7 @@ from dossier.admin_tranches import TrancheAdminMixin, TrancheInline
 from finance.models import PaymentRequest
 from indicators.admin import review_link
 from indicators.models import IndicatorReport
+from messaging.admin import ConventionMessagesAdminMixin
 
 
 class FinancialRulesVersionInline(DomainTabularInline):
@@ -177,7 +178,7 @@ class NotificationInline(DomainTabularInline):
 
 @admin.register(Convention)
 class ConventionAdmin(TrancheAdminMixin, ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin,
-                      RenewalAdminMixin, ComplianceAdminMixin, DomainAdmin):
+                      RenewalAdminMixin, ConventionMessagesAdminMixin, ComplianceAdminMixin, DomainAdmin):
     list_display = [
         "reference", "association", year_column(Convention, "fiscal_year"), "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",

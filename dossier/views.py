@@ -30,6 +30,8 @@ from dossier.printing.amendment import amendments_for_portal
 from dossier.printing.legality import has_executory_copy
 from dossier.printing.responses import executory_pdf_response, signed_filename, signed_pdf_response
 from dossier.renewal import renewal_budget_copy
+from messaging.models import Side
+from messaging.services import unread_count
 
 PORTAL_BASE = "portal_base.html"
 
@@ -87,8 +89,9 @@ class ConventionDetailView(MemberConventionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         years = agreement_years(self.convention)
         total = total_shown(row.line.amount for row in years) if years else None
+        unread = unread_count(self.convention, reader_side=Side.ASSOCIATION)
         return super().get_context_data(years=years, years_total=total, timeline=agreement_timeline(self.convention),
-                                        contact=agreement_contact(self.convention), **kwargs)
+                                        contact=agreement_contact(self.convention), unread_messages=unread, **kwargs)
 
 
 class HomeView(CurrentBeneficiaryMixin, TemplateView):

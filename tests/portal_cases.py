@@ -70,6 +70,13 @@ PUBLIC_URLS = {
     "registration:activate",
 }
 
+#: Portal pages about the signed-in user themselves, without any identifier (their own settings):
+#: nobody else's data can be reached through them. A forged form posted there is refused as bad
+#: input (200, the form and its error), and saves nothing.
+OWN_ACCOUNT_URLS = {
+    "portal:notifications",  # « Mes notifications » (notices/views.py)
+}
+
 
 # -- conventions: documents (conventions/portal_documents.py) ---------------------------------
 

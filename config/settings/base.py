@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "csp",
     # Apps by domain, in layers: each imports only from those above it (pyproject.toml, import-linter).
     "core",
+    "notices",
     "beneficiaries",
     "conventions",
     "registration",
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "indicators",
     "documents",
     "finance",
+    "messaging",
     "compliance",
     "campaigns",
     "deliberations",
