@@ -117,7 +117,7 @@ class LineForm(forms.Form):
         if not is_actual:
             del self.fields["explanation"]
         if spec.forecast_choices:
-            self.fields["forecast_line"].choices = [("", _("— aucune (dépense ou recette non prévue)")),
+            self.fields["forecast_line"].choices = [("", _("— aucune (non prévue)")),
                                                     *spec.forecast_choices]
         else:
             del self.fields["forecast_line"]

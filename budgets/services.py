@@ -37,7 +37,7 @@ from core.money import format_euros, format_percent
 #: Fields a line carries besides its natural key (account code, label).
 LINE_VALUE_FIELDS = ["amount", "funding_status", "is_granting_funder", "explanation", "position"]
 #: What a save may change on a line it finds by identity (``LineInput.line_id``): its key too, and its link.
-LINE_IDENTITY_FIELDS = ["code", "label", "forecast_line"]
+LINE_IDENTITY_FIELDS = ["code", "label", "forecast_line_id"]
 REVIEW_PERMISSION = "budgets.change_budget"
 
 
@@ -271,9 +271,9 @@ def _sync_lines(*, budget: Budget, lines: list[tuple[int | None, BudgetLine]], u
         if current is None:
             line.budget = budget
             to_create.append(line)
-        elif any(getattr(current, _attname(name)) != getattr(line, _attname(name)) for name in fields):
+        elif any(getattr(current, name) != getattr(line, name) for name in fields):
             for name in fields:
-                setattr(current, _attname(name), getattr(line, _attname(name)))
+                setattr(current, name, getattr(line, name))
             to_update.append(current)
     if saved:
         delete_with_history(BudgetLine.objects.filter(pk__in=list(saved)), user=user)
@@ -281,10 +281,6 @@ def _sync_lines(*, budget: Budget, lines: list[tuple[int | None, BudgetLine]], u
         bulk_update_with_history(to_update, BudgetLine, fields, default_user=user)
     if to_create:
         bulk_create_with_history(to_create, BudgetLine, default_user=user)
-
-
-def _attname(name: str) -> str:
-    return "forecast_line_id" if name == "forecast_line" else name
 
 
 def _check_forecast_links(budget: Budget, lines: list[BudgetLine]) -> None:
