@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -278,7 +278,12 @@ def _sync_lines(*, budget: Budget, lines: list[tuple[int | None, BudgetLine]], u
     if saved:
         delete_with_history(BudgetLine.objects.filter(pk__in=list(saved)), user=user)
     if to_update:
-        bulk_update_with_history(to_update, BudgetLine, fields, default_user=user)
+        try:
+            with transaction.atomic():  # a savepoint: the refusal below leaves the transaction usable
+                bulk_update_with_history(to_update, BudgetLine, fields, default_user=user)
+        except IntegrityError as exc:  # two saved lines swapping their labels meet on the way
+            raise ValidationError(_("Deux lignes échangent leur compte et libellé : renommez-les l'une après "
+                                    "l'autre, en enregistrant entre les deux."), code="swap") from exc
     if to_create:
         bulk_create_with_history(to_create, BudgetLine, default_user=user)
 

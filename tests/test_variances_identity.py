@@ -265,3 +265,16 @@ def test_the_migrations_rule_links_existing_lines_by_account_and_label(conventio
     assert linked == {"Salaires": forecast_line(convention, "Salaires").pk,
                       "Loyer": forecast_line(convention, "Loyer").pk}  # « Fournitures » was never forecast
     assert already.pk not in {line.pk for line in lines_to_link(BudgetLine)}
+
+
+def test_two_lines_swapping_their_labels_are_refused_in_french(convention, actual, member):
+    salaries, rent = actual.lines.get(label="Salaires"), actual.lines.get(label="Loyer")
+    BudgetLine.objects.filter(pk=rent.pk).update(code="641")  # two lines of one account
+    lines = [LineInput(line.code, line.amount, line.label, line_id=line.pk) for line in actual.lines.all()]
+    lines = [LineInput("641", D("1"), {"Salaires": "Loyer", "Loyer": "Salaires"}.get(line.label, line.label),
+                       line_id=line.line_id) if line.line_id in (salaries.pk, rent.pk) else line for line in lines]
+    with pytest.raises(ValidationError) as refusal:
+        budget_save_lines(budget=actual, lines=lines, user=member)
+    assert refusal.value.messages == ["Deux lignes échangent leur compte et libellé : renommez-les l'une après "
+                                      "l'autre, en enregistrant entre les deux."]
+    assert set(actual.lines.filter(code="641").values_list("label", flat=True)) == {"Salaires", "Loyer"}
