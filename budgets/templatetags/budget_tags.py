@@ -42,10 +42,8 @@ def field_of(form, name):
 
 @register.filter
 def variance_of(variances, form):
-    """Return the forecast → actual variance of the line a form row shows, if any."""
-    if variances is None or not form.spec.code or not form.spec.label:
-        return None
-    return variances.line(form.spec.code, form.spec.label)
+    """Return the forecast → actual variance of the line a form row shows, if any (matched by identity)."""
+    return form.spec.variance if variances is not None else None
 
 
 @register.filter
