@@ -67,28 +67,34 @@ def test_the_agreement_page_adds_straight_to_the_agreement(agent_client, url_nam
     assert form.initial["convention"] == str(agreement.pk)
 
 
-def _steps(page):
+def _next_steps(page):
+    """Return the steps' titles in order, and each requirement's line as the page reads it."""
     block = page[page.index('id="next-steps"'):]
     block = block[:block.index("</fieldset>")]
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip()
-            for item in re.findall(r"<li[^>]*>(.*?)</li>", block, re.S)]
+    titles = re.findall(r"<strong>(.*?)</strong>", block)
+    lines = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip()
+             for item in re.findall(r'<li class="requirement-[^"]*">(.*?)</li>', block, re.S)]
+    return titles, lines
 
 
 def test_next_steps_follow_the_requirements_in_order_and_change_when_one_is_met(agent_client):
     agreement = ConventionFactory(status=Status.DRAFT)
     url = reverse("admin:conventions_convention_change", args=[agreement.pk])
-    steps = _steps(_page(agent_client, url))
-    labels = [s for s in steps if not s.startswith(("✓", "à faire", "dérogation"))]
-    assert [s.split(" à faire")[0].split(" ✓")[0] for s in labels][:3] == [
-        "Déposer le dossier", "Commencer l'instruction", "Enregistrer le vote"]
-    assert "à faire : Budget prévisionnel déposé — Le budget prévisionnel n'est pas encore saisi." in steps
+    titles, lines = _next_steps(_page(agent_client, url))
+    assert titles == ["Déposer le dossier", "Commencer l'instruction", "Enregistrer le vote",
+                      "Enregistrer les signatures", "Notifier la convention", "Ouvrir la justification",
+                      "Solder et clôturer"]
+    assert lines[0] == "à faire : Budget prévisionnel déposé — Le budget prévisionnel n'est pas encore saisi."
     budget = BudgetFactory(convention=agreement, status=BudgetStatus.SUBMITTED)
-    steps = _steps(_page(agent_client, url))
-    assert "✓ Budget prévisionnel déposé" in steps
-    assert "à faire : Budget prévisionnel validé" in steps  # the vote's, listed after
+    titles, lines = _next_steps(_page(agent_client, url))
+    assert lines[0] == "✓ Budget prévisionnel déposé"
+    assert "à faire : Budget prévisionnel validé" in lines  # the vote's, listed after
     budget.status = BudgetStatus.VALIDATED
     budget.save()
-    assert "✓ Budget prévisionnel validé" in _steps(_page(agent_client, url))
+    assert "✓ Budget prévisionnel validé" in _next_steps(_page(agent_client, url))[1]
+    agreement.status = Status.IN_REVIEW
+    agreement.save()
+    assert _next_steps(_page(agent_client, url))[0][0] == "Enregistrer le vote"
 
 
 def test_a_closed_agreement_has_no_next_step(agent_client):
