@@ -10,7 +10,7 @@ admin.site.site_title = "Conventions d'objectifs"
 admin.site.index_title = "Gestion des conventions et des subventions"
 admin.site.enable_nav_sidebar = False  # wide tables need the room
 
-admin.site.index_template = "conventions/admin_index.html"  # adds the dashboard links
+admin.site.index_template = "worklists/admin_index.html"  # what waits for the person, the dashboard links, the apps
 french_titles(admin.site)  # « Ajouter un justificatif », not Django's « Ajouter un objet Justificatif »
 
 

@@ -29,6 +29,7 @@ from core.admin_history import ChildHistory
 from core.money import format_euros, format_percent
 from documents.admin import DocumentInline
 from dossier.actions import amendment_sign
+from dossier.admin_guided import GuidedStepsAdminMixin
 from dossier.admin_lifecycle import LifecycleAdminMixin
 from dossier.admin_pdf import (
     AmendmentInlineForm,
@@ -178,7 +179,8 @@ class NotificationInline(DomainTabularInline):
 
 @admin.register(Convention)
 class ConventionAdmin(TrancheAdminMixin, ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin,
-                      RenewalAdminMixin, ConventionMessagesAdminMixin, ComplianceAdminMixin, DomainAdmin):
+                      GuidedStepsAdminMixin, RenewalAdminMixin, ConventionMessagesAdminMixin, ComplianceAdminMixin,
+                      DomainAdmin):
     list_display = [
         "reference", "association", year_column(Convention, "fiscal_year"), "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "campaigns",
     "deliberations",
     "dossier",
+    "worklists",  # after every app whose admin it adds a filter to
     "demo",
 ]
 
