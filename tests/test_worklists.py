@@ -252,3 +252,9 @@ def test_agreements_they_instruct_waiting_for_the_service(agent):
     created.history.filter(history_type="+").update(history_user=agent)  # who created it, as the history records
     assert set(agreements_to_follow(agent)) == {assigned, created}
     assert Convention.objects.count() == 4
+    # The agent named on the agreement (the portal's « Votre contact ») instructs it, whoever created it.
+    colleague = staff_user("agent-collegue", AGENT)
+    Convention.objects.filter(pk=created.pk).update(instructing_agent=colleague)
+    named = ConventionFactory(status=Status.IN_REVIEW, instructing_agent=agent)
+    assert set(agreements_to_follow(agent)) == {assigned, named}
+    assert set(agreements_to_follow(colleague)) == {created}

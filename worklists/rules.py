@@ -119,15 +119,15 @@ def applications_to_instruct(user) -> QuerySet:
 def agreements_to_follow(user) -> QuerySet:
     """Agreements this agent instructs, waiting for a step of the service.
 
-    An agreement has no assigned agent of its own: it is this agent's when its application was
-    assigned to them (``campaigns.Application.assigned_to``), or when they created it (the first
-    record of its history).
+    Its « agent instructeur » (``Convention.instructing_agent``, the contact the portal names) when
+    one is named; otherwise the agent its application was assigned to
+    (``campaigns.Application.assigned_to``), or who created it (the first record of its history).
     """
     if not user.has_perm(AGREEMENT_PERMISSION):
         return Convention.objects.none()
     created = Convention.history.filter(history_type="+", history_user=user).values("id")
-    agreements = Convention.objects.filter(Q(application__assigned_to=user) | Q(pk__in=created),
-                                           status__in=AGREEMENT_WAITING_STATES)
+    unnamed = Q(instructing_agent__isnull=True) & (Q(application__assigned_to=user) | Q(pk__in=created))
+    agreements = Convention.objects.filter(Q(instructing_agent=user) | unnamed, status__in=AGREEMENT_WAITING_STATES)
     return without_conflicts(agreements, user, beneficiary="beneficiary")
 
 
