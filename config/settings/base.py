@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "campaigns",
     "deliberations",
     "dossier",
+    "search",
     "demo",
 ]
 
