@@ -108,8 +108,8 @@ def test_document_by_kind_and_file_name_with_its_agreement(agent_client):
         page = results(agent_client, query)
         assert "Justificatifs (1)" in page
         assert "attestation-MAIF.pdf" in page
-        assert "convention <a href=\"%s\">AMP-2027-SPORT-003</a>" % reverse(
-            "admin:conventions_convention_change", args=[convention.pk]) in page
+        agreement_url = reverse("admin:conventions_convention_change", args=[convention.pk])
+        assert f'convention <a href="{agreement_url}">AMP-2027-SPORT-003</a>' in page
 
 
 @pytest.mark.django_db
