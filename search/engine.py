@@ -123,8 +123,8 @@ def _matching(kind: Kind, query: str) -> QuerySet:
     for index, name in enumerate(kind.words):
         queryset = queryset.alias(**{f"folded_{index}": Folded(F(name))})
         condition |= Q(**{f"folded_{index}__contains": folded})
-    identifier = normalize_identifier(query)
-    if identifier.isalnum():
+    identifier = normalize_identifier(query)  # « 812 345 678 » → « 812345678 », « w13… » → « W13… »
+    if identifier.isalnum() and any(char.isdigit() for char in identifier):
         for name in kind.identifiers:
             condition |= Q(**{f"{name}__contains": identifier})
     if kind.also:
