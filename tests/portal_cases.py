@@ -68,6 +68,7 @@ PUBLIC_URLS = {
     "registration:sent",
     "registration:resend",
     "registration:activate",
+    "registration:directory_lookup",  # JSON for the form's SIRET/RNA look-up, throttled (tests/test_directory.py)
 }
 
 #: Portal pages about the signed-in user themselves, without any identifier (their own settings):
