@@ -6,7 +6,7 @@ from django.urls import path, reverse_lazy
 
 from beneficiaries import views
 from beneficiaries.forms import PortalAuthenticationForm
-from dossier.views import HomeView
+from dossier.views import AccessibilityStatementView, HomeView
 
 app_name = "portal"
 
@@ -14,6 +14,7 @@ TEMPLATES = "beneficiaries/portal/"
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("accessibilite/", AccessibilityStatementView.as_view(), name="accessibility"),
     path("association/", views.ChooseBeneficiaryView.as_view(), name="choose_beneficiary"),
     path("invitation/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("connexion/", auth_views.LoginView.as_view(
