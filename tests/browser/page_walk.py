@@ -46,7 +46,7 @@ POST_ONLY = {
     "portal_conventions:renewal_budget_copy",  # « Partir du budget de l'année précédente »
     "admin:budgets_budget_validate", "admin:budgets_budget_return",
     "admin:documents_document_accept", "admin:documents_document_reject",
-    "admin:finance_paymentrequest_step",
+    "admin:finance_paymentrequest_step", "admin:campaigns_application_instruct",
 }
 
 #: Patterns that only redirect: Django's « view on site », the addresses of models that moved app,
@@ -104,7 +104,12 @@ class Walk:
             if key is None or key in self.visited or key in NOT_HTML or key in POST_ONLY or key in REDIRECTS:
                 continue
             self.visited[key] = path
-            response = self.page.goto(self.base_url + path)
+            try:
+                response = self.page.goto(self.base_url + path)
+            except Exception as error:  # Chromium shows no page for an empty error answer (a 405)
+                self.problems.append(f"{key} ({path}): no page ({str(error).splitlines()[0]}): "
+                                     "add it to POST_ONLY or NOT_HTML")
+                continue
             kind = response.headers.get("content-type", "") if response else ""
             if response is None or "text/html" not in kind:
                 self.problems.append(f"{key} ({path}): answers {kind or 'nothing'}, not a page: add it to NOT_HTML")

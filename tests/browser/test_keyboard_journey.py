@@ -1,5 +1,5 @@
 """The association's main task with the keyboard alone: Tab, Shift+Tab, Enter, Space and typing,
-never a click. Log in through the skip link, open the agreement, fill and save the forecast
+never a click. Log in, skip to the content, open the agreement, fill and save the forecast
 budget, deposit it (following a confirmation page if one appears), then send the indicators.
 At every stop the focused element shows a visible focus ring."""
 
@@ -16,10 +16,11 @@ from tests.factories import BeneficiaryFactory, ConventionFactory, MembershipFac
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-FOCUSED = """() => {
+FOCUSED = r"""() => {
     const el = document.activeElement;
     const style = getComputedStyle(el);
-    return {text: (el.textContent || el.value || '').trim(), label: el.getAttribute('aria-label') || '',
+    const label = el.getAttribute('aria-label') || (el.labels && el.labels.length ? el.labels[0].textContent : '');
+    return {text: (el.textContent || el.value || '').trim(), label: label.replace(/\s+/g, ' ').trim(),
             id: el.id, tag: el.tagName, outline: style.outlineStyle, width: parseFloat(style.outlineWidth),
             shadow: style.boxShadow};
 }"""
@@ -67,19 +68,20 @@ def test_the_main_task_with_the_keyboard_alone(page, live_server, association):
     convention, _member = association
     page.goto(f"{live_server.url}/portail/connexion/")
 
+    # The login form's first field has the focus (autofocus): type, Tab, type, Enter.
+    assert focused(page)["id"] == "id_username"
+    page.keyboard.type("tresoriere")
+    page.keyboard.press("Tab")
+    page.keyboard.type("motdepasse-solide-42")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/portail/$"))
+
     # The skip link comes first and leads to the content.
     page.keyboard.press("Tab")
     assert focused(page)["text"] == "Aller au contenu"
     assert_focus_visible(page)
     page.keyboard.press("Enter")
     assert focused(page)["id"] == "contenu"
-
-    tab_to(page, lambda info: info["id"] == "id_username")
-    page.keyboard.type("tresoriere")
-    page.keyboard.press("Tab")
-    page.keyboard.type("motdepasse-solide-42")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/portail/$"))
 
     # The agreement, from the home page's list.
     tab_to(page, named(r"^AMP-2026-CANAL$"))

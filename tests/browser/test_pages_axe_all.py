@@ -37,7 +37,6 @@ PUBLIC_STARTS = [
 ]
 #: Custom admin pages with parameters other than the object: the values to visit them with.
 ADMIN_PARAMETERS = {
-    "admin:campaigns_application_instruct": {"action": "opinion"},
     "admin:conventions_convention_transition": {"name": "refuse"},
 }
 #: Pages the demo reaches in no state, each tested by its own module meanwhile.
