@@ -103,18 +103,18 @@ def test_the_main_task_with_the_keyboard_alone(page, live_server, association):
     tab_to(page, named(r"^Montant — 744 "))
     page.keyboard.type("800")
     tab_to(page, named(r"^Enregistrer le brouillon$"))
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     budget = Budget.objects.get(convention=convention, kind=BudgetKind.FORECAST)
     assert budget.status == BudgetStatus.DRAFT and budget.lines.filter(amount=Decimal("1000")).exists()
 
     tab_to(page, named(r"^Déposer le budget$"))
-    page.keyboard.press("Space")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Space")
     if "Confirmer" in page.locator("main").inner_text():  # a confirmation page, where there is one
         tab_to(page, named(r"^(Confirmer|Déposer)"))
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
     budget.refresh_from_db()
     assert budget.status == BudgetStatus.SUBMITTED
 
@@ -129,10 +129,10 @@ def test_the_main_task_with_the_keyboard_alone(page, live_server, association):
     tab_to(page, lambda info: info["id"] == "id_participants__total")
     page.keyboard.type("42")
     tab_to(page, named(r"^Transmettre"))
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     if "Confirmer" in page.locator("main").inner_text():
         tab_to(page, named(r"^(Confirmer|Transmettre)"))
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
     assert convention.indicator_reports.get(year=2026).status == ReportStatus.SUBMITTED
