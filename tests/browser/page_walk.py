@@ -47,6 +47,7 @@ POST_ONLY = {
     "admin:budgets_budget_validate", "admin:budgets_budget_return",
     "admin:documents_document_accept", "admin:documents_document_reject",
     "admin:finance_paymentrequest_step", "admin:campaigns_application_instruct",
+    "admin:conventions_convention_prepare_clauses",  # « Préparer les articles »: a button of the change page
 }
 
 #: Patterns that only redirect: Django's « view on site », the addresses of models that moved app,
