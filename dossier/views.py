@@ -23,6 +23,8 @@ from conventions.freeze import has_signed_pdf
 from conventions.legality import legality_summary
 from conventions.models import Convention
 from conventions.tranches import total_shown
+from dossier import accessibility
+from dossier.accessibility import statement_publisher
 from dossier.portal_home import expected_items
 from dossier.portal_timeline import agreement_timeline
 from dossier.portal_years import agreement_years
@@ -138,3 +140,15 @@ class RenewalBudgetCopyView(BudgetMixin, TemplateView):
             messages.success(request, _("Les lignes du budget prévisionnel de l'année précédente sont copiées dans "
                                         "votre brouillon : mettez-les à jour pour cette année, puis déposez-le."))
         return redirect(self.form_url())
+
+
+class AccessibilityStatementView(TemplateView):
+    """« Déclaration d'accessibilité »: public, linked from every footer (``dossier.accessibility``)."""
+
+    template_name = "dossier/portal/accessibility.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            publisher=statement_publisher(), audited_on=accessibility.AUDITED_ON,
+            conformity=accessibility.CONFORMITY, tool=accessibility.TOOL, audited_pages=accessibility.AUDITED_PAGES,
+            non_conformities=accessibility.NON_CONFORMITIES, not_subject=accessibility.NOT_SUBJECT, **kwargs)

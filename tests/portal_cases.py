@@ -57,6 +57,7 @@ def isolation_case(url_name: str, *, method: str = "get", data: Callable | None 
 #: association's ids: each has its own tests (tests/test_portal_access.py).
 PUBLIC_URLS = {
     "portal:login",
+    "portal:accessibility",  # the accessibility statement: public, linked from every footer
     "portal:logout",  # POST only; logging out when logged out just shows the login page
     "portal:invitation_accept",
     "portal:password_reset",

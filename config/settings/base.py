@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "beneficiaries.context_processors.portal",
+                "dossier.context_processors.accessibility",
             ],
             # French dates (« 1er ») and years without separator, in every template.
             "builtins": ["core.templatetags.dates"],
