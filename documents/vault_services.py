@@ -6,11 +6,9 @@ association (``beneficiaries.duties.review_conflict``). Each write is audited in
 history and the acceptance or refusal is emailed to the association's members.
 """
 
-import secrets
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +20,7 @@ from conventions.notifications import association_recipients
 from core.dates import french_date
 from documents.models import VAULT_KINDS, DocumentKind, DocumentStatus, VaultPaper
 from documents.obligations import REPUBLICAN_COMMITMENT_FROM
-from documents.services import read_upload
+from documents.services import read_upload, store_checked_upload
 from documents.vault import default_valid_until
 
 
@@ -62,7 +60,7 @@ def vault_paper_upload(*, beneficiary, kind: str, uploaded, valid_from: date, va
     paper = VaultPaper(beneficiary=beneficiary, kind=kind, valid_from=valid_from,
                        valid_until=valid_until or default_valid_until(kind, valid_from),
                        status=DocumentStatus.RECEIVED, uploaded_at=timezone.now(), uploaded_by=by)
-    paper.file.save(f"{secrets.token_urlsafe(24)}.{file_type.extension}", ContentFile(data), save=False)
+    store_checked_upload(paper.file, data, file_type)
     _audit(paper, by, _("Dépôt par l'association dans ses documents permanents"))
     paper.save()
     return paper
