@@ -30,6 +30,7 @@ from conventions.models import Status
 from core.roles import AGENT, FINANCE
 from documents.models import Document, DocumentKind, DocumentStatus
 from documents.services import document_accept, document_reject, document_request, document_upload
+from documents.vault_services import vault_paper_accept, vault_paper_reject, vault_paper_upload
 from dossier.actions import convention_submit
 from finance.models import PaymentKind
 from finance.services import (
@@ -184,6 +185,21 @@ def send_document_rejected(convention, member, agent):
     return documents_path(convention)
 
 
+def vault_received(convention, member):
+    return vault_paper_upload(beneficiary=convention.beneficiary, kind=DocumentKind.STATUTES,
+                              uploaded=upload("statuts.pdf", pdf_bytes()), valid_from=date(2024, 1, 1), by=member)
+
+
+def send_vault_paper_accepted(convention, member, agent):
+    vault_paper_accept(paper=vault_received(convention, member), by=agent)
+    return reverse("portal_vault:list")
+
+
+def send_vault_paper_rejected(convention, member, agent):
+    vault_paper_reject(paper=vault_received(convention, member), reason=REASON, by=agent)
+    return reverse("portal_vault:list")
+
+
 def send_changes_requested(convention, member, agent):
     application = submitted(member)
     mail.outbox.clear()
@@ -260,6 +276,8 @@ CASES = {
     "documents/emails/document_requested": (send_document_requested, True),
     "documents/emails/document_accepted": (send_document_accepted, True),
     "documents/emails/document_rejected": (send_document_rejected, True),
+    "documents/emails/vault_paper_accepted": (send_vault_paper_accepted, True),
+    "documents/emails/vault_paper_rejected": (send_vault_paper_rejected, True),
     "campaigns/emails/changes_requested": (send_changes_requested, False),
     "conventions/reminderlog_association_email": (send_reminder_association, False),
     "conventions/reminderlog_staff_email": (send_reminder_staff, True),
@@ -286,7 +304,8 @@ def test_every_email_reads_as_typed_with_absolute_links_to_the_page(template, co
     assert mail.outbox, "no email sent"
     message = mail.outbox[-1]
     check_plain_text(message, path=path, name=NAME if names_the_association else "")
-    if trigger in (send_budget_returned, send_document_rejected, send_changes_requested, send_message_to_service,
+    if trigger in (send_budget_returned, send_document_rejected, send_vault_paper_rejected, send_changes_requested,
+                   send_message_to_service,
                    send_message_to_association):
         assert REASON in message.body  # « l'équilibre », « > » and « & » as typed
 
