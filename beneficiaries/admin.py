@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -10,6 +11,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.directory import directory_lookup, lookup_widget_attrs
 from beneficiaries.forms import InvitationForm
 from beneficiaries.identifiers import normalize_identifier
 from beneficiaries.models import Beneficiary, Invitation, Membership
@@ -49,6 +51,15 @@ class BeneficiaryAdmin(DomainAdmin):
         (_("Invitations au portail"), {"fields": ["invitations"]}),
     ]
 
+    class Media:
+        js = ["beneficiaries/directory_lookup.js"]  # a typed SIRET or RNA fills the empty fields
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("siret", "rna"):
+            formfield.widget.attrs.update(lookup_widget_attrs(reverse("admin:beneficiaries_beneficiary_directory")))
+        return formfield
+
     @admin.display(description=_("SIRET"), ordering="siret")
     def siret_shown(self, beneficiary):
         return beneficiary.siret_display
@@ -83,10 +94,18 @@ class BeneficiaryAdmin(DomainAdmin):
 
     def get_urls(self):
         return [
+            path("annuaire/", self.admin_site.admin_view(self.directory_view), name="beneficiaries_beneficiary_directory"),
             path("<path:object_id>/inviter/", self.admin_site.admin_view(self.invite_view),
                  name="beneficiaries_beneficiary_invite"),
             *super().get_urls(),
         ]
+
+    def directory_view(self, request):
+        """The association form's look-up in the public directory (JSON, for directory_lookup.js)."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        lookup = directory_lookup(request.GET.get("identifiant", ""))
+        return JsonResponse(lookup.as_json(), status=400 if lookup.status == "invalid" else 200)
 
     def invite_view(self, request, object_id):
         """« Inviter un membre »: send a one-time link to set a password and join the association."""

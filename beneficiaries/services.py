@@ -127,7 +127,7 @@ def invitation_create(*, beneficiary: Beneficiary, email: str, role: str = Membe
     link = site_url.rstrip("/") + reverse("portal:invitation_accept", kwargs={"token": token})
     context = {"invitation": invitation, "link": link, "beneficiary": beneficiary,
                "expires_at": timezone.localtime(invitation.expires_at)}
-    send_text_email(template="beneficiaries/email/invitation", context=context, recipients=[email])
+    send_text_email(template="beneficiaries/email/invitation", context=context, recipients=[email], immediate=True)
     return invitation
 
 

@@ -25,6 +25,27 @@ from core.money import format_euros
 class BudgetLineFormSet(BaseInlineFormSet):
     """The budget's lines in the admin: refused past ``MAX_BUDGET_LINES``, before anything is saved."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        budget = self.instance
+        self.forecast_lines = []  # the lines of the actual budget's forecast, in one query for every row
+        if budget.pk and budget.kind == BudgetKind.ACTUAL:
+            self.forecast_lines = list(BudgetLine.objects.filter(
+                budget__convention=budget.convention_id, budget__kind=BudgetKind.FORECAST, budget__year=budget.year,
+            ).in_chart_order())
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "forecast_line" in form.fields:
+            field = form.fields["forecast_line"]
+            field.queryset = BudgetLine.objects.select_related("budget").filter(pk__in=[line.pk for line in self.forecast_lines])
+            chapter = form.instance.account.chapter if form.instance.pk and form.instance.code in chart.ACCOUNTS \
+                else None
+            field.choices = [("", "---------"), *(
+                (line.pk, f"{line.code} {line.label} ({format_euros(line.amount)})") for line in self.forecast_lines
+                if chapter is None or line.account.chapter.code == chapter.code
+                or line.pk == form.instance.forecast_line_id)]
+
     def clean(self):
         super().clean()
         kept = [form for form in self.forms if form.has_changed() or form.instance.pk]
@@ -54,17 +75,17 @@ class BudgetLineInline(DomainTabularInline):
     formset = BudgetLineFormSet
     extra = 3
     max_num = MAX_BUDGET_LINES  # no « add » row past the bound; the formset refuses a forged post
-    fields = ["code", "label", "amount", "funding_status", "is_granting_funder", "explanation"]
+    fields = ["code", "label", "amount", "funding_status", "is_granting_funder", "explanation", "forecast_line"]
     template = "budgets/admin/budgetline_tabular.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).in_chart_order()
 
     def get_fields(self, request, obj=None):
-        """Show the explanation column on the actual budget only (Cerfa 15059)."""
+        """Show the explanation and the forecast line realised on the actual budget only (Cerfa 15059)."""
         fields = super().get_fields(request, obj)
         if obj is None or obj.kind != BudgetKind.ACTUAL:
-            fields = [name for name in fields if name != "explanation"]
+            fields = [name for name in fields if name not in ("explanation", "forecast_line")]
         return fields
 
     # The forecast of a signed agreement is its annex I: read-only (conventions.freeze).

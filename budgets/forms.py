@@ -17,9 +17,9 @@ from budgets import chart
 from budgets.amounts import AmountError, parse_amount
 from budgets.bounds import MAX_BUDGET_LINES, MAX_EXPLANATION_LENGTH
 from budgets.models import FundingStatus
-from budgets.rules import BudgetVariances
+from budgets.rules import BudgetVariances, LineVariance
 from budgets.services import LineInput
-from core.money import NOT_GIVEN
+from core.money import NOT_GIVEN, format_euros
 
 EXTRA_ROWS = {"74": 2}  # co-funders: room for two more; one spare row in every other chapter
 
@@ -49,6 +49,9 @@ class RowSpec:
     needs_explanation: bool = False
     values: dict = field(default_factory=dict)
     line: object = None  # the saved line shown by this row, for the read-only page
+    variance: LineVariance | None = None  # on the actual budget, the row's line against the forecast
+    #: On the actual budget, the forecast lines not realised yet that this row may realise (pk, name).
+    forecast_choices: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def account(self) -> chart.Account | None:
@@ -62,6 +65,16 @@ class RowSpec:
     @property
     def is_cofunder(self) -> bool:
         return self.chapter.code == chart.COFUNDER_CHAPTER
+
+    @property
+    def line_id(self) -> int | None:
+        """Return the saved line this row shows (None: a new line, or a forecast line not realised yet)."""
+        return getattr(self.line, "pk", None)
+
+    @property
+    def forecast_line_id(self) -> int | None:
+        """Return the forecast line this row realises already (its saved link, or the forecast line it stands for)."""
+        return self.variance.forecast_line if self.variance is not None else None
 
 
 class LineForm(forms.Form):
@@ -77,6 +90,8 @@ class LineForm(forms.Form):
         label=gettext_lazy("Explication de l'écart"), required=False, max_length=MAX_EXPLANATION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    forecast_line = forms.TypedChoiceField(label=gettext_lazy("Réalise la ligne prévue…"), required=False,
+                                           coerce=int, empty_value=None)
 
     def __init__(self, *args, spec: RowSpec, is_actual: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,6 +116,11 @@ class LineForm(forms.Form):
             self.fields["amount"].widget.attrs["placeholder"] = NOT_GIVEN  # saved « non renseigné », never 0
         if not is_actual:
             del self.fields["explanation"]
+        if spec.forecast_choices:
+            self.fields["forecast_line"].choices = [("", _("— aucune (non prévue)")),
+                                                    *spec.forecast_choices]
+        else:
+            del self.fields["forecast_line"]
         self.is_actual = is_actual
 
     def clean(self):
@@ -111,8 +131,9 @@ class LineForm(forms.Form):
             data["code"] = self.spec.code
         if (data.get("amount") is not None or self._asked_unknown(data)) and not data.get("code"):
             self.add_error("code", _("Choisissez le compte de cette ligne."))
-        if self.is_actual and self.spec.label_locked and data.get("amount") is None and "amount" not in self.errors:
-            data["amount"] = Decimal("0.00")  # a forecast line left empty was not spent
+        if (self.is_actual and self.spec.label_locked and data.get("amount") is None and "amount" not in self.errors
+                and (data.get("explanation") or "").strip()):
+            data["amount"] = Decimal("0.00")  # a forecast line not realised, explained: realised at 0 €
         return data
 
     def _asked_unknown(self, data) -> bool:
@@ -132,7 +153,8 @@ class LineForm(forms.Form):
         return LineInput(
             code=data["code"], amount=data["amount"], label=(data.get("label") or "").strip() or account.label,
             funding_status=data.get("funding_status", ""), is_granting_funder=data.get("is_granting_funder", False),
-            explanation=data.get("explanation", ""),
+            explanation=data.get("explanation", ""), line_id=self.spec.line_id,
+            forecast_line_id=self.spec.forecast_line_id or data.get("forecast_line"),
         )
 
 
@@ -162,6 +184,17 @@ class BaseLineFormSet(forms.BaseFormSet):
                 form.add_error("label", _("La ligne « %(code)s %(label)s » figure déjà plus haut : donnez-lui un "
                                           "autre libellé.") % {"code": line.code, "label": line.label})
             seen[key] = form
+        realised = {}
+        for form in self.forms:
+            line = form.line_input()
+            if line is None or line.forecast_line_id is None:
+                continue
+            other = realised.setdefault(line.forecast_line_id, form)
+            if other is not form:  # the error goes on the row whose select chose it
+                chooser, kept = (form, other) if "forecast_line" in form.fields else (other, form)
+                chooser.add_error("forecast_line" if "forecast_line" in chooser.fields else None, _(
+                    "Cette ligne prévue a déjà sa ligne réalisée (« %(label)s ») : laissez celle-ci vide, ou "
+                    "choisissez-en une autre.") % {"label": kept.row_name})
         granting = [f for f in self.forms if f.cleaned_data.get("is_granting_funder") and f.line_input()]
         if len(granting) > 1:
             for form in granting[1:]:
@@ -204,40 +237,50 @@ def _initial(row: RowSpec) -> dict:
 def budget_rows(*, lines, is_actual: bool, variances: BudgetVariances | None = None) -> list[RowSpec]:
     """Return the page's rows: every saved line, an empty row per unused account, spare rows.
 
-    For the actual budget, every line of the forecast is a row (its label fixed), so that the
-    forecast and the variance stand beside each amount.
+    For the actual budget, every forecast line not realised yet is a row too (its label fixed),
+    so that the forecast and the variance stand beside each amount; a new row, or a saved line
+    realising none, may say which of those forecast lines it realises (``forecast_choices``).
     """
     by_code: dict[str, list] = {}
     for line in lines:
         by_code.setdefault(line.code, []).append(line)
-    if is_actual and variances is not None:
-        saved = {(line.code, line.label) for line in lines}
-        for variance in variances.lines:
-            if (variance.code, variance.label) not in saved:
-                by_code.setdefault(variance.code, []).append(_Missing(variance.code, variance.label))
+    unrealised = variances.unrealised if is_actual and variances is not None else []
+    for variance in unrealised:
+        by_code.setdefault(variance.code, []).append(_Missing(variance.code, variance.label, variance=variance))
     rows = []
     for chapter in chart.CHAPTERS:
+        choices = [(v.forecast_line, f"{v.code} {v.label} ({format_euros(v.forecast)})")
+                   for v in unrealised if v.account.chapter.code == chapter.code]
         for account in chapter.accounts:
             saved_lines = by_code.get(account.code, [])
             for line in saved_lines:
-                variance = variances.line(line.code, line.label) if variances else None
+                variance = _variance(line, variances)
                 rows.append(RowSpec(
-                    chapter, line.code, line.label,
-                    label_locked=is_actual and variance is not None and bool(variance.forecast),
+                    chapter, line.code, line.label, label_locked=isinstance(line, _Missing),
                     forecast=variance.forecast if variance else None,
                     needs_explanation=bool(variance and variance.needs_explanation), values=_values(line),
-                    line=line,
+                    line=line, variance=variance,
+                    forecast_choices=choices if variance is not None and variance.forecast_line is None else [],
                 ))
             if not saved_lines and not is_actual:
                 rows.append(RowSpec(chapter, account.code, account.label))
         single = chapter.accounts[0].code if len(chapter.accounts) == 1 else None
-        rows.extend(RowSpec(chapter, single, "") for _ in range(EXTRA_ROWS.get(chapter.code, 1)))
+        rows.extend(RowSpec(chapter, single, "", forecast_choices=choices)
+                    for _ in range(EXTRA_ROWS.get(chapter.code, 1)))
     return rows
+
+
+def _variance(line, variances: BudgetVariances | None) -> LineVariance | None:
+    if variances is None:
+        return None
+    if isinstance(line, _Missing):
+        return line.variance
+    return variances.of_actual_line(line.pk)
 
 
 @dataclass
 class _Missing:
-    """A forecast line not (or no longer) in the actual budget: shown with an empty amount."""
+    """A forecast line that no line of the actual budget realises: shown with an empty amount."""
 
     code: str
     label: str
@@ -245,6 +288,8 @@ class _Missing:
     funding_status: str = ""
     is_granting_funder: bool = False
     explanation: str = ""
+    variance: LineVariance | None = None
+    pk = None  # not saved: a line is created when the member fills or explains it
 
 
 def _values(line) -> dict:

@@ -27,6 +27,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from simple_history.utils import bulk_update_with_history
 
 from budgets.bounds import MAX_BUDGET_LINES, too_many_file_rows_error, too_many_lines_error
 from budgets.models import BudgetLine
@@ -41,6 +42,7 @@ from budgets.resources import (
     REQUIRED_COLUMNS,
     BudgetLineImportResource,
 )
+from budgets.rules import lines_to_link
 from core.audit import delete_with_history
 
 logger = logging.getLogger(__name__)
@@ -402,6 +404,10 @@ def import_lines(*, budget, uploaded_file, user) -> ImportSummary:
     obsolete = existing - resource.matched_pks
     if obsolete:
         delete_with_history(BudgetLine.objects.filter(pk__in=obsolete), user=user)
+    if budget.is_actual:  # a row of the forecast's account and label realises that forecast line
+        linked = lines_to_link(BudgetLine, budget_ids=[budget.pk])
+        if linked:
+            bulk_update_with_history(linked, BudgetLine, ["forecast_line"], default_user=user)
     return ImportSummary(name, result.totals["new"], result.totals["update"], len(obsolete), result.totals["skip"])
 
 

@@ -229,6 +229,14 @@ class BudgetLine(models.Model):
         help_text=_("Cochez la ligne du chapitre 74 qui correspond à la subvention de cette convention."),
     )
     explanation = models.TextField(_("explication de l'écart"), blank=True)
+    #: On an actual budget, the forecast line this line realises (same agreement and year): the
+    #: variance follows it when the line is renamed or moved to another account (``budgets.rules``).
+    forecast_line = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="realised_by",
+        verbose_name=_("réalise la ligne prévue"),
+        help_text=_("La ligne du budget prévisionnel dont cette ligne est le réalisé, même renommée."),
+        error_messages={"unique": _("Cette ligne prévue est déjà réalisée par une autre ligne.")},
+    )
     position = models.PositiveIntegerField(_("ordre"), default=0)
 
     history = HistoricalRecords()
@@ -260,6 +268,7 @@ class BudgetLine(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        self._clean_forecast_line()
         if self.amount is not None or not self.code:
             return
         try:
@@ -269,6 +278,16 @@ class BudgetLine(models.Model):
         refusal = unknown_amount_refusal(kind=kind, code=self.code, funding_status=self.funding_status)
         if refusal:
             raise ValidationError({"amount": refusal})
+
+    def _clean_forecast_line(self):
+        """Refuse a link to a line that is not of this actual budget's forecast (same agreement and year)."""
+        if self.forecast_line_id is None or self.budget_id is None:
+            return
+        forecast, budget = self.forecast_line.budget, self.budget
+        if not (budget.kind == BudgetKind.ACTUAL and forecast.kind == BudgetKind.FORECAST
+                and forecast.convention_id == budget.convention_id and forecast.year == budget.year):
+            raise ValidationError({"forecast_line": _(
+                "Choisissez une ligne du budget prévisionnel de la même convention et de la même année.")})
 
     @property
     def account(self) -> chart.Account:

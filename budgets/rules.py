@@ -563,10 +563,14 @@ class Variance:
 
 @dataclass(frozen=True)
 class LineVariance(Variance):
-    code: str
+    code: str  # the actual line's account and label; the forecast's when it has no actual line
     label: str
     explanation: str
     needs_explanation: bool
+    actual_line: int | None = None  # the lines compared (pk): None on the side that has none
+    forecast_line: int | None = None
+    forecast_code: str = ""
+    forecast_label: str = ""
 
     @property
     def account(self) -> chart.Account:
@@ -575,6 +579,21 @@ class LineVariance(Variance):
     @property
     def missing_explanation(self) -> bool:
         return self.needs_explanation and not self.explanation.strip()
+
+    @property
+    def is_unrealised(self) -> bool:
+        """Return True for a forecast line that no line of the actual budget realises (shown at 0 €)."""
+        return self.forecast_line is not None and self.actual_line is None
+
+    @property
+    def is_renamed(self) -> bool:
+        """Return True when the actual line realises a forecast line under another account or label."""
+        return (self.actual_line is not None and self.forecast_line is not None
+                and (self.code, self.label) != (self.forecast_code, self.forecast_label))
+
+    @property
+    def forecast_name(self) -> str:
+        return f"{self.forecast_code} {self.forecast_label}"
 
 
 @dataclass(frozen=True)
@@ -594,12 +613,26 @@ class BudgetVariances:
     def missing_explanations(self) -> list[LineVariance]:
         return [line for line in self.lines if line.missing_explanation]
 
-    def line(self, code: str, label: str) -> LineVariance | None:
-        return self._by_key.get((code, label))
+    @property
+    def unrealised(self) -> list[LineVariance]:
+        """Return the forecast lines that no line of the actual budget realises."""
+        return [line for line in self.lines if line.is_unrealised]
+
+    def of_actual_line(self, pk: int) -> LineVariance | None:
+        """Return the variance of the actual line ``pk``."""
+        return self._by_actual.get(pk)
+
+    def of_forecast_line(self, pk: int) -> LineVariance | None:
+        """Return the variance of the forecast line ``pk`` (realised or not)."""
+        return self._by_forecast.get(pk)
 
     @cached_property
-    def _by_key(self) -> dict[tuple[str, str], LineVariance]:
-        return {(v.code, v.label): v for v in self.lines}
+    def _by_actual(self) -> dict[int, LineVariance]:
+        return {v.actual_line: v for v in self.lines if v.actual_line is not None}
+
+    @cached_property
+    def _by_forecast(self) -> dict[int, LineVariance]:
+        return {v.forecast_line: v for v in self.lines if v.forecast_line is not None}
 
     @property
     def groups(self) -> list[tuple[ChapterVariance, list[LineVariance]]]:
@@ -620,34 +653,96 @@ class BudgetVariances:
         return Variance(getattr(self.forecast_totals, name), getattr(self.actual_totals, name))
 
 
+def realised_forecast_lines(actual_lines, forecast_lines) -> dict[int, int]:
+    """Return, for each actual line that realises a forecast line, that forecast line: ``{actual pk: forecast pk}``.
+
+    The lines are one actual budget's and its forecast's (same agreement and year), each with
+    ``pk``, ``code``, ``label`` and ``forecast_line_id``. An actual line realises the forecast line it
+    is linked to (``BudgetLine.forecast_line``: kept when the line is renamed or its account
+    changed); an unlinked line, the forecast line of the same account and label that no other
+    line realises (the rule before the link, for lines entered without it). One forecast line
+    is realised by one actual line at most.
+    """
+    forecast_pks = {line.pk for line in forecast_lines}
+    pairs = {line.pk: line.forecast_line_id for line in actual_lines if line.forecast_line_id in forecast_pks}
+    taken = set(pairs.values())
+    by_key = {(line.code, line.label): line.pk for line in forecast_lines}
+    for line in actual_lines:
+        if line.pk in pairs:
+            continue
+        forecast = by_key.get((line.code, line.label))
+        if forecast is not None and forecast not in taken:
+            pairs[line.pk] = forecast
+            taken.add(forecast)
+    return pairs
+
+
+def lines_to_link(line_model, budget_ids=None) -> list:
+    """Return the unlinked lines of actual budgets that realise a forecast line by account and label
+    (``realised_forecast_lines``), their ``forecast_line_id`` set, unsaved: the caller saves them.
+
+    ``budget_ids``: those actual budgets only (all of them when None). ``line_model`` is
+    ``BudgetLine``, or its historical version in a migration: the migration that added the link
+    set it this way on the lines already entered, so that no variance changed.
+    """
+    budgets = Q(budget__kind=BudgetKind.ACTUAL) & (Q() if budget_ids is None else Q(budget__in=budget_ids))
+    actual: dict[tuple[int, int | None], list] = {}
+    for line in line_model.objects.filter(budgets).select_related("budget").order_by("pk"):
+        actual.setdefault((line.budget.convention_id, line.budget.year), []).append(line)
+    if not actual:
+        return []
+    forecast: dict[tuple[int, int | None], list] = {}
+    of_agreements = line_model.objects.filter(budget__kind=BudgetKind.FORECAST,
+                                              budget__convention__in={key[0] for key in actual})
+    for line in of_agreements.select_related("budget").order_by("pk"):
+        forecast.setdefault((line.budget.convention_id, line.budget.year), []).append(line)
+    linked = []
+    for key, lines in actual.items():
+        pairs = realised_forecast_lines(lines, forecast.get(key, []))
+        for line in lines:
+            if line.forecast_line_id is None and line.pk in pairs:
+                line.forecast_line_id = pairs[line.pk]
+                linked.append(line)
+    return linked
+
+
 def budget_variances(convention, year: int | None = None) -> BudgetVariances:
     """Compare an agreement's actual budget with its forecast, line by line and chapter by chapter.
 
-    Lines are matched on their account and label; a line missing on one side counts as zero.
-    For one year of a multi-year agreement (``year``), that year's actual against that year's forecast.
-    Three queries, whatever the number of lines.
+    Lines are matched by identity (``realised_forecast_lines``): an actual line with the forecast
+    line it realises, however renamed; a forecast line that no actual line realises counts 0 €
+    realised (−100 %, to explain above the threshold), an actual line realising none was not
+    forecast. For one year of a multi-year agreement (``year``), that year's actual against that
+    year's forecast only. Three queries, whatever the number of lines.
     """
 
     threshold = variance_threshold(convention)
-    of_budgets = Q(budget__convention=convention) & (Q() if year is None else Q(budget__year=year))
-    lines = (
-        BudgetLine.objects.filter(of_budgets).in_chart_order()
-        .values_list("budget__kind", "code", "label", "amount", "explanation")
+    of_budgets = Q(budget__convention=convention, budget__year=year)
+    lines = list(
+        BudgetLine.objects.filter(of_budgets).in_chart_order().select_related("budget")
+        .only("code", "label", "amount", "explanation", "forecast_line", "budget__kind")
     )
-    amounts: dict[tuple[str, str], dict[str, Decimal]] = {}
-    explanations: dict[tuple[str, str], str] = {}
-    for kind, code, label, amount, explanation in lines:
-        amounts.setdefault((code, label), {})[kind] = amount
-        if kind == BudgetKind.ACTUAL:
-            explanations[(code, label)] = explanation
+    actual = [line for line in lines if line.budget.kind == BudgetKind.ACTUAL]
+    forecast = {line.pk: line for line in lines if line.budget.kind == BudgetKind.FORECAST}
+    pairs = realised_forecast_lines(actual, list(forecast.values()))
+    realised = set(pairs.values())
+    rows = [(line, forecast.get(pairs.get(line.pk))) for line in actual]
+    rows += [(None, line) for pk, line in forecast.items() if pk not in realised]
     line_variances = []
-    for (code, label), by_kind in amounts.items():
-        forecast, actual = by_kind.get(BudgetKind.FORECAST, ZERO), by_kind.get(BudgetKind.ACTUAL, ZERO)
+    for actual_line, forecast_line in rows:
+        shown = actual_line or forecast_line
+        planned = forecast_line.amount if forecast_line is not None else ZERO
+        spent = actual_line.amount if actual_line is not None and actual_line.amount is not None else ZERO
         line_variances.append(LineVariance(
-            forecast, actual, code, label, explanations.get((code, label), ""),
-            needs_explanation(forecast, actual, threshold),
+            planned, spent, shown.code, shown.label, actual_line.explanation if actual_line else "",
+            needs_explanation(planned, spent, threshold),
+            actual_line=actual_line.pk if actual_line else None,
+            forecast_line=forecast_line.pk if forecast_line else None,
+            forecast_code=forecast_line.code if forecast_line else "",
+            forecast_label=forecast_line.label if forecast_line else "",
         ))
-    line_variances.sort(key=lambda v: chart.account_order()[v.code])  # stable: keeps the entry order
+    order, entered = chart.account_order(), {line.pk: rank for rank, line in enumerate(lines)}
+    line_variances.sort(key=lambda v: (order[v.code], entered[v.actual_line or v.forecast_line]))
 
     by_chapter = (
         BudgetLine.objects.filter(of_budgets).order_by()

@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from budgets.models import BudgetKind, BudgetLine
+from budgets.models import Budget, BudgetKind, BudgetLine
 from budgets.rules import UNKNOWN, block_filters
 from core.money import MONEY
 
@@ -47,3 +47,21 @@ def with_budget_totals(queryset):
 def conventions_for_list(queryset):
     """Bundle what the staff lists of agreements show: parties, forecast totals, amount in force."""
     return with_budget_totals(queryset.select_related("beneficiary", "funder")).with_amount_in_force()
+
+
+def previous_forecast(convention, year: int | None = None):
+    """Return the forecast budget the association had the year before ``convention``'s (of ``year``), or None.
+
+    For a later year of a multi-year agreement, the same agreement's previous year; otherwise the
+    agreement it renews, or else the association's agreement of the previous exercise with the
+    same funder. Only a budget with lines counts: there must be something to take over.
+    """
+    budgets = Budget.objects.filter(kind=BudgetKind.FORECAST, lines__isnull=False).distinct()
+    if year is not None and year > convention.fiscal_year:
+        return budgets.filter(convention_id=convention.pk, year=year - 1).first()
+    latest = (F("year").desc(nulls_last=True), "-convention_id")  # a multi-year agreement's last year
+    if convention.renewed_from_id is not None:
+        return budgets.filter(convention_id=convention.renewed_from_id).order_by(*latest).first()
+    return (budgets.filter(convention__beneficiary_id=convention.beneficiary_id, convention__funder_id=convention.funder_id,
+                           convention__fiscal_year=convention.fiscal_year - 1)
+            .exclude(convention_id=convention.pk).order_by(*latest).first())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -36,6 +36,8 @@ from core.money import format_euros, format_percent
 
 #: Fields a line carries besides its natural key (account code, label).
 LINE_VALUE_FIELDS = ["amount", "funding_status", "is_granting_funder", "explanation", "position"]
+#: What a save may change on a line it finds by identity (``LineInput.line_id``): its key too, and its link.
+LINE_IDENTITY_FIELDS = ["code", "label", "forecast_line_id"]
 REVIEW_PERMISSION = "budgets.change_budget"
 
 
@@ -47,6 +49,11 @@ class LineInput:
     funding_status: str = ""
     is_granting_funder: bool = False
     explanation: str = ""
+    #: The saved line this input stands for (the portal's row of a saved line): found by it, not by
+    #: (account, label), so that renaming it keeps it — and the forecast line it realises.
+    line_id: int | None = None
+    #: On an actual budget, the forecast line this line realises; None keeps the saved link.
+    forecast_line_id: int | None = None
 
 
 #: The query parameter naming the year of a multi-year agreement's budget in the portal (« ?annee=2026 »).
@@ -196,8 +203,9 @@ def _record(budget: Budget, *, user, reason: str, **changes) -> Budget:
 # --- Lines -----------------------------------------------------------------------------------
 
 
-def _checked_lines(lines: Iterable[LineInput], *, kind: str) -> list[BudgetLine]:
-    """Return unsaved lines built from ``lines`` for a budget of ``kind``, or raise every problem found, in French."""
+def _checked_lines(lines: Iterable[LineInput], *, kind: str) -> list[tuple[int | None, BudgetLine]]:
+    """Return unsaved lines built from ``lines`` for a budget of ``kind``, each with the saved line it
+    stands for (``LineInput.line_id``), or raise every problem found, in French."""
     lines = list(lines)
     check_line_count(len(lines))
     built, errors, seen = [], [], {}
@@ -227,39 +235,82 @@ def _checked_lines(lines: Iterable[LineInput], *, kind: str) -> list[BudgetLine]
         if line.funding_status and line.funding_status not in FundingStatus.values:
             errors.append(_("État de financement inconnu pour la ligne « %(label)s ».") % {"label": label})
             continue
-        built.append(BudgetLine(
+        built.append((line.line_id, BudgetLine(
             code=line.code, label=label[:255], amount=amount,
             funding_status=funding_status,
             is_granting_funder=bool(line.is_granting_funder) and account.is_cofunder_line,
             explanation=(line.explanation or "").strip(), position=position,
-        ))
+            forecast_line_id=line.forecast_line_id if kind == BudgetKind.ACTUAL else None,
+        )))
     if errors:
         raise ValidationError(errors, code="invalid_lines")
     return built
 
 
-def _sync_lines(*, budget: Budget, lines: list[BudgetLine], user) -> None:
-    """Make the budget's lines equal ``lines``, matching them on (account, label).
+def _sync_lines(*, budget: Budget, lines: list[tuple[int | None, BudgetLine]], user) -> None:
+    """Make the budget's lines equal ``lines``, matching them on the saved line they stand for, else
+    on (account, label); a line found by identity may be renamed, and keeps its forecast line.
 
     Unchanged lines are left alone, so the history shows only what really changed.
     """
-    existing = {(line.code, line.label): line for line in budget.lines.all()}
+    saved = {line.pk: line for line in budget.lines.all()}
+    found = {index: saved.pop(line_id) for index, (line_id, _line) in enumerate(lines) if line_id in saved}
+    by_key = {(line.code, line.label): line for line in saved.values()}
+    pairs = []
+    for index, (_line_id, line) in enumerate(lines):
+        current = found.get(index) or by_key.pop((line.code, line.label), None)
+        if current is not None:
+            saved.pop(current.pk, None)
+            if line.forecast_line_id is None:
+                line.forecast_line_id = current.forecast_line_id  # the link is kept unless the row gives one
+        pairs.append((current, line))
+    _check_forecast_links(budget, [line for _current, line in pairs])
+    fields = LINE_VALUE_FIELDS + LINE_IDENTITY_FIELDS
     to_create, to_update = [], []
-    for line in lines:
-        current = existing.pop((line.code, line.label), None)
+    for current, line in pairs:
         if current is None:
             line.budget = budget
             to_create.append(line)
-        elif any(getattr(current, name) != getattr(line, name) for name in LINE_VALUE_FIELDS):
-            for name in LINE_VALUE_FIELDS:
+        elif any(getattr(current, name) != getattr(line, name) for name in fields):
+            for name in fields:
                 setattr(current, name, getattr(line, name))
             to_update.append(current)
-    if existing:
-        delete_with_history(BudgetLine.objects.filter(pk__in=[line.pk for line in existing.values()]), user=user)
+    if saved:
+        delete_with_history(BudgetLine.objects.filter(pk__in=list(saved)), user=user)
     if to_update:
-        bulk_update_with_history(to_update, BudgetLine, LINE_VALUE_FIELDS, default_user=user)
+        try:
+            with transaction.atomic():  # a savepoint: the refusal below leaves the transaction usable
+                bulk_update_with_history(to_update, BudgetLine, fields, default_user=user)
+        except IntegrityError as exc:  # two saved lines swapping their labels meet on the way
+            raise ValidationError(_("Deux lignes échangent leur compte et libellé : renommez-les l'une après "
+                                    "l'autre, en enregistrant entre les deux."), code="swap") from exc
     if to_create:
         bulk_create_with_history(to_create, BudgetLine, default_user=user)
+
+
+def _check_forecast_links(budget: Budget, lines: list[BudgetLine]) -> None:
+    """Refuse a link to a line that is not of the budget's forecast (same agreement and year), or
+    two lines realising the same forecast line, in French."""
+    linked = [line for line in lines if line.forecast_line_id is not None]
+    if not linked:
+        return
+    forecast = dict(
+        BudgetLine.objects.filter(budget__convention=budget.convention_id, budget__kind=BudgetKind.FORECAST,
+                                  budget__year=budget.year).values_list("pk", "label"))
+    errors, seen = [], {}
+    for line in linked:
+        if line.forecast_line_id not in forecast:
+            errors.append(_("La ligne « %(code)s %(label)s » réalise une ligne qui n'est pas de son budget "
+                            "prévisionnel.") % {"code": line.code, "label": line.label})
+        elif line.forecast_line_id in seen:
+            errors.append(_("La ligne prévue « %(forecast)s » est réalisée deux fois : par « %(first)s » et par "
+                            "« %(second)s ». Une ligne prévue n'a qu'une ligne réalisée.") % {
+                "forecast": forecast[line.forecast_line_id], "first": seen[line.forecast_line_id],
+                "second": line.label})
+        else:
+            seen[line.forecast_line_id] = line.label
+    if errors:
+        raise ValidationError(errors, code="invalid_lines")
 
 
 @transaction.atomic
@@ -302,7 +353,7 @@ def budget_create_actual(*, convention, user, year: int | None = None) -> Budget
     lines = [
         BudgetLine(budget=actual, code=line.code, label=line.label, amount=Decimal("0.00"),
                    funding_status=line.funding_status, is_granting_funder=line.is_granting_funder,
-                   position=line.position)
+                   position=line.position, forecast_line=line)
         for line in forecast.lines.in_chart_order()
     ]
     bulk_create_with_history(lines, BudgetLine, default_user=user)
@@ -327,6 +378,9 @@ def submission_problems(budget: Budget) -> list[str]:
     if budget.kind == BudgetKind.ACTUAL:
         variances = rules.budget_variances(budget.convention, year=budget.year)
         for line in variances.missing_explanations:
+            if line.is_unrealised:
+                problems.append(unrealised_line_message(line))
+                continue
             problems.append(
                 _("Expliquez l'écart de la ligne « %(code)s %(label)s » (%(difference)s, %(percent)s ; "
                   "seuil : %(threshold)s %%).") % {
@@ -336,6 +390,13 @@ def submission_problems(budget: Budget) -> list[str]:
                 }
             )
     return problems
+
+
+def unrealised_line_message(line: rules.LineVariance) -> str:
+    """Return the refusal of a deposit while a forecast line has no actual line and no explanation."""
+    return _("La ligne prévue « %(code)s %(label)s » (%(forecast)s) n'a pas de montant réalisé : laissez-la à "
+             "%(zero)s et expliquez l'écart.") % {"code": line.code, "label": line.label,
+                                                  "forecast": format_euros(line.forecast), "zero": format_euros(0)}
 
 
 def validation_problems(budget: Budget) -> list[str]:

@@ -20,6 +20,7 @@ from budgets import exports
 from budgets.forms import ImportForm, LineFormSet, budget_rows
 from budgets.models import Budget, BudgetKind
 from budgets.rules import BudgetReport, budget_report, budget_variances
+from budgets.selectors import previous_forecast
 from budgets.services import (
     YEAR_PARAMETER,
     budget_create_actual,
@@ -36,6 +37,8 @@ from conventions.access import MemberConventionMixin
 from conventions.amounts import funder_shares, yearly_schedule
 
 URL_NAMES = {BudgetKind.FORECAST: "portal_budgets:forecast", BudgetKind.ACTUAL: "portal_budgets:actual"}
+CONFIRM_URL_NAMES = {BudgetKind.FORECAST: "portal_budgets:forecast_submit",
+                     BudgetKind.ACTUAL: "portal_budgets:actual_submit"}
 ACTIONS = {"recalculate", "save", "submit"}
 REFUSED_FLAG = "depot"
 
@@ -82,6 +85,14 @@ class BudgetMixin(MemberConventionMixin):
 
     def form_url(self, anchor: str = "", **extra) -> str:
         return reverse(URL_NAMES[self.kind], args=[self.convention.pk]) + self.year_params(**extra) + anchor
+
+    def confirm_url(self) -> str:
+        return reverse(CONFIRM_URL_NAMES[self.kind], args=[self.convention.pk]) + self.year_params()
+
+    def refused_redirect(self):
+        messages.warning(self.request, _("Le brouillon est enregistré, mais le budget ne peut pas encore être "
+                                         "déposé : voyez les points à corriger."))
+        return redirect(self.form_url("#erreurs", **{REFUSED_FLAG: "refuse"}))
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("year", self.year)
@@ -145,16 +156,10 @@ class BudgetFormView(BudgetMixin, TemplateView):
                                        expected_version=seen_version)
         except ValidationError as exc:
             return self.render_to_response(self.page_context(budget, formset=formset, errors=exc.messages))
-        if action == "submit":
-            try:
-                budget_submit(budget=budget, user=request.user)
-            except ValidationError:
-                messages.warning(request, _("Le brouillon est enregistré, mais le budget ne peut pas encore être "
-                                            "déposé : voyez les points à corriger."))
-                return redirect(self.form_url("#erreurs", **{REFUSED_FLAG: "refuse"}))
-            messages.success(request, _("Le budget est déposé. Le service instructeur va l'examiner ; il reste "
-                                        "consultable ici."))
-            return redirect(self.form_url())
+        if action == "submit":  # the draft is saved; the deposit waits for the confirmation page
+            if submission_problems(budget):
+                return self.refused_redirect()
+            return redirect(self.confirm_url())
         if action == "recalculate":
             messages.info(request, _("Brouillon enregistré, totaux recalculés."))
             return redirect(self.form_url("#totaux"))
@@ -189,13 +194,60 @@ class BudgetFormView(BudgetMixin, TemplateView):
                     if form.spec.needs_explanation and not (form.initial.get("explanation") or "").strip():
                         form.explanation_error = _("Expliquez cet écart : il dépasse le seuil de %(threshold)s %%.") % {
                             "threshold": variances.threshold.normalize()}
+        # « Reprendre le budget de l'an dernier »: offered while an editable forecast is empty.
+        empty = not is_actual and editable and not any(form.spec.line for form in formset.forms)
         return self.get_context_data(
+            copy_source=previous_forecast(self.convention, self.year) if empty else None,
             budget=budget, formset=formset, report=report, variances=variances, editable=editable,
             is_actual=is_actual, problems=problems, invalid=invalid, year_line=year_line, first_year=annexed,
             annex_frozen=not editable and not is_actual and annexed and self.convention.is_signed,
             share=funder_shares(self.convention, report.totals,
                                 tranche=year_line.tranche if year_line else None).excluding_in_kind,
         )
+
+
+class SubmitConfirmView(BudgetMixin, TemplateView):
+    """The confirmation page of the deposit: says what will happen; only its « Confirmer » deposits.
+
+    The form's « Déposer le budget » saves the draft and leads here. The page carries the
+    version it was opened at: a budget changed since (another tab, a colleague) is refused.
+    """
+
+    template_name = "budgets/budget_portal_submit_confirm.html"
+
+    def editable_budget(self) -> Budget | None:
+        budget = self.get_budget()
+        return budget if budget is not None and budget_editable_by_association(budget) else None
+
+    def get(self, request, *args, **kwargs):
+        budget = self.editable_budget()
+        if budget is None:
+            return redirect(self.form_url())
+        if submission_problems(budget):
+            return self.refused_redirect()
+        kind_label = _("budget réalisé") if self.kind == BudgetKind.ACTUAL else _("budget prévisionnel")
+        return self.render_to_response(self.get_context_data(
+            budget=budget, report=budget_report(budget), form_url=self.form_url(), kind_label=kind_label,
+            budget_year=budget.year or self.convention.fiscal_year))
+
+    def post(self, request, *args, **kwargs):
+        budget = self.editable_budget()
+        if budget is None:
+            return redirect(self.form_url())
+        if request.POST.get("confirm") != "1":  # nothing is deposited without the page's « Confirmer »
+            return redirect(self.confirm_url())
+        seen_version = _int(request.POST.get("version"))
+        try:  # a confirmation without the version it was opened at is refused as a stale one
+            budget_submit(budget=budget, user=request.user, expected_version=-1 if seen_version is None else seen_version)
+        except ValidationError as error:
+            if submission_problems(budget):
+                return self.refused_redirect()
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(self.form_url())
+        messages.success(request, _("Le budget est déposé. Le service instructeur va l'examiner ; il reste "
+                                    "consultable ici."))
+        return redirect(self.form_url())
 
 
 class CreateActualView(BudgetMixin, View):

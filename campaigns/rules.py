@@ -48,6 +48,7 @@ from documents.obligations import (
     association_years,
     auditor_required,
 )
+from documents.vault import VALIDITY_MONTHS, given_on, papers_in_force
 from finance.models import PaymentRequest, PaymentStatus
 
 #: Growth over the previous year beyond which the instruction flags the request (20 %).
@@ -372,10 +373,11 @@ def _auditor_check(public_subsidies: Decimal, unknown: int) -> InstructionCheck:
 
 #: The documents an application asks (Cerfa 12156, « pièces à joindre »), and how long one already
 #: given stays valid, in months (None: until replaced — the statutes, the bank details).
+#: The permanent papers keep the vault's validity (``documents.vault.VALIDITY_MONTHS``).
 APPLICATION_DOCUMENTS = {
-    DocumentKind.STATUTES: None,
-    DocumentKind.BANK_DETAILS: None,
-    DocumentKind.BOARD_LIST: 12,
+    DocumentKind.STATUTES: VALIDITY_MONTHS[DocumentKind.STATUTES],
+    DocumentKind.BANK_DETAILS: VALIDITY_MONTHS[DocumentKind.BANK_DETAILS],
+    DocumentKind.BOARD_LIST: VALIDITY_MONTHS[DocumentKind.BOARD_LIST],
     DocumentKind.ANNUAL_ACCOUNTS: 18,
     DocumentKind.ACTIVITY_REPORT: 18,
 }
@@ -400,10 +402,11 @@ def _still_valid(kind: str, given_on: date, today: date) -> tuple[bool, date | N
 
 
 def documents_on_file(beneficiary, *, today: date, excluding: Application | None = None) -> dict[str, OnFile]:
-    """Return, per kind asked, the latest still-valid document the association already gave (two queries).
+    """Return, per kind asked, the latest still-valid document the association already gave (three queries).
 
     A document counts once received or accepted (not refused) on one of its agreements, or
-    attached to another of its applications.
+    attached to another of its applications; a paper of the association's vault valid ``today``
+    (``documents.vault``) is the one on file for its kind.
     """
     found: dict[str, OnFile] = {}
 
@@ -425,6 +428,10 @@ def documents_on_file(beneficiary, *, today: date, excluding: Application | None
         attached = attached.exclude(application=excluding)
     for kind, uploaded_at, title in attached.values_list("kind", "uploaded_at", "application__action_title"):
         offer(kind, uploaded_at, _("candidature « %(title)s »") % {"title": title})
+    for (_beneficiary, kind), paper in papers_in_force([beneficiary.pk], on=today).items():
+        if kind in APPLICATION_DOCUMENTS:
+            found[kind] = OnFile(kind=kind, given_on=given_on(paper), valid_until=paper.valid_until,
+                                 where=_("coffre-fort de l'association"))
     return found
 
 

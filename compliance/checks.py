@@ -35,6 +35,7 @@ from documents.obligations import (
     open_data_due_date,
     republican_commitment_applies,
 )
+from documents.vault import given_on, papers_in_force, vault_cover
 
 WRITTEN_AGREEMENT_THRESHOLD = Decimal("23000")
 CERTIFIED_ACCOUNTS_THRESHOLD = Decimal("75000")
@@ -155,23 +156,35 @@ def for_compliance(queryset):
     )
 
 
-def checks_by_convention(conventions, *, today: date) -> dict[int, list[Check]]:
-    """Return the checks of each agreement of ``conventions`` (best loaded with ``for_compliance``)."""
+def checks_by_convention(conventions, *, today: date, vault_in_force: dict | None = None) -> dict[int, list[Check]]:
+    """Return the checks of each agreement of ``conventions`` (best loaded with ``for_compliance``).
+
+    ``vault_in_force``: the associations' vault papers in force ``today``, when the caller has them."""
     conventions = list(conventions)
     years = association_years((c.beneficiary_id, c.fiscal_year) for c in conventions)
-    return {c.pk: convention_checks(c, association_year=years[(c.beneficiary_id, c.fiscal_year)], today=today)
+    in_force = vault_in_force
+    if in_force is None:
+        in_force = papers_in_force({c.beneficiary_id for c in conventions}, on=today)
+    return {c.pk: convention_checks(c, association_year=years[(c.beneficiary_id, c.fiscal_year)], today=today,
+                                    vault_in_force=in_force)
             for c in conventions}
 
 
-def convention_checks(convention, *, association_year: AssociationYear | None = None, today: date) -> list[Check]:
-    """Return every legal check of ``convention``, in the order of DOMAIN.md §8."""
+def convention_checks(convention, *, association_year: AssociationYear | None = None, today: date,
+                      vault_in_force: dict | None = None) -> list[Check]:
+    """Return every legal check of ``convention``, in the order of DOMAIN.md §8.
+
+    A permanent paper the association's vault holds, valid ``today``, counts as given
+    (``documents.vault``); ``vault_in_force`` spares its query in a list.
+    """
     if association_year is None:
         key = (convention.beneficiary_id, convention.fiscal_year)
         association_year = association_years([key])[key]
     if convention.status in VOID_STATES:
         detail = _("Convention refusée ou annulée : aucune obligation.")
         return [Check(code, State.NOT_APPLICABLE, detail=detail) for code in RULES]
-    documents = _documents_by_kind(convention)
+    cover = vault_cover(convention, on=today, in_force=vault_in_force)
+    documents = _documents_by_kind(convention, cover)
     amount = effective_amount(convention)  # thresholds apply to the amount in force, signed amendments included
     return [
         _written_agreement(convention, amount, association_year),
@@ -179,15 +192,17 @@ def convention_checks(convention, *, association_year: AssociationYear | None = 
         _statutory_auditor(convention, association_year, documents, today),
         _certified_accounts(convention, association_year, documents, today),
         _financial_report(convention, documents, today),
-        _republican_commitment(convention, documents),
+        _republican_commitment(convention, documents, cover),
         _identifiers(convention),
     ]
 
 
-def _documents_by_kind(convention) -> dict[str, set[str]]:
+def _documents_by_kind(convention, cover) -> dict[str, set[str]]:
     statuses = defaultdict(set)
     for doc in convention.documents.all():
         statuses[doc.kind].add(doc.status)
+    for kind, paper in cover.items():
+        statuses[kind].add(paper.status)
     return statuses
 
 
@@ -313,7 +328,7 @@ def _financial_report(convention, documents, today) -> Check:
                             _("Budget réalisé et compte rendu financier."))
 
 
-def _republican_commitment(convention, documents) -> Check:
+def _republican_commitment(convention, documents, cover) -> Check:
     if not republican_commitment_applies(convention):
         return Check("republican_commitment", State.NOT_APPLICABLE, detail=_(
             "Convention votée avant le %(day)s : le contrat d'engagement républicain ne s'applique pas.")
@@ -321,7 +336,10 @@ def _republican_commitment(convention, documents) -> Check:
     statuses = documents.get(DocumentKind.REPUBLICAN_COMMITMENT, set())
     signed_on = agreement_date(convention) if _is_granted(convention) else None
     if DocumentStatus.ACCEPTED in statuses:
-        return Check("republican_commitment", State.OK, signed_on, _("Contrat accepté."))
+        paper = cover.get(DocumentKind.REPUBLICAN_COMMITMENT)
+        where = _(" (coffre-fort de l'association, fourni le %(day)s)") % {
+            "day": _fr_date(given_on(paper))} if paper is not None else ""
+        return Check("republican_commitment", State.OK, signed_on, _("Contrat accepté%(where)s.") % {"where": where})
     detail = _("Reçu, à valider.") if DocumentStatus.RECEIVED in statuses else _("Non fourni.")
     if signed_on is not None:
         return Check("republican_commitment", State.LATE, signed_on, detail + " " + _("Il devait l'être à la signature."))

@@ -20,6 +20,7 @@ from conventions.amounts import amounts_by_year, funder_shares
 from conventions.models import Convention, Status
 from core.money import ZERO
 from documents.obligations import VOID_STATES
+from documents.vault import papers_in_force, vault_cover
 from finance.models import PaymentRequest, PaymentStatus
 from indicators.models import IndicatorReport
 
@@ -171,7 +172,8 @@ def overdue_items(*, today: date) -> list[OverdueItem]:
                  to_attr="owed_reports"),
     )
     conventions = list(conventions)
-    checks = checks_by_convention(conventions, today=today)
+    in_force = papers_in_force({c.beneficiary_id for c in conventions}, on=today)
+    checks = checks_by_convention(conventions, today=today, vault_in_force=in_force)
     items = []
     for convention in conventions:
         covered = set()
@@ -182,8 +184,10 @@ def overdue_items(*, today: date) -> list[OverdueItem]:
                                          (today - check.due_on).days, check.detail, str(check.legal_basis)))
         if convention.status not in REMINDED_STATES:
             continue
+        given = vault_cover(convention, on=today, in_force=in_force)  # the association's vault gives them
         for doc in convention.documents.all():
-            if doc.status in OWED_DOCUMENTS and doc.due_on and doc.due_on < today and doc.kind not in covered:
+            if (doc.status in OWED_DOCUMENTS and doc.due_on and doc.due_on < today and doc.kind not in covered
+                    and doc.kind not in given):
                 detail = doc.rejection_reason and _("Refusée : %(reason)s") % {"reason": doc.rejection_reason}
                 items.append(OverdueItem(convention, _("Pièce à fournir"), doc.get_kind_display(), doc.due_on,
                                          (today - doc.due_on).days, detail or ""))

@@ -29,6 +29,7 @@ from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
 from documents.obligations import association_years
 from documents.services import documents_expect
+from documents.vault import exclude_vault_covered
 from indicators.models import IndicatorReport, ReportStatus
 
 #: Days before the due date at which a reminder goes out, furthest first, with their stage.
@@ -84,13 +85,17 @@ def report_due_date(report, convention) -> date | None:
     return None
 
 
-def reminded_conventions():
-    """Return the agreements to remind, with what they owe and who to write to, prefetched."""
+def reminded_conventions(*, today: date):
+    """Return the agreements to remind, with what they owe and who to write to, prefetched.
+
+    A document a valid paper of the association's vault gives on ``today`` is not owed (``documents.vault``).
+    """
     return (
         Convention.objects.filter(status__in=REMINDED_STATES)
         .select_related("beneficiary", "funder")
         .prefetch_related(
-            Prefetch("documents", queryset=Document.objects.filter(status__in=OWED_DOCUMENTS, due_on__isnull=False),
+            Prefetch("documents", queryset=exclude_vault_covered(
+                Document.objects.filter(status__in=OWED_DOCUMENTS, due_on__isnull=False), on=today),
                      to_attr="owed_documents"),
             Prefetch("indicator_reports", queryset=IndicatorReport.objects.filter(status__in=OWED_REPORTS),
                      to_attr="owed_reports"),
@@ -157,7 +162,7 @@ def reminders_send(*, today: date, dry_run: bool = False) -> ReminderRun:
 
 def _run(*, today: date, dry_run: bool) -> ReminderRun:
     run = ReminderRun(scheduled=schedule_expected_documents())
-    items = due_items(reminded_conventions(), today=today)
+    items = due_items(reminded_conventions(today=today), today=today)
     sent_keys = set(
         ReminderLog.objects.filter(subject__in={i.subject for i in items}).values_list("subject", "stage", "due_on")
     )

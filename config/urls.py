@@ -10,7 +10,7 @@ admin.site.site_title = "Conventions d'objectifs"
 admin.site.index_title = "Gestion des conventions et des subventions"
 admin.site.enable_nav_sidebar = False  # wide tables need the room
 
-admin.site.index_template = "conventions/admin_index.html"  # adds the dashboard links
+admin.site.index_template = "worklists/admin_index.html"  # what waits for the person, the dashboard links, the apps
 french_titles(admin.site)  # « Ajouter un justificatif », not Django's « Ajouter un objet Justificatif »
 
 
@@ -35,6 +35,7 @@ urlpatterns = [
     *_moved_admin_urls(),
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("admin/", include("compliance.urls")),  # dashboard, overdue list, open data
+    path("admin/", include("search.urls")),  # the header's « Rechercher » box
     path("admin/", admin.site.urls),
     # The association portal: every view there goes through beneficiaries.portal (tenant isolation).
     path("portail/", include("dossier.portal_urls")),
@@ -42,6 +43,7 @@ urlpatterns = [
     path("portail/budgets/", include("budgets.portal_urls")),
     path("portail/indicateurs/", include("indicators.portal_urls")),
     path("portail/candidatures/", include("campaigns.portal_urls")),
+    path("portail/documents-permanents/", include("documents.portal_urls")),  # the association's vault
     path("portail/candidatures/", include("deliberations.portal_urls")),  # the letters the vote sent
     path("portail/inscription/", include("registration.urls")),  # public: an association registers itself
 ]

@@ -16,7 +16,7 @@ def member_conventions(user):
 
 def get_member_convention_or_404(user, pk) -> Convention:
     """Return agreement ``pk`` if ``user`` is a member of its association, else raise 404."""
-    return get_object_or_404(member_conventions(user).select_related("beneficiary", "funder").with_amount_in_force(), pk=pk)
+    return get_object_or_404(member_conventions(user).select_related("beneficiary", "funder", "instructing_agent").with_amount_in_force(), pk=pk)
 
 
 class MemberConventionMixin(LoginRequiredMixin):

@@ -62,6 +62,16 @@ class Funder(models.Model):
     )
     court_name = models.CharField(_("juridiction compétente"), max_length=150)
     court_address = models.CharField(_("adresse de la juridiction"), max_length=255, blank=True)
+    service_name = models.CharField(
+        _("service instructeur"), max_length=150, blank=True,
+        help_text=_("Le service qui instruit les conventions, tel que les associations le voient sur le portail, "
+                    "par exemple « Direction de la vie associative »."),
+    )
+    service_address = models.CharField(
+        _("adresse postale du service instructeur"), max_length=255, blank=True,
+        help_text=_("Laissée vide : l'adresse de la collectivité."),
+    )
+    service_phone = models.CharField(_("téléphone du service instructeur"), max_length=30, blank=True)
     email = models.EmailField(_("courriel du service instructeur"), blank=True)
     finance_email = models.EmailField(_("courriel du service des finances"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="funders/", blank=True)
@@ -229,6 +239,12 @@ class Convention(models.Model):
                     "signalé avec sa valeur probable au lieu d'être deviné."),
     )
     status = models.CharField(_("état"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    instructing_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        limit_choices_to={"is_staff": True, "is_active": True}, verbose_name=_("agent instructeur"),
+        help_text=_("L'agent que l'association peut contacter : son nom figure sur le portail, avec les coordonnées "
+                    "du service instructeur."),
+    )
     beneficiary_signatory = models.CharField(
         _("signataire pour l'association"), max_length=150, blank=True,
         help_text=_("Laissé vide : le représentant légal de l'association."),

@@ -46,4 +46,4 @@ def notify(*, key: str, convention: Convention, recipients: list[str], template:
             )
     except IntegrityError:
         return False
-    return send_on_commit(subject, body, recipients)
+    return send_on_commit(subject, body, recipients, link=context.get("link", ""))

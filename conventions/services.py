@@ -24,6 +24,20 @@ def funder_upsert(*, siret: str, **fields) -> Funder:
     return funder
 
 
+@transaction.atomic
+def convention_assign_agent(*, convention: Convention, agent, user) -> Convention:
+    """Name ``agent`` (an active staff user, or None) the agreement's instructing agent, audited in its history."""
+    if agent is not None and not (agent.is_staff and agent.is_active):
+        raise ValidationError(_("L'agent instructeur doit être un membre actif du personnel."))
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    convention.instructing_agent = agent
+    convention._history_user = user
+    convention._change_reason = (_("Agent instructeur : %(name)s") % {"name": agent.get_full_name() or agent.get_username()}
+                                 if agent is not None else _("Agent instructeur retiré"))
+    convention.save(update_fields=["instructing_agent", "updated_at"])
+    return convention
+
+
 def convention_upsert(*, reference: str, **fields) -> Convention:
     """Create or update the agreement identified by ``reference``, validating every field.
 

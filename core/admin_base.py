@@ -244,6 +244,27 @@ class SavedRowsOnlyFormSet(BaseInlineFormSet):
         return count
 
 
+def labelled_rows(formset):
+    """``formset`` whose every visible control is named (``aria-label``: its column and row).
+
+    A tabular inline shows each field's label once, in the column header, and none on the
+    controls of its rows: a screen reader announces « case à cocher » or « zone de saisie »
+    with no name (RGAA 11.1, axe-core ``label``). The name is the field's label and the row,
+    « Montant (ligne 3) »; the empty row that JavaScript copies for a new line has no number.
+    """
+
+    class Labelled(formset):
+        def add_fields(self, form, index):
+            super().add_fields(form, index)
+            row = f" (ligne {index + 1})" if index is not None else ""
+            for field in form.fields.values():
+                if not field.widget.is_hidden and field.label:
+                    field.widget.attrs.setdefault("aria-label", f"{field.label}{row}")
+
+    Labelled.__name__ = Labelled.__qualname__ = formset.__name__
+    return Labelled
+
+
 class DomainInlineMixin(DomainFormFieldsMixin):
     formfield_overrides = FRENCH_NUMBERS
     formset = SavedRowsOnlyFormSet
@@ -252,7 +273,7 @@ class DomainInlineMixin(DomainFormFieldsMixin):
         formset = super().get_formset(request, obj, **kwargs)
         if issubclass(formset, SavedRowsOnlyFormSet):
             formset.can_add = self.has_add_permission(request, obj)
-        return formset
+        return labelled_rows(formset)
 
 
 class DomainTabularInline(DomainInlineMixin, admin.TabularInline):

@@ -7,7 +7,7 @@ FINANCE = "Service des finances"
 ADMINISTRATOR = "Administrateurs"
 
 DOMAIN_APPS = ("conventions", "beneficiaries", "budgets", "indicators", "documents", "finance", "compliance", "dossier",
-               "campaigns", "deliberations", "registration")
+               "campaigns", "deliberations", "registration", "messaging")
 
 #: For each role: (app label, model name or "*", actions). Staff edit agreements; finance reads
 #: them and acts on payments; administrators manage reference data and users.
@@ -23,6 +23,7 @@ ROLE_PERMISSIONS = {
         ("conventions", "notification", ("view",)),
         ("dossier", "requirementwaiver", ("view",)),
         ("documents", "document", ("view", "add", "change")),
+        ("documents", "vaultpaper", ("view", "change")),  # review the associations' permanent papers
         ("conventions", "conventionclause", ("view", "change")),
         ("conventions", "clausetemplate", ("view",)),
         ("conventions", "clausetemplatesection", ("view",)),
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS = {
         ("deliberations", "deliberationline", ("view", "add", "change", "delete")),
         ("deliberations", "letter", ("view",)),
         ("registration", "registration", ("view", "verify_registration")),
+        ("messaging", "message", ("view", "add")),
     ],
     FINANCE: [
         ("conventions", "*", ("view",)),

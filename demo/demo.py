@@ -12,6 +12,7 @@ from decimal import Decimal as D
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from beneficiaries.models import Civility, MemberRole
 from beneficiaries.services import beneficiary_upsert, membership_grant, user_upsert
@@ -26,6 +27,7 @@ from conventions.clauses.services import (
 from conventions.clauses.texts import DEFAULT_NAME, DEFAULT_SECTIONS
 from conventions.models import Amendment, Convention, DeliberationBody, Kind, Status
 from conventions.services import (
+    convention_assign_agent,
     convention_load_history,
     convention_tranches_save,
     convention_upsert,
@@ -38,9 +40,10 @@ from core.roles import ADMINISTRATOR, AGENT, FINANCE, sync_role_groups
 from demo.demo_campaigns import load_campaigns_demo
 from demo.demo_cases import load_issue_15_cases
 from demo.demo_deliberations import load_deliberations_demo, load_draft_deliberation_demo
-from demo.demo_portal import load_portal_demo
+from demo.demo_portal import load_portal_demo, load_vault_demo
 from documents.models import Document, DocumentKind, DocumentStatus
 from documents.services import documents_expect
+from documents.vault import vault_cover
 from dossier.renewal import convention_renew
 from finance.models import PaymentKind, PaymentRequest, PaymentStatus
 from finance.services import recovery_issue_for_termination
@@ -293,6 +296,7 @@ FICTIONAL = [
             iban="FR7810278089000002045670152", bic="CMCIFR2A", bank_name="Crédit Mutuel Marseille",
         ),
         "member": ("asso2", "Nadia", "BENALI", MemberRole.TREASURER),
+        "vault": True,  # its statutes and bank details, given once (demo.demo_portal.VAULT_DEMO)
         "conventions": [
             dict(reference="AMP-2025-ENV-JPH", fiscal_year=2025, amount=D("30000"), charges=D("96000"),
                  title="Animation de jardins partagés et ateliers d'éducation à l'environnement",
@@ -378,6 +382,8 @@ def load_demo() -> list[DemoAccount]:
         budget_imputation="budget principal métropolitain", court_name="Tribunal administratif de Marseille",
         court_address="31, rue Jean-François Leca, 13235 Marseille Cedex 02",
         email="subventions@metropole.invalid", finance_email="finances@metropole.invalid",
+        service_name="Direction de la vie associative", service_address="BP 48014, 13567 Marseille Cedex 02",
+        service_phone="04 91 99 99 00",
     )
     clause_template_install(funder=funder, sections=DEFAULT_SECTIONS, name=DEFAULT_NAME)
     financial_rules_version_upsert(funder=funder, reference=funder.financial_rules_reference, valid_from=date(2020, 7, 31))
@@ -394,6 +400,8 @@ def load_demo() -> list[DemoAccount]:
     load_campaigns_demo(funder, users)
     load_deliberations_demo(funder, users)
     load_draft_deliberation_demo(funder, users)
+    for convention in Convention.objects.filter(funder=funder, instructing_agent__isnull=True):  # « Votre contact »
+        convention_assign_agent(convention=convention, agent=users["agent"], user=users["agent"])
     return DEMO_ACCOUNTS
 
 
@@ -464,6 +472,8 @@ def _load_fictional(funder, users, entry):
     if "member" in entry:
         username, _first, _last, role = entry["member"]
         membership_grant(user=users[username], beneficiary=beneficiary, role=role)
+    if entry.get("vault"):
+        load_vault_demo(beneficiary, users)
     for spec in entry["conventions"]:
         if "renews" in spec and not Convention.objects.filter(reference=spec["reference"]).exists():
             renewal = convention_renew(convention=Convention.objects.get(reference=spec["renews"]), user=users["agent"])
@@ -549,8 +559,11 @@ def _load_payments(convention, spec, users):
             ),
         )
     if spec["path"][-1] in (Status.ACTIVE, Status.CLOSED, Status.TERMINATED):
+        given = vault_cover(convention, on=timezone.localdate())  # the association's vault gives them
         for kind in (DocumentKind.INSURANCE, DocumentKind.BANK_DETAILS, DocumentKind.STATUTES,
                      DocumentKind.REPUBLICAN_COMMITMENT):
+            if kind in given:
+                continue
             Document.objects.update_or_create(
                 convention=convention, kind=kind, defaults={"status": DocumentStatus.ACCEPTED},
             )

@@ -12,11 +12,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from conventions.notifications import association_recipients
 from core.admin_base import DomainAdmin, DomainTabularInline
+from documents import admin_vault  # noqa: F401  (registers the admin of the association's vault)
+from documents.admin_review import RejectForm, ReviewAdminMixin
 from documents.bounds import MAX_DOCUMENTS_PER_AGREEMENT, check_documents
 from documents.models import Document, DocumentStatus
 from documents.services import (
@@ -75,15 +78,8 @@ class DocumentInline(DomainTabularInline):
         return super().get_queryset(request).select_related("convention")
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Motif du refus"), widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("L'association lit ce motif sur le portail : dites ce qui manque ou ce qu'il faut corriger."),
-    )
-
-
 @admin.register(Document)
-class DocumentAdmin(DomainAdmin):
+class DocumentAdmin(ReviewAdminMixin, DomainAdmin):
     form = DocumentAdminForm
     list_display = ["convention", "kind", "due_on", "status", "uploaded_at", "download"]
     list_filter = ["status", "kind"]
@@ -94,9 +90,22 @@ class DocumentAdmin(DomainAdmin):
     readonly_fields = ["status", "download", "uploaded_at", "uploaded_by", "rejection_reason"]
     change_form_template = "admin/documents/document/change_form.html"
     actions = ["accept_selected"]
+    preview_url_name = "documents_document_preview"
 
     class Media:
         css = {"all": ["css/admin.css"]}
+
+    def accept_one(self, obj, user):
+        return document_accept(document=obj, by=user)
+
+    def acceptance_conflict(self, obj, user):
+        return acceptance_conflict(obj, user)
+
+    def file_name(self, obj):
+        return slugify(obj.convention.reference)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("convention__beneficiary", "uploaded_by")
 
     @admin.display(description=_("fichier"))
     def download(self, document):
@@ -123,12 +132,14 @@ class DocumentAdmin(DomainAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.status == DocumentStatus.RECEIVED:
             context["acceptance_conflict"] = acceptance_conflict(obj, request.user)
+        context.update(self.preview_context(obj))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
             path("<path:object_id>/fichier/", wrap(self.file_view), name="documents_document_file"),
+            path("<path:object_id>/apercu/", wrap(self.preview_view), name="documents_document_preview"),
             path("<path:object_id>/accepter/", wrap(self.accept_view), name="documents_document_accept"),
             path("<path:object_id>/refuser/", wrap(self.reject_view), name="documents_document_reject"),
             *super().get_urls(),
@@ -175,19 +186,3 @@ class DocumentAdmin(DomainAdmin):
             "title": _t("Refuser « %(document)s »") % {"document": document}, "form": form,
         }
         return TemplateResponse(request, "admin/documents/document/reject.html", context)
-
-    @admin.action(description=_("Accepter les justificatifs reçus sélectionnés"), permissions=["change"])
-    def accept_selected(self, request, queryset):
-        accepted = refused = 0
-        for document in queryset.filter(status=DocumentStatus.RECEIVED).select_related("convention__beneficiary"):
-            try:
-                document_accept(document=document, by=request.user)
-            except ValidationError as error:
-                refused += 1
-                self.message_user(request, f"« {document} » : {' '.join(error.messages)}", messages.ERROR)
-            else:
-                accepted += 1
-        skipped = queryset.count() - accepted - refused
-        self.message_user(request, _t("%(accepted)d justificatif(s) accepté(s) ; %(skipped)d ignoré(s) car non reçu(s).")
-                          % {"accepted": accepted, "skipped": skipped}, messages.SUCCESS if accepted or not refused
-                          else messages.WARNING)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from beneficiaries.models import Beneficiary
 from conventions.models import Convention
 from core.storage import private_storage
 
@@ -66,3 +67,51 @@ class Document(models.Model):
         if self.year:
             return f"{self.get_kind_display()} {self.year} — {self.convention.reference}"
         return f"{self.get_kind_display()} — {self.convention.reference}"
+
+
+#: The permanent papers an association keeps in its vault (« documents permanents »): given once, they
+#: satisfy every agreement and application while valid (``documents.vault``).
+VAULT_KINDS = (
+    DocumentKind.STATUTES,
+    DocumentKind.BANK_DETAILS,
+    DocumentKind.BOARD_LIST,
+    DocumentKind.REPUBLICAN_COMMITMENT,
+)
+
+
+class VaultPaper(models.Model):
+    """One version of a permanent paper of an association (its vault), with its validity.
+
+    Every version is kept: a new one replaces the previous from its ``valid_from`` day on
+    (``documents.vault.paper_in_force``). Reviewed by staff like an agreement's document.
+    """
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="vault_papers",
+                                    verbose_name=_("association"))
+    kind = models.CharField(_("pièce"), max_length=30, choices=[(k.value, k.label) for k in VAULT_KINDS])
+    file = models.FileField(_("fichier"), upload_to="vault/", storage=private_storage)
+    valid_from = models.DateField(_("valable à partir du"))
+    #: Empty: valid until replaced (statutes, bank details, republican commitment contract).
+    valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.RECEIVED)
+    uploaded_at = models.DateTimeField(_("déposé le"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("déposé par"))
+    rejection_reason = models.TextField(_("motif du refus"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("document permanent")
+        verbose_name_plural = _("documents permanents")
+        ordering = ["beneficiary", "kind", "-valid_from", "-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in VAULT_KINDS]), name="vaultpaper_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=[DocumentStatus.RECEIVED, DocumentStatus.ACCEPTED,
+                                                           DocumentStatus.REJECTED]), name="vaultpaper_status_valid"),
+            models.CheckConstraint(condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                                   name="vaultpaper_until_after_from"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.beneficiary.name}"

@@ -33,6 +33,7 @@ from conventions.notifications import association_recipients
 from documents.bounds import check_documents
 from documents.models import Document, DocumentStatus
 from documents.obligations import association_years, auditor_required, expected_documents
+from documents.vault import vault_cover
 
 
 def documents_expect(*, convention, user=None, association_year=None) -> list:
@@ -40,13 +41,18 @@ def documents_expect(*, convention, user=None, association_year=None) -> list:
 
     The one function that schedules expected documents: called when the subsidy is voted (the
     documents due before signature), when the agreement is notified (all of them) and by the
-    daily reminders run. ``association_year`` spares a query when the caller has it.
+    daily reminders run. A permanent paper the association's vault holds, valid today, is left
+    out. ``association_year`` spares a query when the caller has it.
     """
     year = association_year
     if year is None:
         key = (convention.beneficiary_id, convention.fiscal_year)
         year = association_years([key])[key]
     expected = expected_documents(convention, auditor_required=auditor_required(year.public_subsidies))
+    # A permanent paper the association's vault gives, valid today, is not asked again; once it
+    # expires, the next run asks it (``documents.vault``).
+    cover = vault_cover(convention, on=timezone.localdate())
+    expected = [item for item in expected if item.kind not in cover]
     return _schedule_documents(convention=convention, expected=expected, user=user)
 
 
@@ -164,8 +170,18 @@ def read_upload(uploaded) -> tuple[bytes, FileType]:
 
 def document_file_type(document: Document) -> FileType | None:
     """Return the type of ``document``'s stored file (its name is ours, so its extension is true)."""
-    extension = document.file.name.rsplit(".", 1)[-1].lower() if document.file else ""
+    return stored_file_type(document.file)
+
+
+def stored_file_type(field_file) -> FileType | None:
+    """Return the type of a file stored by this module's checks (a document's, a message's attachment)."""
+    extension = field_file.name.rsplit(".", 1)[-1].lower() if field_file else ""
     return FILE_TYPES.get(extension)
+
+
+def store_checked_upload(field_file, data: bytes, file_type: FileType) -> None:
+    """Save checked bytes (``read_upload``) in ``field_file`` under a random name of their real type."""
+    field_file.save(f"{secrets.token_urlsafe(24)}.{file_type.extension}", ContentFile(data), save=False)
 
 
 def _stored_sha256(document: Document) -> str:
@@ -203,8 +219,7 @@ def document_upload(*, document: Document, uploaded, by=None) -> Document:
         )
     if document.status == DocumentStatus.RECEIVED and _stored_sha256(document) == hashlib.sha256(data).hexdigest():
         return document
-    name = f"{secrets.token_urlsafe(24)}.{file_type.extension}"
-    document.file.save(name, ContentFile(data), save=False)
+    store_checked_upload(document.file, data, file_type)
     document.status = DocumentStatus.RECEIVED
     document.uploaded_at = timezone.now()
     document.uploaded_by = by

@@ -18,14 +18,17 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from conventions.access import MemberConventionMixin
-from documents.models import Document, DocumentStatus
+from documents.models import Document, DocumentKind, DocumentStatus
+from documents.obligations import DELIVERED
 from documents.services import (
     UPLOADABLE_STATES,
     document_file_type,
     document_upload,
     format_size,
     max_upload_bytes,
+    stored_file_type,
 )
+from documents.vault import vault_cover
 
 
 class DocumentUploadForm(forms.Form):
@@ -52,20 +55,38 @@ def document_file_response(document: Document) -> FileResponse:
     return stored_file_response(document, name=slugify(document.convention.reference))
 
 
-def stored_file_response(document, *, name: str) -> FileResponse:
-    """Send a stored document's file (an agreement's or an application's) as the download « <kind>-<name>.<ext> »."""
-    file_type = document_file_type(document)
+def stored_file_response(document, *, name: str, inline: bool = False) -> FileResponse:
+    """Send a stored document's file (an agreement's, an application's or a vault paper) as « <kind>-<name>.<ext> »;
+    ``inline`` for the staff's preview (``private_file_response``)."""
+    return private_file_response(document.file, stem=f"{slugify(document.get_kind_display())}-{name}", inline=inline)
+
+
+def private_file_response(field_file, *, stem: str, inline: bool = False) -> FileResponse:
+    """Send a private file checked on upload (``documents.services``) as « <stem>.<ext> »; 404 when it is
+    missing or of no accepted type.
+
+    A download by default, never rendered by the browser. ``inline`` (the staff's preview): shown in
+    the page that frames it, from this site only (``frame-ancestors 'self'``, ``X-Frame-Options:
+    SAMEORIGIN``); the file is ours, checked on upload to really be a PDF, a JPEG or a PNG
+    (``documents.services.sniff_file_type``).
+    """
+    file_type = stored_file_type(field_file)
     if file_type is None:
         raise Http404
     try:
-        handle = document.file.open("rb")
+        handle = field_file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    filename = f"{slugify(document.get_kind_display())}-{name}.{file_type.extension}"
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=file_type.content_type)
+    filename = f"{stem}.{file_type.extension}"
+    response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=file_type.content_type)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
+    if inline:
+        # No sandbox here: Chromium refuses to show a PDF in a sandboxed document.
+        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'self'"
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
@@ -84,11 +105,14 @@ class DocumentListView(MemberConventionMixin, TemplateView):
     failed_form = None
 
     def get_context_data(self, **kwargs):
-        documents = sorted(self.convention.documents.all(), key=slot_order)
         today = timezone.localdate()
+        cover = vault_cover(self.convention, on=today)
+        documents = sorted(self.convention.documents.all(), key=slot_order)
         slots = []
         for document in documents:
             document.convention = self.convention
+            if document.status not in DELIVERED and document.kind in cover:
+                continue  # given by the vault, shown below: not asked again
             form = None
             if document.status in UPLOADABLE_STATES:
                 failed = self.failed_form is not None and self.failed_form.document.pk == document.pk
@@ -97,7 +121,9 @@ class DocumentListView(MemberConventionMixin, TemplateView):
                        and document.status in (DocumentStatus.EXPECTED, DocumentStatus.REJECTED))
             slots.append({"document": document, "form": form, "overdue": overdue,
                           "file_type": document_file_type(document)})
-        return super().get_context_data(slots=slots, failed_form=self.failed_form, **kwargs)
+        given = {d.kind for d in documents if d.status in DELIVERED}
+        vault = [{"kind": DocumentKind(kind).label, "paper": paper} for kind, paper in cover.items() if kind not in given]
+        return super().get_context_data(slots=slots, vault_slots=vault, failed_form=self.failed_form, **kwargs)
 
 
 class DocumentUploadView(DocumentListView):

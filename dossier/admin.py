@@ -29,6 +29,7 @@ from core.admin_history import ChildHistory
 from core.money import format_euros, format_percent
 from documents.admin import DocumentInline
 from dossier.actions import amendment_sign
+from dossier.admin_guided import GuidedStepsAdminMixin
 from dossier.admin_lifecycle import LifecycleAdminMixin
 from dossier.admin_pdf import (
     AmendmentInlineForm,
@@ -41,6 +42,7 @@ from dossier.admin_tranches import TrancheAdminMixin, TrancheInline
 from finance.models import PaymentRequest
 from indicators.admin import review_link
 from indicators.models import IndicatorReport
+from messaging.admin import ConventionMessagesAdminMixin
 
 
 class FinancialRulesVersionInline(DomainTabularInline):
@@ -65,7 +67,9 @@ class FunderAdmin(DomainAdmin):
         (_("Représentant et signature"), {"fields": ["representative_title", "representative_name", "signature_place"]}),
         (_("Règles financières"), {"fields": ["financial_rules_reference", "advance_cap_percent", "variance_threshold_percent", "budget_imputation"]}),
         (_("Recours"), {"fields": ["court_name", "court_address"]}),
-        (_("Contacts"), {"fields": ["email", "finance_email"]}),
+        (_("Service instructeur (contact des associations sur le portail)"),
+         {"fields": ["service_name", "service_address", "service_phone", "email"]}),
+        (_("Autres contacts"), {"fields": ["finance_email"]}),
     ]
 
 
@@ -175,7 +179,8 @@ class NotificationInline(DomainTabularInline):
 
 @admin.register(Convention)
 class ConventionAdmin(TrancheAdminMixin, ConventionPdfAdminMixin, OptimisticLockAdminMixin, LifecycleAdminMixin,
-                      RenewalAdminMixin, ComplianceAdminMixin, DomainAdmin):
+                      GuidedStepsAdminMixin, RenewalAdminMixin, ConventionMessagesAdminMixin, ComplianceAdminMixin,
+                      DomainAdmin):
     list_display = [
         "reference", "association", year_column(Convention, "fiscal_year"), "kind_short", "status", "granted",
         "total_charges", "total_products", "share", "share_with_in_kind",
@@ -199,7 +204,7 @@ class ConventionAdmin(TrancheAdminMixin, ConventionPdfAdminMixin, OptimisticLock
     readonly_fields = ["status", "signed_pdf", "signed_pdf_sha256", "budget_summary", "deliberation_state",
                        "enforceability", "renewal_links", "created_at", "updated_at"]
     fieldsets = [
-        (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title"]}),
+        (_("Convention"), {"fields": ["reference", "status", "kind", "is_multiannual", "funder", "beneficiary", "fiscal_year", ("period_start", "period_end"), "title", "action_title", "instructing_agent"]}),
         (_("Document imprimé"), {"fields": ["document_title", "document_number"]}),
         (_("Montant et versement"), {"fields": ["amount_granted", "amount_is_maximum", "eligible_base", "advance_cap_percent", "budget_summary"]}),
         (_("Délibération"), {"fields": ["deliberation_body", "deliberation_number", "deliberation_date", ("deliberation_year", "deliberation_month"), "deliberation_state"]}),

@@ -61,6 +61,24 @@ TRANSITIONS = {
 }
 
 
+#: The main path of an agreement, in order: each state's step forward (the others send it back or end it).
+MAIN_PATH = ("submit", "start_review", "vote", "sign", "activate", "request_justification", "close")
+
+
+def next_step(status: str) -> Transition | None:
+    """Return the transition that moves an agreement in ``status`` forward on the main path, or None at its end."""
+    return next((TRANSITIONS[name] for name in MAIN_PATH if status in TRANSITIONS[name].sources), None)
+
+
+def states_ahead(status: str) -> list[str]:
+    """Return the states of the main path still ahead of ``status``, in order (none once it ended)."""
+    ahead, step = [], next_step(status)
+    while step is not None:
+        ahead.append(step.target)
+        step = next_step(step.target)
+    return ahead
+
+
 def actor_of(user, convention: Convention) -> str | None:
     """Return whether ``user`` acts on ``convention`` as staff, as a member of its association, or not at all."""
     if not user.is_authenticated:
@@ -112,3 +130,28 @@ def may_waive(convention: Convention, transition: str, user) -> bool:
         return False
     blocking = [state for state in requirement_states(convention, transition) if state.blocking]
     return bool(blocking) and all(state.requirement.waivable for state in blocking)
+
+
+#: The main path of an agreement, in order: what « Prochaines étapes » lists from its current state.
+MAIN_PATH = ("submit", "start_review", "vote", "sign", "activate", "request_justification", "close")
+
+
+@dataclass(frozen=True)
+class NextStep:
+    transition: Transition
+    #: Its requirements from the requirements table (``dossier.requirements.REQUIREMENTS``): met, unmet, waived.
+    states: list
+    #: The step the agreement's current state leads to (the others follow it).
+    is_next: bool
+
+
+def next_steps(convention: Convention) -> list[NextStep]:
+    """Return the steps of the main path still ahead of ``convention``, in order, each with its requirements.
+
+    Empty once the agreement left the main path (closed, refused, cancelled, terminated).
+    """
+    start = next((i for i, name in enumerate(MAIN_PATH) if convention.status in TRANSITIONS[name].sources), None)
+    if start is None:
+        return []
+    return [NextStep(TRANSITIONS[name], requirement_states(convention, name), i == start)
+            for i, name in enumerate(MAIN_PATH[start:], start)]

@@ -5,6 +5,7 @@ from django.urls import path
 from documents import views as portal_documents
 from dossier import views as portal_views
 from finance import views as portal_payments
+from messaging import views as portal_messages
 
 app_name = "portal_conventions"
 
@@ -38,4 +39,11 @@ urlpatterns += [
 urlpatterns += [
     path("<int:convention_pk>/budget/partir-de-l-annee-precedente/", portal_views.RenewalBudgetCopyView.as_view(),
          name="renewal_budget_copy"),
+]
+
+# The thread of messages with the instructing service (messaging/views.py).
+urlpatterns += [
+    path("<int:convention_pk>/messages/", portal_messages.ThreadView.as_view(), name="messages"),
+    path("<int:convention_pk>/messages/pieces-jointes/<int:pk>/", portal_messages.AttachmentView.as_view(),
+         name="message_attachment"),
 ]

@@ -20,6 +20,7 @@ from conventions.models import Convention, Status
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
 from documents.obligations import BEFORE_SIGNATURE, ON_SIGNATURE
+from documents.vault import exclude_vault_covered
 from dossier.requirements import ASSOCIATION_PREFETCH, association_requirements
 from finance.models import PaymentKind
 from finance.rules import ADVANCE_STATES, BALANCE_STATES, request_refusals_for
@@ -74,9 +75,9 @@ def _item(convention, category, label, action, due_on, today, detail=""):
 
 def document_items(conventions: dict[int, Convention], today: date) -> list[ExpectedItem]:
     """Documents still to upload: expected ones, and rejected ones to send again."""
-    documents = Document.objects.filter(
+    documents = exclude_vault_covered(Document.objects.filter(
         convention__in=conventions, status__in=[DocumentStatus.EXPECTED, DocumentStatus.REJECTED]
-    )
+    ), on=today)  # a valid paper of the association's vault is not asked again
     items = []
     for document in documents:
         rejected = document.status == DocumentStatus.REJECTED

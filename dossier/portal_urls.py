@@ -6,7 +6,8 @@ from django.urls import path, reverse_lazy
 
 from beneficiaries import views
 from beneficiaries.forms import PortalAuthenticationForm
-from dossier.views import HomeView
+from dossier.views import AccessibilityStatementView, HomeView
+from notices.views import PreferenceView
 
 app_name = "portal"
 
@@ -14,7 +15,9 @@ TEMPLATES = "beneficiaries/portal/"
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("accessibilite/", AccessibilityStatementView.as_view(), name="accessibility"),
     path("association/", views.ChooseBeneficiaryView.as_view(), name="choose_beneficiary"),
+    path("mes-notifications/", PreferenceView.as_view(), name="notifications"),
     path("invitation/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("connexion/", auth_views.LoginView.as_view(
         template_name=TEMPLATES + "login.html", authentication_form=PortalAuthenticationForm,

@@ -8,8 +8,9 @@ again is left blank: the deliberation, the amount granted and the eligible base 
 « non renseigné »), the signatures, the legality control, the figures taken over from a printed
 document. An agreement is renewed once; a second renewal is refused.
 
-The association may also start its new budget from the previous year's, from the portal,
-while that budget is empty (``renewal_budget_copy``).
+The association may also start a new forecast budget from last year's, from the portal, while
+that budget is empty (``renewal_budget_copy``): a renewal's, a later year's of a multi-year
+agreement, or a new agreement's when the association had one with the funder last year.
 """
 
 import re
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from budgets.models import Budget, BudgetKind, BudgetLine
+from budgets.selectors import previous_forecast
 from budgets.services import LineInput, budget_get_or_create, budget_save_lines
 from conventions.clauses.models import ConventionClause
 from conventions.models import Convention, Status, StatusChange
@@ -88,12 +90,14 @@ def _copy_indicator_set(source: Convention, year: int) -> IndicatorSet | None:
     return existing or indicator_set_copy(indicator_set=indicator_set, year=year)
 
 
-def _forecast_lines(convention: Convention) -> list[LineInput]:
-    budget = Budget.objects.filter(convention=convention, kind=BudgetKind.FORECAST).first()
-    if budget is None:
-        return []
+def _lines_of(budget: Budget) -> list[LineInput]:
     return [LineInput(line.code, line.amount, line.label, line.funding_status, line.is_granting_funder)
             for line in BudgetLine.objects.filter(budget=budget).in_chart_order()]
+
+
+def _forecast_lines(convention: Convention) -> list[LineInput]:
+    budget = Budget.objects.filter(convention=convention, kind=BudgetKind.FORECAST).first()
+    return _lines_of(budget) if budget is not None else []
 
 
 @transaction.atomic
@@ -128,21 +132,21 @@ def convention_renew(*, convention: Convention, user) -> Convention:
 
 
 @transaction.atomic
-def renewal_budget_copy(*, convention: Convention, user) -> Budget:
-    """Start ``convention``'s forecast budget from the previous year's (the agreement it renews).
+def renewal_budget_copy(*, convention: Convention, user, year: int | None = None) -> Budget:
+    """Start ``convention``'s forecast budget (of ``year``, for a multi-year agreement) from last year's.
 
-    Refused, in French, for an agreement that renews none, when the previous budget has no line,
-    and once the new budget has lines (nothing is overwritten).
+    Last year's is ``budgets.selectors.previous_forecast``: the previous year of a multi-year
+    agreement, the agreement it renews, or else the association's previous agreement with the
+    funder. Refused, in French, when there is none with lines, and once the new budget has lines
+    (nothing is overwritten).
     """
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    if convention.renewed_from_id is None:
-        raise ValidationError(_("Cette convention ne renouvelle aucune convention : il n'y a pas de budget de "
-                                "l'année précédente à reprendre."))
-    lines = _forecast_lines(convention.renewed_from)
-    if not lines:
-        raise ValidationError(_("La convention de l'année précédente n'a pas de budget prévisionnel à reprendre."))
-    budget = budget_get_or_create(convention=convention, kind=BudgetKind.FORECAST)
+    source = previous_forecast(convention, year)
+    if source is None:
+        raise ValidationError(_("Il n'y a pas de budget prévisionnel de l'année précédente à reprendre pour cette "
+                                "convention."))
+    budget = budget_get_or_create(convention=convention, kind=BudgetKind.FORECAST, year=year)
     if budget.lines.exists():
         raise ValidationError(_("Le budget prévisionnel contient déjà des lignes : il ne peut plus partir du budget "
                                 "de l'année précédente. Modifiez-le directement."))
-    return budget_save_lines(budget=budget, lines=lines, user=user, expected_version=budget.version)
+    return budget_save_lines(budget=budget, lines=_lines_of(source), user=user, expected_version=budget.version)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,6 +29,7 @@ from core.deadlines import add_months
 from core.money import format_euros
 from documents.models import DocumentKind, DocumentStatus
 from documents.obligations import BEFORE_SIGNATURE, DELIVERED, documents_owed
+from documents.vault import effective_status, vault_cover
 from dossier.models import RequirementWaiver
 from finance.models import PaymentStatus
 from finance.rules import schedule
@@ -126,10 +128,25 @@ def _signatures_recorded(convention: Convention) -> str | None:
 
 def _missing_documents(convention: Convention, kinds, statuses) -> list[str]:
     documents = {d.kind: d for d in convention.documents.all()}
+    cover = vault_cover(convention, on=timezone.localdate())
     return [
         (documents[kind].get_kind_display() if kind in documents else str(_label_of(kind)))
-        for kind in kinds if kind not in documents or documents[kind].status not in statuses
+        for kind in kinds
+        if (effective_status(documents[kind], cover) if kind in documents else _vault_status(cover, kind)) not in statuses
     ]
+
+
+def _vault_status(cover, kind: str) -> str:
+    return cover[kind].status if kind in cover else DocumentStatus.EXPECTED
+
+
+def _documents_with_vault(convention: Convention) -> list[tuple]:
+    """Return each document of ``convention`` with its state once the association's vault is read."""
+    documents = list(convention.documents.all())
+    if not documents:
+        return []
+    cover = vault_cover(convention, on=timezone.localdate())
+    return [(d, effective_status(d, cover)) for d in documents]
 
 
 def _label_of(kind: str) -> str:
@@ -150,8 +167,8 @@ def _notification_recorded(convention: Convention) -> str | None:
 
 
 def _documents_given(convention: Convention) -> str | None:
-    owed = [d.get_kind_display() for d in convention.documents.all()
-            if d.status in (DocumentStatus.EXPECTED, DocumentStatus.REJECTED)]
+    owed = [d.get_kind_display() for d, status in _documents_with_vault(convention)
+            if status in (DocumentStatus.EXPECTED, DocumentStatus.REJECTED)]
     if owed:
         return _("La clôture attend de l'association les justificatifs : %(documents)s.") % {
             "documents": ", ".join(sorted(owed))}
@@ -159,7 +176,7 @@ def _documents_given(convention: Convention) -> str | None:
 
 
 def _documents_accepted(convention: Convention) -> str | None:
-    pending = [d.get_kind_display() for d in convention.documents.all() if d.status == DocumentStatus.RECEIVED]
+    pending = [d.get_kind_display() for d, status in _documents_with_vault(convention) if status == DocumentStatus.RECEIVED]
     if pending:
         return _("La clôture suppose chaque justificatif accepté ; reçus, à examiner : %(documents)s.") % {
             "documents": ", ".join(sorted(pending))}

@@ -9,24 +9,31 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from beneficiaries.portal import CurrentBeneficiaryMixin
+from budgets.selectors import previous_forecast
+from budgets.views import BudgetMixin
 from conventions.access import MemberConventionMixin
 from conventions.amounts import yearly_schedule
+from conventions.contact import agreement_contact
 from conventions.freeze import has_signed_pdf
 from conventions.legality import legality_summary
 from conventions.models import Convention
 from conventions.tranches import total_shown
+from dossier import accessibility
+from dossier.accessibility import statement_publisher
 from dossier.portal_home import expected_items
+from dossier.portal_timeline import agreement_timeline
 from dossier.portal_years import agreement_years
 from dossier.printing.amendment import amendments_for_portal
 from dossier.printing.legality import has_executory_copy
 from dossier.printing.responses import executory_pdf_response, signed_filename, signed_pdf_response
 from dossier.renewal import renewal_budget_copy
+from messaging.models import Side
+from messaging.services import unread_count
 
 PORTAL_BASE = "portal_base.html"
 
@@ -84,7 +91,9 @@ class ConventionDetailView(MemberConventionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         years = agreement_years(self.convention)
         total = total_shown(row.line.amount for row in years) if years else None
-        return super().get_context_data(years=years, years_total=total, **kwargs)
+        unread = unread_count(self.convention, reader_side=Side.ASSOCIATION)
+        return super().get_context_data(years=years, years_total=total, timeline=agreement_timeline(self.convention),
+                                        contact=agreement_contact(self.convention), unread_messages=unread, **kwargs)
 
 
 class HomeView(CurrentBeneficiaryMixin, TemplateView):
@@ -103,18 +112,43 @@ class HomeView(CurrentBeneficiaryMixin, TemplateView):
         return super().get_context_data(beneficiary=self.beneficiary, conventions=conventions, items=items, **kwargs)
 
 
-class RenewalBudgetCopyView(MemberConventionMixin, View):
-    """« Partir du budget de l'année précédente » (POST only): copy the renewed agreement's forecast lines."""
+class RenewalBudgetCopyView(BudgetMixin, TemplateView):
+    """« Reprendre le budget de l'an dernier »: a confirmation page (GET) saying what will be copied;
+    its « Confirmer » (POST) copies last year's forecast lines into the empty draft (``renewal_budget_copy``)."""
 
-    http_method_names = ["post"]
+    template_name = "dossier/portal/renewal_budget_copy.html"
+
+    def get(self, request, *args, **kwargs):
+        source = previous_forecast(self.convention, self.year)
+        if source is None:
+            messages.error(request, _("Il n'y a pas de budget prévisionnel de l'année précédente à reprendre pour "
+                                      "cette convention."))
+            return redirect(self.form_url())
+        return self.render_to_response(self.get_context_data(
+            source=source, source_year=source.year or source.convention.fiscal_year, lines=source.lines.count(),
+            form_url=self.form_url()))
 
     def post(self, request, *args, **kwargs):
+        if request.POST.get("confirm") != "1":  # nothing is copied without the page's « Confirmer »
+            return redirect(request.path + self.year_params())
         try:
-            renewal_budget_copy(convention=self.convention, user=request.user)
+            renewal_budget_copy(convention=self.convention, user=request.user, year=self.year)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
         else:
             messages.success(request, _("Les lignes du budget prévisionnel de l'année précédente sont copiées dans "
                                         "votre brouillon : mettez-les à jour pour cette année, puis déposez-le."))
-        return redirect(reverse("portal_budgets:forecast", args=[self.convention.pk]))
+        return redirect(self.form_url())
+
+
+class AccessibilityStatementView(TemplateView):
+    """« Déclaration d'accessibilité »: public, linked from every footer (``dossier.accessibility``)."""
+
+    template_name = "dossier/portal/accessibility.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            publisher=statement_publisher(), audited_on=accessibility.AUDITED_ON,
+            conformity=accessibility.CONFORMITY, tool=accessibility.TOOL, audited_pages=accessibility.AUDITED_PAGES,
+            non_conformities=accessibility.NON_CONFORMITIES, not_subject=accessibility.NOT_SUBJECT, **kwargs)

@@ -99,6 +99,11 @@ class Schedule:
         return None if base is None else balance_due(base, self.paid, self.recovered)
 
 
+def requested_total(requests) -> Decimal:
+    """Return the total amount of the payment requests ``requests`` (a queryset), 0 when there is none."""
+    return requests.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
 def _sums_by_convention(queryset, field: str) -> dict[int, Decimal]:
     return dict(queryset.values_list("convention").annotate(total=Sum(field)).order_by())
 

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
@@ -13,6 +14,9 @@ from finance import rules as payments
 from finance.exports import payment_request_filename, payment_requests_pdf
 from finance.models import PaymentKind
 from finance.services import payment_request_create
+
+#: What the confirmation page says is requested.
+PAYMENT_LABELS = {PaymentKind.ADVANCE: _("l'acompte"), PaymentKind.BALANCE: _("le solde")}
 
 
 class CertificationForm(forms.Form):
@@ -24,6 +28,16 @@ class CertificationForm(forms.Form):
         label=_("Je certifie la réalité des dépenses engagées et leur emploi conforme à l'objet de la convention."),
         error_messages={"required": _("Cochez la case de certification pour déposer la demande.")},
     )
+
+
+def offer_state(convention, kind: str, tranche, refusals: dict, schedules: dict) -> tuple[str | None, object]:
+    """Return why ``kind`` (of ``tranche``'s year, if any) cannot be requested now, or None, and its amount;
+    ``refusals`` and ``schedules`` are the years' (``finance.rules``), read for all years at once."""
+    if tranche is None:
+        refusal = payments.request_refusal(convention, kind)
+        return refusal, None if refusal else payments.request_amount(convention, kind)
+    refusal, money = refusals[(tranche.pk, kind)], schedules[tranche.pk]
+    return refusal, None if refusal else (money.advance_cap if kind == PaymentKind.ADVANCE else money.remaining)
 
 
 class PaymentsView(MemberConventionMixin, TemplateView):
@@ -45,13 +59,7 @@ class PaymentsView(MemberConventionMixin, TemplateView):
         for tranche in years:
             for kind in (PaymentKind.ADVANCE, PaymentKind.BALANCE):
                 key = f"{kind}-{tranche.year}" if tranche else str(kind)
-                if tranche is None:
-                    refusal = payments.request_refusal(convention, kind)
-                    amount = None if refusal else payments.request_amount(convention, kind)
-                else:
-                    refusal = refusals[(tranche.pk, kind)]
-                    money = year_schedules[tranche.pk]
-                    amount = None if refusal else (money.advance_cap if kind == PaymentKind.ADVANCE else money.remaining)
+                refusal, amount = offer_state(convention, kind, tranche, refusals, year_schedules)
                 is_posted = posted is not None and posted.data.get("kind") == kind and (
                     tranche is None or posted.data.get("tranche") == str(tranche.pk))
                 form = posted if is_posted else CertificationForm(
@@ -69,23 +77,35 @@ class PaymentsView(MemberConventionMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = CertificationForm(request.POST)
-        if form.is_valid():
-            try:
-                tranche = None
-                if form.cleaned_data.get("tranche"):
-                    tranche = get_object_or_404(self.convention.tranches, pk=form.cleaned_data["tranche"])
-                payment_request_create(
-                    convention=self.convention, kind=form.cleaned_data["kind"], user=request.user, tranche=tranche,
-                    certified_by_name=form.cleaned_data["certified_by_name"],
-                    certified_by_quality=form.cleaned_data["certified_by_quality"],
-                )
-            except ValidationError as error:
-                for message in error.messages:
-                    messages.error(request, message)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(posted_form=form))
+        tranche = None
+        if form.cleaned_data.get("tranche"):
+            tranche = get_object_or_404(self.convention.tranches, pk=form.cleaned_data["tranche"])
+        kind = form.cleaned_data["kind"]
+        if request.POST.get("confirm") != "1":  # the confirmation page first: nothing is requested without it
+            by_year = [tranche] if tranche else []
+            refusal, amount = offer_state(self.convention, kind, tranche,
+                                          payments.tranche_request_refusals_for(by_year) if by_year else {},
+                                          payments.tranche_schedules_for(by_year) if by_year else {})
+            if refusal:
+                messages.error(request, refusal)
                 return redirect(request.path)
-            messages.success(request, _("Votre demande a été déposée. Le service instructeur va l'examiner."))
+            return TemplateResponse(request, "conventions/portal/payment_confirm.html", {
+                "convention": self.convention, "form": form, "kind": kind, "tranche": tranche, "amount": amount,
+                "kind_label": PAYMENT_LABELS[kind]})
+        try:
+            payment_request_create(
+                convention=self.convention, kind=kind, user=request.user, tranche=tranche,
+                certified_by_name=form.cleaned_data["certified_by_name"],
+                certified_by_quality=form.cleaned_data["certified_by_quality"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
             return redirect(request.path)
-        return self.render_to_response(self.get_context_data(posted_form=form))
+        messages.success(request, _("Votre demande a été déposée. Le service instructeur va l'examiner."))
+        return redirect(request.path)
 
 
 class PaymentPdfView(MemberConventionMixin, View):

@@ -9,4 +9,6 @@ app_name = "portal_indicators"
 urlpatterns = [
     path("conventions/<int:convention_pk>/", views.ReportListView.as_view(), name="report_list"),
     path("conventions/<int:convention_pk>/<int:year>/", views.ReportFormView.as_view(), name="report_form"),
+    path("conventions/<int:convention_pk>/<int:year>/transmettre/", views.SubmitConfirmView.as_view(),
+         name="report_submit"),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
@@ -25,11 +26,8 @@ class ReportListView(MemberConventionMixin, TemplateView):
         return super().get_context_data(reports=reports, **kwargs)
 
 
-class ReportFormView(MemberConventionMixin, FormView):
-    """Fill in, save and submit the year's indicators; read-only once submitted, until returned."""
-
-    template_name = "indicators/indicatorreport_portal_form.html"
-    form_class = IndicatorReportForm
+class ReportMixin(MemberConventionMixin):
+    """The agreement's yearly indicator report of the URL's year (404 when there is none)."""
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -46,6 +44,17 @@ class ReportFormView(MemberConventionMixin, FormView):
             self.definitions = list(self.report.indicator_set.definitions.all())
             self.history = report_history(self.report)
         return self.report
+
+
+class ReportFormView(ReportMixin, FormView):
+    """Fill in, save and submit the year's indicators; read-only once submitted, until returned.
+
+    « Transmettre » saves the figures (checked as for a submission) and leads to the
+    confirmation page (``SubmitConfirmView``); only its « Confirmer » submits.
+    """
+
+    template_name = "indicators/indicatorreport_portal_form.html"
+    form_class = IndicatorReportForm
 
     def get_form_kwargs(self):
         self._load()
@@ -66,15 +75,14 @@ class ReportFormView(MemberConventionMixin, FormView):
     def form_valid(self, form):
         submitting = "submit" in self.request.POST
         try:
-            if submitting:
-                indicator_report_submit(report=self.report, figures=form.figures(), by=self.request.user)
-            else:
-                indicator_report_save(report=self.report, figures=form.figures(), by=self.request.user)
+            indicator_report_save(report=self.report, figures=form.figures(), by=self.request.user)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("Votre rapport a été transmis à la Métropole. Merci !") if submitting
-                         else _("Vos chiffres sont enregistrés. Vous pourrez les compléter avant de transmettre le rapport."))
+        if submitting:  # the figures are saved; the submission waits for the confirmation page
+            return redirect(reverse("portal_indicators:report_submit", args=[self.convention.pk, self.kwargs["year"]]))
+        messages.success(self.request, _("Vos chiffres sont enregistrés. Vous pourrez les compléter avant de "
+                                         "transmettre le rapport."))
         return redirect(self.request.path)
 
     def get_context_data(self, **kwargs):
@@ -83,3 +91,35 @@ class ReportFormView(MemberConventionMixin, FormView):
             report=report, charts=report_charts(self.definitions, self.history),
             last_submission=report.submissions.order_by("-number").first(), **kwargs,
         )
+
+
+class SubmitConfirmView(ReportMixin, TemplateView):
+    """The confirmation page of the submission: says what will happen; only « Confirmer » submits
+    the figures saved by the form (checked again by ``indicator_report_submit``)."""
+
+    template_name = "indicators/indicatorreport_portal_submit_confirm.html"
+
+    def form_url(self) -> str:
+        return reverse("portal_indicators:report_form", args=[self.convention.pk, self.kwargs["year"]])
+
+    def get(self, request, *args, **kwargs):
+        report = self._load()
+        if not report.is_editable:
+            return redirect(self.form_url())
+        return self.render_to_response(self.get_context_data(report=report, form_url=self.form_url()))
+
+    def post(self, request, *args, **kwargs):
+        report = self._load()
+        if not report.is_editable:
+            return redirect(self.form_url())
+        if request.POST.get("confirm") != "1":  # nothing is submitted without the page's « Confirmer »
+            return redirect(request.path)
+        try:
+            indicator_report_submit(report=report, by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(self.form_url())
+        messages.success(request, _("Votre rapport a été transmis à %(funder)s. Merci !") % {
+            "funder": report.convention.funder.short_name})
+        return redirect(self.form_url())

@@ -5,8 +5,10 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.directory import lookup_widget_attrs
 from beneficiaries.identifiers import IdentifierFormField, validate_rna, validate_siret
 from beneficiaries.models import Civility
 from registration.services import AssociationInput, PersonInput, registration_refusals
@@ -69,6 +71,11 @@ class RegistrationForm(forms.Form):
         label=_("Je certifie être habilité·e à agir au nom de cette association."),
         error_messages={"required": _("Cochez cette case : seule une personne habilitée peut inscrire "
                                       "l'association.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("siret", "rna"):  # a typed SIRET or RNA fills the empty fields (directory_lookup.js)
+            self.fields[name].widget.attrs.update(lookup_widget_attrs(reverse("registration:directory_lookup")))
 
     def clean_siret(self):
         siret = self.cleaned_data["siret"]

@@ -183,7 +183,8 @@ def activation_send(*, registration: Registration, site_url: str) -> None:
     context = {"registration": registration, "beneficiary": registration.beneficiary, "user": user,
                "link": activation_link(user, site_url=site_url),
                "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
-    send_text_email(template="registration/email/activation", context=context, recipients=[user.email])
+    send_text_email(template="registration/email/activation", context=context, recipients=[user.email],
+                    immediate=True)
 
 
 def pending_registration(email: str) -> Registration | None:

@@ -15,15 +15,17 @@ def _key(request, scope: str) -> str:
     return f"registration-throttle:{scope}:{client_ip(request) or 'unknown'}"
 
 
-def throttled(request, scope: str) -> bool:
-    """Return True when the client's address used up its requests of ``scope`` for now."""
-    limit, _seconds = settings.REGISTRATION_THROTTLE
+def throttled(request, scope: str, *, rate=None) -> bool:
+    """Return True when the client's address used up its requests of ``scope`` for now.
+
+    ``rate`` is (count, seconds), ``REGISTRATION_THROTTLE`` unless given."""
+    limit, _seconds = rate or settings.REGISTRATION_THROTTLE
     return cache.get(_key(request, scope), 0) >= limit
 
 
-def throttle_count(request, scope: str) -> None:
+def throttle_count(request, scope: str, *, rate=None) -> None:
     """Count one request of ``scope`` for the client's address."""
-    _limit, seconds = settings.REGISTRATION_THROTTLE
+    _limit, seconds = rate or settings.REGISTRATION_THROTTLE
     key = _key(request, scope)
     if not cache.add(key, 1, timeout=seconds):
         try:

@@ -12,6 +12,7 @@ app_name = "registration"
 urlpatterns = [
     path("", views.RegisterView.as_view(), name="register"),
     path("envoye/", views.SentView.as_view(), name="sent"),
+    path("annuaire/", views.DirectoryLookupView.as_view(), name="directory_lookup"),
     path("nouveau-lien/", views.ResendView.as_view(), name="resend"),
     path("activer/<str:uidb64>/<str:token>/", views.ActivateView.as_view(), name="activate"),
 ]

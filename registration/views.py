@@ -5,10 +5,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from beneficiaries.directory import Status, directory_lookup
 from beneficiaries.portal import beneficiary_choose
 from registration.forms import RegistrationForm, ResendForm
 from registration.services import (
@@ -58,6 +60,24 @@ class RegisterView(View):
 
     def render_page(self, form):
         return render(self.request, self.template_name, {"form": form})
+
+
+class DirectoryLookupView(View):
+    """The registration form's look-up in the public directory (JSON, for directory_lookup.js).
+
+    Public like the form, so not an open proxy: only a valid SIRET or RNA goes out, and each
+    address may ask ``DIRECTORY_LOOKUP_THROTTLE`` times an hour."""
+
+    def get(self, request):
+        rate = settings.DIRECTORY_LOOKUP_THROTTLE
+        if throttled(request, "directory", rate=rate):
+            return JsonResponse({"status": "throttled", "message": THROTTLED, "fields": {}}, status=429)
+        lookup = directory_lookup(request.GET.get("identifiant", ""))
+        if lookup.status == Status.INVALID:
+            return JsonResponse(lookup.as_json(), status=400)
+        if lookup.status != Status.OFF:
+            throttle_count(request, "directory", rate=rate)
+        return JsonResponse(lookup.as_json())
 
 
 class SentView(View):

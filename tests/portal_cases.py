@@ -57,6 +57,7 @@ def isolation_case(url_name: str, *, method: str = "get", data: Callable | None 
 #: association's ids: each has its own tests (tests/test_portal_access.py).
 PUBLIC_URLS = {
     "portal:login",
+    "portal:accessibility",  # the accessibility statement: public, linked from every footer
     "portal:logout",  # POST only; logging out when logged out just shows the login page
     "portal:invitation_accept",
     "portal:password_reset",
@@ -68,6 +69,14 @@ PUBLIC_URLS = {
     "registration:sent",
     "registration:resend",
     "registration:activate",
+    "registration:directory_lookup",  # JSON for the form's SIRET/RNA look-up, throttled (tests/test_directory.py)
+}
+
+#: Portal pages about the signed-in user themselves, without any identifier (their own settings):
+#: nobody else's data can be reached through them. A forged form posted there is refused as bad
+#: input (200, the form and its error), and saves nothing.
+OWN_ACCOUNT_URLS = {
+    "portal:notifications",  # « Mes notifications » (notices/views.py)
 }
 
 

@@ -19,6 +19,7 @@ from tests.factories import (
     UserFactory,
     add_balanced_lines,
 )
+from tests.portal_confirm import confirm
 
 # Each includes the portal header's one query for the member's associations (association picker).
 FORM_QUERIES = 11
@@ -217,6 +218,7 @@ def test_a_balanced_budget_is_submitted_then_read_only(client_member, forecast):
     response = client_member.get(url("forecast", forecast.convention))
     response = client_member.post(url("forecast", forecast.convention), form_data(response, action="submit"),
                                   follow=True)
+    response = confirm(client_member, response)
     assert "Le budget est déposé." in response.content.decode()
     forecast.refresh_from_db()
     assert forecast.status == BudgetStatus.SUBMITTED
@@ -317,7 +319,7 @@ def test_actual_form_shows_the_forecast_the_variance_and_requires_explanations(c
     response = client_member.get(target)
     data = form_data(response, **{salaries_explanation: "Embauche d'un animateur", "action": "submit",
                                   names["613"].replace("amount", "explanation"): "Local moins cher"})
-    response = client_member.post(target, data, follow=True)
+    response = confirm(client_member, client_member.post(target, data, follow=True))
     assert "Le budget est déposé." in response.content.decode()
     actual.refresh_from_db()
     assert actual.status == BudgetStatus.SUBMITTED

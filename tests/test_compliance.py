@@ -313,11 +313,12 @@ def test_every_check_names_its_legal_basis(seed_convention):
 def test_checks_in_bulk_take_a_fixed_number_of_queries(db, django_assert_num_queries):
     for _ in range(3):
         with_budget(ConventionFactory(**SIGNED), [("641", "1000", False), ("744", "10000", True)])
-    # agreements, documents, actual budgets, association years (and the years of multi-year agreements)
-    with django_assert_num_queries(5):
+    # agreements, documents, actual budgets, association years (and the years of multi-year agreements),
+    # the papers in force in the associations' vaults
+    with django_assert_num_queries(6):
         first = checks_by_convention(for_compliance(Convention.objects.all()), today=date(2026, 1, 1))
     for _ in range(5):
         with_budget(ConventionFactory(**SIGNED), [("641", "1000", False), ("744", "10000", True)])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         second = checks_by_convention(for_compliance(Convention.objects.all()), today=date(2026, 1, 1))
     assert len(first) == 3 and len(second) == 8

@@ -17,8 +17,10 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 
+from beneficiaries.notify import digest_send
 from beneficiaries.services import invitation_create
 from budgets.models import BudgetStatus
 from budgets.services import budget_return, budget_submit
@@ -28,6 +30,7 @@ from conventions.models import Status
 from core.roles import AGENT, FINANCE
 from documents.models import Document, DocumentKind, DocumentStatus
 from documents.services import document_accept, document_reject, document_request, document_upload
+from documents.vault_services import vault_paper_accept, vault_paper_reject, vault_paper_upload
 from dossier.actions import convention_submit
 from finance.models import PaymentKind
 from finance.services import (
@@ -36,6 +39,10 @@ from finance.services import (
     payment_request_create,
     payment_request_mark_paid,
 )
+from messaging.models import Side
+from messaging.services import message_post
+from notices.models import Frequency
+from notices.services import notice_preference_set
 from registration.services import AssociationInput, PersonInput, registration_create
 from tests.factories import (
     BeneficiaryFactory,
@@ -178,6 +185,21 @@ def send_document_rejected(convention, member, agent):
     return documents_path(convention)
 
 
+def vault_received(convention, member):
+    return vault_paper_upload(beneficiary=convention.beneficiary, kind=DocumentKind.STATUTES,
+                              uploaded=upload("statuts.pdf", pdf_bytes()), valid_from=date(2024, 1, 1), by=member)
+
+
+def send_vault_paper_accepted(convention, member, agent):
+    vault_paper_accept(paper=vault_received(convention, member), by=agent)
+    return reverse("portal_vault:list")
+
+
+def send_vault_paper_rejected(convention, member, agent):
+    vault_paper_reject(paper=vault_received(convention, member), reason=REASON, by=agent)
+    return reverse("portal_vault:list")
+
+
 def send_changes_requested(convention, member, agent):
     application = submitted(member)
     mail.outbox.clear()
@@ -212,6 +234,23 @@ def send_invitation(convention, member, agent):
     return "/portail/invitation/*"
 
 
+def send_message_to_service(convention, member, agent):
+    message_post(convention=convention, author=member, side=Side.ASSOCIATION, body=REASON)
+    return reverse("admin:conventions_convention_messages", args=[convention.pk])
+
+
+def send_message_to_association(convention, member, agent):
+    message_post(convention=convention, author=agent, side=Side.SERVICE, body=REASON)
+    return reverse("portal_conventions:messages", args=[convention.pk])
+
+
+def send_digest(convention, member, agent):
+    notice_preference_set(user=member, frequency=Frequency.DAILY)
+    message_post(convention=convention, author=agent, side=Side.SERVICE, body=REASON)
+    transaction.on_commit(digest_send)  # after the queued notice is committed, like the daily run
+    return reverse("portal_conventions:messages", args=[convention.pk])
+
+
 def send_activation(convention, member, agent):
     association = AssociationInput(
         name=NAME + " bis", siret=luhn_siret(9001), rna="", address="1, rue de la Paix", postal_code="13001",
@@ -237,12 +276,17 @@ CASES = {
     "documents/emails/document_requested": (send_document_requested, True),
     "documents/emails/document_accepted": (send_document_accepted, True),
     "documents/emails/document_rejected": (send_document_rejected, True),
+    "documents/emails/vault_paper_accepted": (send_vault_paper_accepted, True),
+    "documents/emails/vault_paper_rejected": (send_vault_paper_rejected, True),
     "campaigns/emails/changes_requested": (send_changes_requested, False),
     "conventions/reminderlog_association_email": (send_reminder_association, False),
     "conventions/reminderlog_staff_email": (send_reminder_staff, True),
     "beneficiaries/email/invitation": (send_invitation, True),
     "registration/email/activation": (send_activation, True),
     "beneficiaries/email/password_reset": (send_password_reset, False),
+    "messaging/emails/to_service": (send_message_to_service, True),
+    "messaging/emails/to_association": (send_message_to_association, False),
+    "notices/emails/digest": (send_digest, False),
 }
 
 
@@ -260,7 +304,9 @@ def test_every_email_reads_as_typed_with_absolute_links_to_the_page(template, co
     assert mail.outbox, "no email sent"
     message = mail.outbox[-1]
     check_plain_text(message, path=path, name=NAME if names_the_association else "")
-    if trigger in (send_budget_returned, send_document_rejected, send_changes_requested):
+    if trigger in (send_budget_returned, send_document_rejected, send_vault_paper_rejected, send_changes_requested,
+                   send_message_to_service,
+                   send_message_to_association):
         assert REASON in message.body  # « l'équilibre », « > » and « & » as typed
 
 

@@ -36,3 +36,21 @@ def test_portal_pages_contract_de_les(client, demo):
         page = client.get(url).content.decode()
         assert "des Amis du Vieux Port" in page, url
         assert "de Les Amis" not in page, url
+
+
+def test_no_template_puts_de_or_a_before_a_name_by_hand():
+    """« la candidature de Les Jardins partagés » in an email: every template that writes « de » or « à »
+    before an association's or a funder's name goes through ``|de`` / ``|a``."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    by_hand = re.compile(r"(?:\b(?:de|à)) \{\{ *[\w.]*(?:beneficiary|funder|publisher)[\w.]*\.(?:name|short_name) *\}\}")
+    root = Path(settings.BASE_DIR)
+    found = [f"{path.relative_to(root)}: {match.group(0)}"
+             for path in root.glob("*/templates/**/*") if path.suffix in {".html", ".txt"}
+             for match in by_hand.finditer(path.read_text(encoding="utf-8"))]
+    found += [f"{path.relative_to(root)}: {match.group(0)}" for path in (root / "templates").glob("**/*")
+              if path.suffix in {".html", ".txt"} for match in by_hand.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []

@@ -15,6 +15,7 @@ from indicators.services import (
 )
 from tests.factories import BeneficiaryFactory, indicator_set_for_tests
 from tests.indicator_helpers import convention_for, good_figures, member_of, post_data, staff
+from tests.portal_confirm import confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,7 @@ def test_submitting_with_required_figures_missing_is_refused_on_each_field(membe
 
 def test_a_submitted_report_is_read_only_until_returned(member, report):
     data = post_data(good_figures(), report.indicator_set.definitions.all())
-    response = member.post(form_url(report), {**data, "submit": ""}, follow=True)
+    response = confirm(member, member.post(form_url(report), {**data, "submit": ""}, follow=True))
     page = response.content.decode()
     assert "Votre rapport a été transmis à la Métropole" in page
     assert 'name="personnes__total"' not in page and "Vos chiffres" in page
@@ -138,7 +139,7 @@ def test_a_submitted_report_is_read_only_until_returned(member, report):
     page = member.get(form_url(report)).content.decode()
     assert "Rapport renvoyé pour correction" in page and "Précisez la répartition par âge." in page
     assert 'name="personnes__total"' in page and 'value="10"' in page
-    member.post(form_url(report), {**data, "submit": ""})
+    confirm(member, member.post(form_url(report), {**data, "submit": ""}, follow=True))
     assert report.submissions.count() == 2
 
 

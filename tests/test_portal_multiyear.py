@@ -30,6 +30,7 @@ from tests.factories import (
     UserFactory,
     staff_user,
 )
+from tests.portal_confirm import confirm
 from tests.test_budget_portal import field_name, form_data
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +198,8 @@ def test_a_years_forecast_is_filled_and_submitted_for_that_year_only(client_memb
     assert response.context["share"] == D("0.28")  # 42 000 € of 150 000 €: the year's share, not the total's
     response = client_member.post(budget_url("forecast", agreement, 2026), form_data(response, action="submit"),
                                   follow=True)
+    assert "Vous allez déposer le budget prévisionnel 2026" in page_of(response)
+    response = confirm(client_member, response)
     assert "Le budget est déposé." in page_of(response)
     assert response.redirect_chain[-1][0] == budget_url("forecast", agreement, 2026)
     second.refresh_from_db()

@@ -6,6 +6,7 @@ from django.urls import reverse
 from conventions.models import Status
 from finance.models import PaymentKind, PaymentRequest
 from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast
+from tests.portal_confirm import confirm
 
 
 @pytest.fixture
@@ -28,12 +29,12 @@ def test_member_sees_the_computed_advance_and_requests_it(member_client, active)
     assert "24\u202f000\u00a0€" in page and "Nadia BENALI" in page
     assert "Le solde suppose les justificatifs" in page
     data = {"kind": "advance", "certified_by_name": "Nadia BENALI", "certified_by_quality": "Trésorière", "certify": "on"}
-    response = member_client.post(url, data, follow=True)
+    response = confirm(member_client, member_client.post(url, data, follow=True))
     assert "Votre demande a été déposée" in response.content.decode()
     request = PaymentRequest.objects.get()
     assert request.amount == Decimal("24000.00") and request.kind == PaymentKind.ADVANCE
     # The same form posted twice: refused cleanly, still one request.
-    response = member_client.post(url, data, follow=True)
+    response = member_client.post(url, {**data, "confirm": "1"}, follow=True)
     assert response.status_code == 200 and "existe déjà" in response.content.decode()
     assert PaymentRequest.objects.count() == 1
     pdf = member_client.get(reverse("portal_conventions:payment_pdf", args=[active.pk, request.pk]))
@@ -73,6 +74,6 @@ def test_home_says_the_advance_can_be_requested_until_it_is(member_client, activ
 
     page = member_client.get(r("portal:home")).content.decode()
     assert "Acompte" in page and "Peut être demandé" in page
-    data = {"kind": "advance", "certified_by_name": "N", "certified_by_quality": "T", "certify": "on"}
+    data = {"kind": "advance", "certified_by_name": "N", "certified_by_quality": "T", "certify": "on", "confirm": "1"}
     member_client.post(reverse("portal_conventions:payments", args=[active.pk]), data)
     assert "Peut être demandé" not in member_client.get(r("portal:home")).content.decode()

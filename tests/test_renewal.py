@@ -152,27 +152,43 @@ def test_a_member_starts_the_new_budget_from_last_years_once(client, empty_renew
     member = MembershipFactory(beneficiary=empty_renewal.beneficiary).user
     client.force_login(member)
     form = reverse("portal_budgets:forecast", args=[empty_renewal.pk])
-    assert "Partir du budget de l'année précédente</button>" in client.get(form).content.decode()
-
     copy = reverse("portal_conventions:renewal_budget_copy", args=[empty_renewal.pk])
-    response = client.post(copy, follow=True)
+    assert f'href="{copy}">Reprendre le budget de l\'an dernier</a>' in client.get(form).content.decode()
+
+    confirmation = client.get(copy).content.decode()
+    assert "Vous allez recopier les 5 lignes du budget prévisionnel 2025" in confirmation
+    client.post(copy)  # without the confirmation: nothing copied
+    assert lines_of(empty_renewal) == []
+    response = client.post(copy, {"confirm": "1"}, follow=True)
     assert lines_of(empty_renewal) == lines_of(empty_renewal.renewed_from)
     page = response.content.decode()
     assert "sont copiées dans votre brouillon" in page
-    assert "Partir du budget de l'année précédente</button>" not in page  # no longer offered
+    assert "Reprendre le budget de l'an dernier</a>" not in page  # no longer offered
 
-    response = client.post(copy, follow=True)
+    response = client.post(copy, {"confirm": "1"}, follow=True)
     assert "Le budget prévisionnel contient déjà des lignes" in response.content.decode()
     assert len(lines_of(empty_renewal)) == 5  # nothing duplicated
 
 
 def test_the_copy_is_refused_for_an_agreement_that_renews_none(db):
-    with pytest.raises(ValidationError, match="ne renouvelle aucune convention"):
+    with pytest.raises(ValidationError, match="pas de budget prévisionnel de l'année précédente à reprendre"):
         renewal_budget_copy(convention=ConventionFactory(), user=None)
 
 
 def test_a_member_of_another_association_gets_404_and_copies_nothing(client, empty_renewal):
     client.force_login(MembershipFactory().user)
-    response = client.post(reverse("portal_conventions:renewal_budget_copy", args=[empty_renewal.pk]))
+    response = client.post(reverse("portal_conventions:renewal_budget_copy", args=[empty_renewal.pk]), {"confirm": "1"})
     assert response.status_code == 404
     assert lines_of(empty_renewal) == []
+
+
+def test_a_new_agreement_not_made_by_renewal_may_start_from_last_years_budget(client, closed_2025):
+    """Last year's agreement with the same funder counts too, without the « Renouveler » link."""
+    new = ConventionFactory(beneficiary=closed_2025.beneficiary, funder=closed_2025.funder, fiscal_year=2026,
+                            status=Status.DRAFT, amount_granted=None)
+    client.force_login(MembershipFactory(beneficiary=new.beneficiary).user)
+    copy = reverse("portal_conventions:renewal_budget_copy", args=[new.pk])
+    assert f'href="{copy}"' in client.get(reverse("portal_budgets:forecast", args=[new.pk])).content.decode()
+    client.post(copy, {"confirm": "1"})
+    assert lines_of(new) == lines_of(closed_2025)
+    assert "Reprendre le budget" not in client.get(reverse("portal_budgets:forecast", args=[new.pk])).content.decode()

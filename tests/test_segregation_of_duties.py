@@ -339,9 +339,12 @@ def test_in_the_admin_the_document_member_sees_why_and_crafted_posts_change_noth
     response = client.post(accept_url, follow=True)
     assert AS_MEMBER in [str(m) for m in response.context["messages"]]
     assert snapshot(document) == before
-    # The list's bulk action says why for each document it could not accept.
-    response = client.post(reverse("admin:documents_document_changelist"),
-                           {"action": "accept_selected", "_selected_action": [document.pk]}, follow=True)
+    # The list's bulk action says why for each document it could not accept: on its confirmation
+    # page, then once confirmed.
+    action = {"action": "accept_selected", "_selected_action": [document.pk]}
+    confirmation = client.post(reverse("admin:documents_document_changelist"), action)
+    assert AS_MEMBER in text(confirmation)
+    response = client.post(reverse("admin:documents_document_changelist"), {**action, "post": "yes"}, follow=True)
     assert f"« {document} » : {AS_MEMBER}" in [str(m) for m in response.context["messages"]]
     assert snapshot(document) == before
 

@@ -2,6 +2,7 @@
 
 from django import template
 
+from budgets.glossary import CHAPTER_TERMS, GLOSSARY
 from budgets.models import FundingStatus
 from core.money import format_euros, format_percent
 
@@ -41,10 +42,8 @@ def field_of(form, name):
 
 @register.filter
 def variance_of(variances, form):
-    """Return the forecast → actual variance of the line a form row shows, if any."""
-    if variances is None or not form.spec.code or not form.spec.label:
-        return None
-    return variances.line(form.spec.code, form.spec.label)
+    """Return the forecast → actual variance of the line a form row shows, if any (matched by identity)."""
+    return form.spec.variance if variances is not None else None
 
 
 @register.filter
@@ -62,3 +61,16 @@ def placeholder(field, text):
 def funding_label(value):
 
     return FundingStatus(value).label if value in FundingStatus.values else ""
+
+
+@register.inclusion_tag("budgets/_glossary.html")
+def glossary(key, prefix=""):
+    """Show the plain-French help of term ``key`` of ``budgets.glossary`` in a ``<details>`` (none for an unknown key)."""
+    return {"term": GLOSSARY.get(key), "key": key, "prefix": prefix}
+
+
+@register.inclusion_tag("budgets/_glossary.html")
+def chapter_glossary(code):
+    """Show the help of the term that explains chapter ``code``, if one does."""
+    key = CHAPTER_TERMS.get(code, "")
+    return {"term": GLOSSARY.get(key), "key": key, "prefix": code}

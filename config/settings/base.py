@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "csp",
     # Apps by domain, in layers: each imports only from those above it (pyproject.toml, import-linter).
     "core",
+    "notices",
     "beneficiaries",
     "conventions",
     "registration",
@@ -34,10 +35,13 @@ INSTALLED_APPS = [
     "indicators",
     "documents",
     "finance",
+    "messaging",
     "compliance",
     "campaigns",
     "deliberations",
     "dossier",
+    "worklists",  # after every app whose admin it adds a filter to
+    "search",
     "demo",
 ]
 
@@ -77,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "beneficiaries.context_processors.portal",
+                "dossier.context_processors.accessibility",
             ],
             # French dates (« 1er ») and years without separator, in every template.
             "builtins": ["core.templatetags.dates"],
@@ -229,6 +234,11 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 # Self-registration on the portal: at most this many registrations or activation links per client
 # address in this many seconds (registration.throttle).
 REGISTRATION_THROTTLE = (env.int("REGISTRATION_THROTTLE_COUNT", default=5), 60 * 60)
+
+# The public directory a typed SIRET or RNA is looked up in (beneficiaries/directory.py); empty: off.
+DIRECTORY_API_URL = env("DIRECTORY_API_URL", default="https://recherche-entreprises.api.gouv.fr/search")
+# How many look-ups the public registration form may ask for, per address and hour.
+DIRECTORY_LOOKUP_THROTTLE = (env.int("DIRECTORY_LOOKUP_THROTTLE_COUNT", default=30), 60 * 60)
 
 LOGGING = {
     "version": 1,

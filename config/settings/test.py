@@ -19,3 +19,5 @@ PRIVATE_MEDIA_ROOT = _MEDIA / "private"
 _PRIVATE = {"BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": "/non-public/"}}
 STORAGES = {**STORAGES, "private": _PRIVATE, "import_export": _PRIVATE}  # noqa: F405
+# Tests never reach the public directory: they replace its transport (tests/test_directory.py).
+DIRECTORY_API_URL = "https://annuaire.test.invalid/search"

@@ -1,6 +1,9 @@
-/* Live totals of the portal's budget form. The server stays the reference: « Recalculer »
-   saves the draft and shows the totals computed by budgets/rules.py. Amounts are handled in
-   integer cents, never as floating-point euros. */
+/* Live totals of the portal's budget form, announced by the balance's aria-live="polite".
+   It mirrors budgets.rules.budget_totals (each chapter's sum, charges and produits without the
+   contributions in kind 86/87, the lines « Demandé » without amount counted apart) and
+   budgets.rules.balance_message (the balance's wording). The server stays the reference:
+   « Recalculer » and every save show the totals computed by budgets/rules.py. Amounts are
+   handled in integer cents, never as floating-point euros. */
 (function () {
   "use strict";
   var summary = document.getElementById("erreurs");

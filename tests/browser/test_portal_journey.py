@@ -60,6 +60,10 @@ def test_an_association_goes_through_its_year(page, live_server, tmp_path, asser
     page.get_by_label("Montant — 756 Cotisations").fill("200")
     page.get_by_label(re.compile("Montant — 744")).first.fill("800")
     page.get_by_role("button", name="Déposer le budget").click()
+    assert "Vous ne pourrez plus le modifier" in page.content()  # the confirmation page says what will happen
+    assert Budget.objects.get(convention=next_year, kind=BudgetKind.FORECAST).status == BudgetStatus.DRAFT
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirmer le dépôt").click()
     page.wait_for_load_state()
     assert Budget.objects.get(convention=next_year, kind=BudgetKind.FORECAST).status == BudgetStatus.SUBMITTED
 
@@ -68,6 +72,7 @@ def test_an_association_goes_through_its_year(page, live_server, tmp_path, asser
     assert_accessible(page)
     page.locator("#id_participants__total").fill("42")
     page.get_by_role("button", name=re.compile("Transmettre")).click()
+    page.get_by_role("button", name="Confirmer la transmission").click()
     page.wait_for_load_state()
     assert current.indicator_reports.get(year=2025).status == ReportStatus.SUBMITTED
 
@@ -89,6 +94,8 @@ def test_an_association_goes_through_its_year(page, live_server, tmp_path, asser
     page.get_by_label("Qualité").first.fill("Trésorière")
     page.get_by_label(re.compile("Je certifie")).first.check()
     page.get_by_role("button", name=re.compile("Déposer la demande d'acompte")).click()
+    assert "Vous allez demander l'acompte" in page.content()
+    page.get_by_role("button", name="Confirmer la demande").click()
     assert "Votre demande a été déposée" in page.content()
     assert_accessible(page)
     assert PaymentRequest.objects.get(convention=current).amount == Decimal("24000.00")
