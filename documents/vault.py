@@ -85,11 +85,15 @@ def vault_cover(convention, *, on: date, in_force: dict | None = None) -> dict[s
 
     A kind returned is not asked of the association for this agreement (``documents_expect``), and
     its state is the vault paper's (``effective_status``). ``in_force`` (``papers_in_force`` of
-    several associations on the same day) spares a query per agreement in a list.
+    several associations on the same day) spares a query per agreement in a list; a list whose
+    agreements go through rules that call this without it (``dossier.requirements``) sets it on each
+    agreement as ``convention.vault_in_force``, like a prefetch.
     """
     kinds = permanent_kinds_owed(convention)
     if not kinds:
         return {}
+    if in_force is None:
+        in_force = getattr(convention, "vault_in_force", None)
     if in_force is None:
         in_force = papers_in_force([convention.beneficiary_id], on=on)
     return {kind: in_force[(convention.beneficiary_id, kind)] for kind in kinds

@@ -98,8 +98,14 @@ class VaultView(CurrentBeneficiaryMixin, TemplateView):
 class VaultPaperFileView(CurrentBeneficiaryMixin, View):
     """Download one version of a permanent paper, for the association's members only."""
 
-    def get(self, request, *args, **kwargs):
+    def paper(self, pk) -> VaultPaper:
         if self.beneficiary is None:
             raise Http404
-        paper = get_object_or_404(VaultPaper.objects.filter(beneficiary=self.beneficiary), pk=kwargs["pk"])
-        return stored_file_response(paper, name=slugify(self.beneficiary.short_name))
+        return get_object_or_404(VaultPaper.objects.filter(beneficiary=self.beneficiary), pk=pk)
+
+    def get(self, request, *args, **kwargs):
+        return stored_file_response(self.paper(kwargs["pk"]), name=slugify(self.beneficiary.short_name))
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        self.paper(kwargs["pk"])  # another association's paper is not found, whatever the method
+        return super().http_method_not_allowed(request, *args, **kwargs)

@@ -20,7 +20,7 @@ from conventions.models import Convention, Status
 from core.deadlines import justification_due_date
 from documents.models import Document, DocumentStatus
 from documents.obligations import BEFORE_SIGNATURE, ON_SIGNATURE
-from documents.vault import exclude_vault_covered
+from documents.vault import exclude_vault_covered, papers_in_force
 from dossier.requirements import ASSOCIATION_PREFETCH, association_requirements
 from finance.models import PaymentKind
 from finance.rules import ADVANCE_STATES, BALANCE_STATES, request_refusals_for
@@ -177,8 +177,10 @@ def expected_items(beneficiary: Beneficiary, *, today: date | None = None) -> li
     }
     if not conventions:
         return []
+    in_force = papers_in_force([beneficiary.pk], on=today)  # read by each agreement's requirements
     for convention in conventions.values():
         convention.beneficiary = beneficiary
+        convention.vault_in_force = in_force
     items = [item for provider in ITEM_PROVIDERS for item in provider(conventions, today)]
     items += requirement_items(conventions, items, today)
     return sorted(items, key=ExpectedItem.sort_key)

@@ -47,6 +47,7 @@ CHANGELIST_QUERIES = {
     "conventions.ClauseTemplate": 10,
     "conventions.Convention": 11,
     "documents.Document": 9,
+    "documents.VaultPaper": 9,
     "conventions.Funder": 9,
     # + the schedules of the listed agreements (« reste à verser » column); the demo lists a request of a
     # multi-year agreement: + its years, their amounts, payments, budgets (twice: agreement and year schedules)

@@ -364,9 +364,13 @@ def test_the_portal_shows_the_schedule_and_offers_the_second_years_advance(clien
     assert "33\u202f600" in page or "33 600" in page  # 80 % of 42 000
     assert "Une demande d'acompte existe déjà pour l'année 2025." in page
     second = convention.tranches.get(year=2026)
-    response = client.post(reverse("portal_conventions:payments", args=[convention.pk]), {
-        "kind": "advance", "tranche": second.pk, "certified_by_name": "Nadia BENALI",
-        "certified_by_quality": "Trésorière", "certify": "on"})
+    request = {"kind": "advance", "tranche": second.pk, "certified_by_name": "Nadia BENALI",
+               "certified_by_quality": "Trésorière", "certify": "on"}
+    url = reverse("portal_conventions:payments", args=[convention.pk])
+    confirmation = html.unescape(client.post(url, request).content.decode())  # the page says what will be asked
+    assert "33\u202f600" in confirmation and "2026" in confirmation
+    assert not PaymentRequest.objects.filter(tranche=second).exists()
+    response = client.post(url, {**request, "confirm": "1"})
     assert response.status_code == 302
     assert PaymentRequest.objects.get(tranche=second, kind=PaymentKind.ADVANCE).amount == D("33600.00")
     signed = html.unescape(client.get(reverse("portal_conventions:signed_documents", args=[convention.pk])).content.decode())

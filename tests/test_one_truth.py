@@ -256,7 +256,7 @@ def test_balance_request_pdf_says_nothing_remains_when_the_grant_was_prorated(cl
     member = member_client(client, convention)
     url = f"/portail/conventions/{convention.pk}/versements/"
     member.post(url, {"kind": "balance", "certified_by_name": "Camille DURAND", "certified_by_quality": "Présidente",
-                      "certify": "on"})
+                      "certify": "on", "confirm": "1"})
     balance = PaymentRequest.objects.get(convention=convention, kind=PaymentKind.BALANCE)
     assert balance.amount == Decimal("2000.00") and balance.status == PaymentStatus.SUBMITTED
 

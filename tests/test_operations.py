@@ -21,8 +21,13 @@ from compliance.models import ReminderChannel, ReminderLog, ReminderStage
 from conventions.management.commands.backup_data import EXCLUDED
 from conventions.models import Convention, Notification
 from dossier.models import RequirementWaiver
+from messaging.models import Side
+from messaging.services import message_post
+from notices.models import Frequency
+from notices.services import notice_preference_set, notice_queue
 from registration.services import AssociationInput, PersonInput, registration_create
 from tests.factories import UserFactory
+from tests.samples import pdf_bytes, upload
 
 #: What a backup may leave out (``backup_data.EXCLUDED`` says why): rebuilt by ``migrate``, or not data.
 NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session", "axes.accessattempt",
@@ -46,7 +51,7 @@ def every_row() -> dict[str, list[str]]:
 
 
 def fill_what_the_demo_leaves_empty(client):
-    """Rows in every model the demo leaves empty: the admin's log, logins, reminders, waivers."""
+    """Rows in every model the demo leaves empty: the admin's log, logins, reminders, waivers, messages, notices."""
     admin = User.objects.get(username="admin")
     convention = Convention.objects.get(reference="AMP-2023-DEVECO-SCS")
     # A user whose id is not the next one after a restore: an account deleted before it.
@@ -68,6 +73,13 @@ def fill_what_the_demo_leaves_empty(client):
                                 subject="Objet", body="Message.")
     RequirementWaiver.objects.create(convention=convention, transition="vote", requirement="objectives_written",
                                      reason="Objectifs annexés au rapport.", by=admin)
+    # A thread's message with its attachment; one user's choice of a daily digest, a notice waiting for it.
+    member = User.objects.get(username="scs")
+    message_post(convention=convention, author=member, side=Side.ASSOCIATION, body="Voici le bilan.",
+                 files=[upload("bilan.pdf", pdf_bytes())])
+    notice_preference_set(user=member, frequency=Frequency.DAILY)
+    notice_queue(user=member, subject="Nouveau message", body="Un message vous attend.",
+                 link="http://testserver/portail/")
     # An association that registered itself on the portal (its account not activated yet).
     registration_create(
         association=AssociationInput(name="Les Amis du Vieux Port", siret="", rna="W133004567",

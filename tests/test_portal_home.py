@@ -153,9 +153,11 @@ def test_home_query_count_is_flat(client, member, beneficiary):
     # savepoint ×2, session, user, the header's associations, agreements (list, then open ones),
     # documents, budgets, indicator reports; what may be requested (finance.rules.request_refusals_for):
     # open requests, accepted documents, amounts in force, paid, recovered, eligible expenses, validated budgets;
-    # the association's requirements of each next step (dossier.requirements) read four prefetched relations
+    # the association's requirements of each next step (dossier.requirements) read four prefetched relations;
+    # the association's vault papers in force, once for every agreement (documents.vault.papers_in_force);
+    # the footer's contacts of the instructing services (conventions.contact)
     assert after == before
-    assert after == 21
+    assert after == 23
 
 
 def test_home_shows_each_agreement_at_its_amount_in_force(client, member, beneficiary):

@@ -176,7 +176,11 @@ def test_a_forecast_line_missing_counts_zero_and_its_explanation_is_asked(client
     assert "4\u202f000\u00a0€" in page and "\u2212100,00\u00a0%" in page  # its row: forecast, −100 %
     explanation = field_name(response, "613", "Loyer", "explanation")
     data = form_data(response, **{explanation: "Local prêté par la mairie", "action": "submit"})
-    response = client_member.post(portal_url(convention), data, follow=True)
+    response = client_member.post(portal_url(convention), data, follow=True)  # saved; the confirmation page next
+    assert "Confirmer le dépôt du budget réalisé" in response.content.decode()
+    actual.refresh_from_db()
+    confirm = reverse("portal_budgets:actual_submit", args=[convention.pk])
+    response = client_member.post(confirm, {"version": actual.version, "confirm": "1"}, follow=True)
     assert "Le budget est déposé." in response.content.decode()
     realised = actual.lines.get(code="613")
     assert (realised.amount, realised.forecast_line, realised.explanation) == (

@@ -35,6 +35,12 @@ NOT_HTML = {
     # Stored files deposited by the associations, served as they are.
     "portal_conventions:document_file", "portal_campaigns:document_file", "admin:documents_document_file",
     "admin:campaigns_application_document",
+    # The permanent papers of the associations' vaults (download and the staff's inline preview) and the
+    # messages' attachments, served as they are.
+    "portal_vault:file", "admin:documents_vaultpaper_file", "admin:documents_vaultpaper_preview",
+    "portal_conventions:message_attachment", "admin:conventions_convention_message_attachment",
+    # The directory look-up's JSON, read by the association forms' script (admin and registration).
+    "admin:beneficiaries_beneficiary_directory", "registration:directory_lookup",
     # Django's own: the admin's JavaScript catalogue and the autocomplete's JSON.
     "admin:jsi18n", "admin:autocomplete",
 }
@@ -44,6 +50,9 @@ NOT_HTML = {
 POST_ONLY = {
     "portal:logout", "admin:logout",
     "portal_conventions:renewal_budget_copy",  # « Partir du budget de l'année précédente »
+    "portal_conventions:document_upload",  # a slot's « Déposer » on the documents page
+    "portal_budgets:actual_create",  # « Créer le budget réalisé »
+    "admin:documents_vaultpaper_accept",  # « Accepter le document » of a permanent paper's page
     "admin:budgets_budget_validate", "admin:budgets_budget_return",
     "admin:documents_document_accept", "admin:documents_document_reject",
     "admin:finance_paymentrequest_step", "admin:campaigns_application_instruct",

@@ -29,7 +29,9 @@ def test_totals_follow_the_typing(page, live_server, portal_login):
     page.get_by_label("Montant — 641 Rémunération des personnels").fill("1 234,50")
     page.get_by_label("Montant — 613 Locations").fill("100")
     page.get_by_label("Montant — 756 Cotisations").fill("200")
-    page.wait_for_function("document.querySelector('[data-total=charges]').textContent.indexOf('1') === 0")
+    # The totals follow the last keystroke after a short pause (the script's debounce): wait for both.
+    page.wait_for_function("document.querySelector('[data-total=charges]').textContent.indexOf('1') === 0"
+                           " && document.querySelector('[data-total=produits]').textContent.indexOf('200') === 0")
     assert text(page, '[data-chapter-total="64"]') == "1 234,50 €"
     assert text(page, 'dd[data-total="charges"]') == "1 334,50 €"
     assert text(page, 'dd[data-total="produits"]') == "200 €"

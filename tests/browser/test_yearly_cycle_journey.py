@@ -390,6 +390,9 @@ def follow_the_agreement_to_signature(page, live_server, portal_login, world, ag
     portal_as(page, live_server, portal_login, world.jardins_member)
     page.goto(f"{live_server.url}/portail/budgets/{agreement.pk}/previsionnel/")
     page.get_by_role("button", name="Déposer le budget").click()
+    page.wait_for_load_state()  # the confirmation page says what will happen; nothing is deposited yet
+    assert "Vous allez déposer le budget prévisionnel" in text_of(page, "body")
+    page.get_by_role("button", name="Confirmer le dépôt").click()
     page.wait_for_load_state()
     assert "Le budget est déposé." in text_of(page, "body")
 

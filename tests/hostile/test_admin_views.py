@@ -3,6 +3,7 @@ document review, amendment signature, invitations…), found by following the li
 the demo's change pages: their forms get hostile values, their addresses hostile identifiers;
 and the query strings of every list (search, filters, page, order) and of the staff's pages."""
 
+from datetime import date
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -13,8 +14,9 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
 from conventions.models import Status
-from documents.models import Document, DocumentStatus
+from documents.models import Document, DocumentKind, DocumentStatus
 from documents.services import document_upload
+from documents.vault_services import vault_paper_upload
 from dossier.lifecycle import TRANSITIONS
 from finance.models import PaymentKind
 from finance.services import (
@@ -22,6 +24,8 @@ from finance.services import (
     payment_request_approve_as_staff,
     payment_request_create,
 )
+from messaging.models import Side
+from messaging.services import message_post
 from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast
 from tests.hostile import values as hv
 from tests.hostile.harness import AGENT_RUN, Probe, Target, targets
@@ -32,7 +36,8 @@ from tests.samples import pdf_bytes, upload
 #: The admin's own addresses that only answer a file: covered by their own tests, and here by the
 #: hostile identifiers of their address (``test_an_admin_page_refuses_a_hostile_identifier``).
 FILES = {"conventions_convention_pdf", "conventions_convention_executory_pdf", "conventions_amendment_pdf", "finance_paymentrequest_pdf",
-         "finance_recovery_notice", "documents_document_file", "budgets_budget_export",
+         "finance_recovery_notice", "documents_document_file", "conventions_convention_message_attachment",
+         "budgets_budget_export",
          "budgets_budget_export_year", "budgets_budget_template", "indicators_indicatorreport_export"}
 TRANSITION = "conventions_convention_transition"
 #: Pages the demo reaches in no state (its deliberation is voted and received, its multi-year agreement's
@@ -41,6 +46,8 @@ NOT_IN_THE_DEMO = {
     "conventions_tranche_vote": "tests/test_multiyear.py",
     "deliberations_deliberation_transmit": "tests/test_deliberations_admin.py",
     "deliberations_deliberation_receipt": "tests/test_deliberations_admin.py",
+    # Read by the association form's script (JSON), not linked; its refusals are tested there.
+    "beneficiaries_beneficiary_directory": "tests/test_directory.py",
 }
 STANDARD = ("_changelist", "_add", "_history", "_delete", "_change", "_autocomplete")
 #: Identifiers no object has, in the place of an object's.
@@ -100,12 +107,18 @@ def _has_own_pages(model, custom) -> bool:
 
 
 def _what_the_demo_lacks():
-    """The demo has no document waiting for review and no payment request under way: one of
-    each (the factories' agreements for the requests), so that their pages are reached too."""
+    """The demo has no document or permanent paper waiting for review, no message with an attachment
+    and no payment request under way: one of each (the factories' agreements for the requests), so
+    that their pages are reached too."""
     member = get_user_model().objects.get(username="scs")
     agent = get_user_model().objects.get(username="agent")
     document = Document.objects.filter(status=DocumentStatus.REJECTED).first()
     document_upload(document=document, uploaded=upload("attestation.pdf", pdf_bytes()), by=member)
+    gardener = get_user_model().objects.get(username="asso2")  # a member of that document's association
+    vault_paper_upload(beneficiary=document.convention.beneficiary, kind=DocumentKind.BOARD_LIST,
+                       uploaded=upload("bureau.pdf", pdf_bytes()), valid_from=date(2026, 1, 10), by=gardener)
+    message_post(convention=document.convention, author=gardener, side=Side.ASSOCIATION, body="Le bilan, ci-joint.",
+                 files=[upload("bilan.pdf", pdf_bytes())])
     finance = get_user_model().objects.get(username="finance")
     for steps in range(3):  # one waiting for the agent, one for the finance service, one to be paid
         convention = ConventionFactory(amount_granted=Decimal("66000"), status=Status.ACTIVE)

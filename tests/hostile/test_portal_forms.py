@@ -18,7 +18,6 @@ from django.utils.http import urlsafe_base64_encode
 from beneficiaries.models import Beneficiary
 from beneficiaries.portal import SESSION_KEY
 from beneficiaries.services import invitation_create
-from budgets.services import budget_create_actual
 from conventions.models import Convention, Status
 from registration.services import (
     AssociationInput,
@@ -26,6 +25,7 @@ from registration.services import (
     activation_link,
     registration_create,
 )
+from tests.demo_states import actual_at_forecast, confirmation_pages
 from tests.factories import ConventionFactory, MembershipFactory, balanced_forecast
 from tests.hostile.harness import Probe, Target, family
 from tests.hostile.html_forms import links, post_forms
@@ -109,6 +109,7 @@ def walk_portal(client, start="/portail/", limit=80, forms=None) -> dict[tuple, 
 
 
 MEMBERS = ("scs", "asso2")
+CONFIRMATIONS = ("portal_budgets:forecast_submit", "portal_budgets:actual_submit", "portal_indicators:report_submit")
 
 
 def log_in(client, user):
@@ -138,9 +139,15 @@ def portal(demo_once, django_db_blocker):
             forms[username] = {}
             pages[username] = walk_portal(log_in(Client(), user), forms=forms[username])
         active = Convention.objects.filter(beneficiary__memberships__user=users["asso2"], status=Status.ACTIVE).first()
-        budget_create_actual(convention=active, user=users["asso2"])
+        actual_at_forecast(active, users["asso2"])
         for key, page in walk_portal(log_in(Client(), users["asso2"]), forms=forms["asso2"]).items():
             pages["asso2"].setdefault(key, page)
+        # The confirmation pages are reached by posting « Déposer » / « Transmettre », not by a link:
+        # opened here for every draft the members may deposit, so that their « Confirmer » is probed too.
+        for username, user in users.items():
+            for start in confirmation_pages(user):
+                for key, page in walk_portal(log_in(Client(), user), start, limit=2, forms=forms[username]).items():
+                    pages[username].setdefault(key, page)
 
         forms["visitor"] = {}
         visitor = walk_portal(Client(), "/portail/connexion/", forms=forms["visitor"])
@@ -175,6 +182,8 @@ def test_every_portal_form_is_reached_by_the_walk(portal):
     reached |= {signature[0] for found in forms.values() for signature in found}
     missing = portal_url_names_taking_post() - reached - set(NOT_IN_THE_DEMO)
     assert not missing, f"the walk of the portal never reaches {sorted(missing)}: link it, or add it here"
+    confirmed = {signature[0] for found in forms.values() for signature in found}
+    assert set(CONFIRMATIONS) <= confirmed, f"no « Confirmer » form met on {sorted(set(CONFIRMATIONS) - confirmed)}"
 
 
 @pytest.mark.parametrize("who", [*MEMBERS, "visitor"])
