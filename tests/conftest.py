@@ -1,20 +1,72 @@
 import io
+import sys
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 
 from conventions.models import Amendment, AmendmentStatus, Convention
 from demo.demo import SEED_REFERENCE
 
 
-@pytest.fixture
-def demo(db):
-    """Load the demo data exactly as ``make run`` does."""
+def _seed_demo():
     with override_settings(DEBUG=True):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker):
+    """The demo of ``make run``, loaded once for the tests of a module that read it.
+
+    Loading it takes seconds; a module's tests each run in a savepoint of the transaction that
+    holds it (pytest-django's ``db``), so what one test writes is rolled back before the next,
+    and the whole is rolled back when the module ends, leaving the database empty for the rest.
+    ``pytest_collection_modifyitems`` runs a module's other tests before these.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            _seed_demo()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(request, demo_module, db):
+    """The demo data exactly as ``make run`` loads it, shared by the module's tests (``demo_module``)."""
+    if _is_transactional(request.node):
+        pytest.fail("a test that commits (transaction=True, live_server) reads the demo by `demo_committed`")
+
+
+@pytest.fixture
+def demo_committed(transactional_db):
+    """The demo loaded for this test alone, committed: for tests that commit or flush (``transaction=True``)."""
+    _seed_demo()
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(items):
+    """In each module, the tests that share its demo (``demo_module``) run last: the others, run
+    before the demo is loaded, find the database empty as they expect. Modules keep their order."""
+    position = {}
+    for index, item in enumerate(items):
+        position.setdefault(item.module.__name__ if item.module else "", index)
+    items.sort(key=lambda item: (position[item.module.__name__ if item.module else ""],
+                                 "demo_module" in getattr(item, "fixturenames", ())))
 
 
 @pytest.fixture

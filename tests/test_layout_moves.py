@@ -66,7 +66,7 @@ def _table_rows(table: str) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_move_migrates_backwards_and_forwards_keeping_tables_and_content_types(demo):
+def test_the_move_migrates_backwards_and_forwards_keeping_tables_and_content_types(demo_committed):
     rows = {table: _table_rows(table) for table in ("conventions_document", "conventions_paymentrequest",
                                                      "conventions_historicaldocument")}
     assert _content_type_apps()["paymentrequest"] == "finance"

@@ -96,7 +96,7 @@ def fill_what_the_demo_leaves_empty(client):
 
 
 @pytest.mark.django_db(transaction=True)  # flush truncates tables: not inside a test transaction
-def test_backup_then_restore_into_an_empty_database_gives_back_every_row_of_every_model(demo, client, tmp_path):
+def test_backup_then_restore_into_an_empty_database_gives_back_every_row_of_every_model(demo_committed, client, tmp_path):
     fill_what_the_demo_leaves_empty(client)
     before = every_row()
     # Every model a backup holds has rows here, so that its round trip is really checked: a new
