@@ -22,6 +22,9 @@ install: $(STAMP)
 run: install .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@# One background worker beside the server (jobs/: batch PDFs…), stopped with it.
+	$(PY) manage.py db_worker --worker-id make-run & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("admin/", include("compliance.urls")),  # dashboard, overdue list, open data
     path("admin/", include("search.urls")),  # the header's « Rechercher » box
+    path("admin/travaux/", include("jobs.urls")),  # the staff's background jobs: progress, file, failure
     path("admin/", admin.site.urls),
     # The association portal: every view there goes through beneficiaries.portal (tenant isolation).
     path("portail/", include("dossier.portal_urls")),

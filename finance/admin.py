@@ -19,10 +19,10 @@ from core.pdf import pdf_filename, pdf_response
 from finance.exports import (
     payment_request_filename,
     payment_requests_csv,
-    payment_requests_for_export,
     payment_requests_pdf,
     recovery_notice_pdf,
 )
+from finance.jobs import payment_requests_pdf_start
 from finance.models import PaymentRequest, PaymentStatus, Recovery
 from finance.rules import remaining_after_request, request_schedules_for
 from finance.services import payment_request_take_step
@@ -127,7 +127,10 @@ class PaymentRequestAdmin(DomainAdmin):
 
     @admin.action(description=_("Télécharger le PDF des demandes sélectionnées"))
     def download_pdf(self, request, queryset):
-        return pdf_response(payment_requests_pdf(list(payment_requests_for_export(queryset))), "demandes-de-versement.pdf")
+        """Made in the background (a deliberation's worth of requests takes minutes): the job's page
+        follows it and gives the file (jobs)."""
+        job = payment_requests_pdf_start(queryset=queryset, user=request.user)
+        return redirect(reverse("jobs:detail", args=[job.pk]))
 
     @admin.action(description=_("Exporter les demandes sélectionnées en CSV (comptabilité)"))
     def download_csv(self, request, queryset):

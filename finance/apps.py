@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class FinanceConfig(AppConfig):
     name = "finance"
     verbose_name = _("Versements")
+
+    def ready(self):
+        from finance.jobs import BATCH_PDF, payment_requests_pdf_run
+        from jobs.registry import register
+
+        register(BATCH_PDF, payment_requests_pdf_run)

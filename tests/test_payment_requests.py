@@ -252,7 +252,7 @@ def test_finance_list_pdf_and_csv_queries_do_not_grow(client, finance, member):
         for action in ("download_pdf", "download_csv"):
             with CaptureQueriesContext(connection) as ctx:
                 response = client.post(url, {"action": action, "_selected_action": ids})
-                assert response.status_code == 200
+                assert response.status_code == (302 if action == "download_pdf" else 200)  # the PDF: a job (jobs)
             out.append(len(ctx.captured_queries))
         return out, response
 

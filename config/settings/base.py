@@ -25,10 +25,14 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    # Background jobs on Django's Tasks API (the django-tasks backport), stored in the same database.
+    "django_tasks",
+    "django_tasks_db",
     # Apps by domain, in layers: each imports only from those above it (pyproject.toml, import-linter).
     "core",
     "notices",
     "beneficiaries",
+    "jobs",
     "conventions",
     "registration",
     "budgets",
@@ -218,6 +222,10 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="conventions@metropole.invalid")
 # Absolute address of the site, used in the links of emails.
+# Long work (batch PDFs…) runs in workers: `manage.py db_worker`, as many as wanted, on the same
+# database, with no other broker (README, « Plusieurs serveurs »). Each job is run once (jobs.services).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

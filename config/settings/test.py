@@ -21,3 +21,7 @@ _PRIVATE = {"BACKEND": "django.core.files.storage.FileSystemStorage",
 STORAGES = {**STORAGES, "private": _PRIVATE, "import_export": _PRIVATE}  # noqa: F405
 # Tests never reach the public directory: they replace its transport (tests/test_directory.py).
 DIRECTORY_API_URL = "https://annuaire.test.invalid/search"
+# Jobs run at once, in the request, with the same code as in a worker; tests/test_jobs.py puts jobs
+# in the database queue ("database") and runs real workers (`db_worker --backend database`) on it.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+         "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

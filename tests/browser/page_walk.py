@@ -39,6 +39,8 @@ NOT_HTML = {
     # messages' attachments, served as they are.
     "portal_vault:file", "admin:documents_vaultpaper_file", "admin:documents_vaultpaper_preview",
     "portal_conventions:message_attachment", "admin:conventions_convention_message_attachment",
+    # A background job's file (jobs/).
+    "jobs:file",
     # The directory look-up's JSON, read by the association forms' script (admin and registration).
     "admin:beneficiaries_beneficiary_directory", "registration:directory_lookup",
     # Django's own: the admin's JavaScript catalogue and the autocomplete's JSON.
@@ -53,6 +55,7 @@ POST_ONLY = {
     "portal_conventions:document_upload",  # a slot's « Déposer » on the documents page
     "portal_budgets:actual_create",  # « Créer le budget réalisé »
     "admin:documents_vaultpaper_accept",  # « Accepter le document » of a permanent paper's page
+    "jobs:retry",  # « Relancer » of a failed job's page
     "admin:budgets_budget_validate", "admin:budgets_budget_return",
     "admin:documents_document_accept", "admin:documents_document_reject",
     "admin:finance_paymentrequest_step", "admin:campaigns_application_instruct",

@@ -22,6 +22,8 @@ from django.views import View
 
 from beneficiaries.models import Beneficiary, Membership
 from conventions.models import Convention, Status
+from finance.jobs import payment_requests_pdf_start
+from finance.models import PaymentRequest
 from messaging.models import Side
 from messaging.services import message_post
 from notices.models import Frequency
@@ -75,7 +77,7 @@ def admin_starts() -> list[str]:
 
 def what_the_demo_lacks() -> dict[str, list[str]]:
     """Rows the demo leaves empty whose pages must be checked too: failed logins (django-axes), a user's
-    choice of notices, a message; the actual budget of « asso2 »'s active agreement, ready to deposit.
+    choice of notices, a message, a job; the actual budget of « asso2 »'s active agreement, ready to deposit.
     Returns the members' pages no link reaches once those rows exist (the first visit of a pattern counts)."""
     AccessAttempt.objects.create(username="inconnu", ip_address="192.0.2.1", user_agent="Navigateur", http_accept="*/*",
                                  path_info="/portail/connexion/", get_data="", post_data="", failures_since_start=1)
@@ -88,6 +90,8 @@ def what_the_demo_lacks() -> dict[str, list[str]]:
     active = Convention.objects.filter(beneficiary__memberships__user=gardener, status=Status.ACTIVE).first()
     message_post(convention=active, author=gardener, side=Side.ASSOCIATION, body="Notre bilan arrive la semaine prochaine.")
     actual_at_forecast(active, gardener)
+    # A job of the administrator's (its page, listed under « Mes travaux »): the PDF of the payment requests.
+    payment_requests_pdf_start(queryset=PaymentRequest.objects.all(), user=get_user_model().objects.get(username="admin"))
     return {"asso2": [reverse("portal_budgets:actual_import", args=[active.pk])]}
 
 

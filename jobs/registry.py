@@ -1,0 +1,36 @@
+"""The kinds of job: each app registers what its jobs do (``register`` in its ``AppConfig.ready``),
+so that ``jobs`` runs them without importing the apps above it.
+
+A kind's ``run(job, progress)`` reads ``job.params``, calls ``progress(done, total)`` as it goes and
+returns a ``JobOutput`` (the file made, its download name). It must be idempotent: a job run again
+(« Relancer », a second worker) starts over and makes the same file. A ``ValidationError`` it raises
+is shown to the owner as the reason of the failure; any other error as an unexpected one.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class JobOutput:
+    content: bytes
+    name: str  # the download name, in French: « demandes-de-versement.pdf »
+
+
+Progress = Callable[[int, int], None]
+_KINDS: dict[str, Callable] = {}
+
+
+def register(kind: str, run: Callable) -> None:
+    _KINDS[kind] = run
+
+
+def runner(kind: str) -> Callable:
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        raise LookupError(f"no job kind {kind!r} is registered") from None
+
+
+def registered() -> set[str]:
+    return set(_KINDS)
