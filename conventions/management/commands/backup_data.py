@@ -25,6 +25,10 @@ EXCLUDED = {
     "axes.accessattempt": "failure counters of the last minutes: a restored site starts with no "
                           "account locked (the logs of logins and of failures are kept)",
     "axes.accessattemptexpiration": "the expiry of those failure counters",
+    "django_tasks_database.dbtaskresult": "the queue of the background workers: a restored site starts "
+                                          "with an empty queue",
+    "jobs.job": "files made on request (a batch PDF…), made again on request; their files are not in "
+                "the backup either",
 }
 
 
