@@ -27,7 +27,8 @@ from core.admin_base import DomainAdmin, DomainTabularInline
 from core.admin_history import ChildHistory
 from core.money import ZERO, format_euros
 from core.pdf import pdf_filename, pdf_response
-from deliberations.annex import annex_pdf, annex_table, annex_xlsx
+from deliberations.annex import annex_table, annex_xlsx
+from deliberations.jobs import annex_pdf_start, letters_pdf_start
 from deliberations.letters import letter_reference, letters_pdf, letters_queryset
 from deliberations.models import Deliberation, DeliberationLine, Letter, LineOutcome
 from deliberations.rules import vote_refusals
@@ -359,10 +360,11 @@ class DeliberationAdmin(DomainAdmin):
             return deliberation, None
 
     def annex_pdf_view(self, request, object_id):
+        """Made in the background (jobs): the job's page follows it and gives the file."""
         deliberation, annex = self._annex(request, object_id)
-        if annex is None:
+        if annex is None:  # refused at once, with its reason, rather than by a failed job
             return redirect(self._change_url(deliberation))
-        return pdf_response(annex_pdf(annex), f"annexe-deliberation-{deliberation.number or deliberation.pk}")
+        return redirect(reverse("jobs:detail", args=[annex_pdf_start(deliberation=deliberation, user=request.user).pk]))
 
     def annex_xlsx_view(self, request, object_id):
         deliberation, annex = self._annex(request, object_id)
@@ -376,10 +378,9 @@ class DeliberationAdmin(DomainAdmin):
 
     def letters_view(self, request, object_id):
         deliberation = self._get(request, object_id)
-        letters = list(letters_queryset(deliberation.letters.all()))
-        if not letters:
+        if not deliberation.letters.exists():
             raise Http404
-        return pdf_response(letters_pdf(letters), f"lettres-deliberation-{deliberation.number or deliberation.pk}")
+        return redirect(reverse("jobs:detail", args=[letters_pdf_start(deliberation=deliberation, user=request.user).pk]))
 
 
 @admin.register(Letter)

@@ -8,6 +8,9 @@ class DeliberationsConfig(AppConfig):
     verbose_name = _("Délibérations")
 
     def ready(self):
-        from deliberations import locks
+        from deliberations import jobs, locks
+        from jobs.registry import register
 
         locks.connect()
+        register(jobs.ANNEX_PDF, jobs.annex_pdf_run)
+        register(jobs.LETTERS_PDF, jobs.letters_pdf_run)

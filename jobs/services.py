@@ -26,9 +26,18 @@ UNEXPECTED = ("Une erreur inattendue a interrompu le travail. Relancez-le ; si l
 
 
 def job_start(*, kind: str, owner, label: str, params: dict | None = None) -> Job:
-    """Record a job of ``kind`` for ``owner`` and put it in the queue; return it (« en attente »)."""
+    """Record a job of ``kind`` for ``owner`` and put it in the queue; return it (« en attente »).
+
+    The same job asked again while it waits or runs (a second click, the page reloaded) is not
+    queued twice: the one under way is returned.
+    """
     runner(kind)  # an unknown kind fails here, in the request, not later in a worker
-    job = Job.objects.create(kind=kind, owner=owner, label=label[:255], params=params or {})
+    params = params or {}
+    under_way = Job.objects.filter(kind=kind, owner=owner, params=params,
+                                   status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).first()
+    if under_way is not None:
+        return under_way
+    job = Job.objects.create(kind=kind, owner=owner, label=label[:255], params=params)
     _enqueue(job)
     job.refresh_from_db()  # an immediate backend (the tests') has already run it
     return job

@@ -110,8 +110,10 @@ def test_finance_cannot_record_a_vote(client, past_batch):
 
 
 def test_the_annex_downloads_as_pdf_and_xlsx(agent_admin, past_batch):
-    pdf = agent_admin.get(url("annex_pdf", past_batch["deliberation"]))
-    assert pdf["Content-Type"] == "application/pdf" and "46 500 €" in pdf_text(pdf.content)
+    job_page = agent_admin.get(url("annex_pdf", past_batch["deliberation"]), follow=True)  # made by a job
+    assert "Télécharger annexe-deliberation-" in job_page.content.decode()
+    pdf = agent_admin.get(job_page.redirect_chain[-1][0] + "fichier/")
+    assert pdf["Content-Type"] == "application/pdf" and "46 500 €" in pdf_text(b"".join(pdf.streaming_content))
     xlsx = agent_admin.get(url("annex_xlsx", past_batch["deliberation"]))
     assert xlsx["Content-Disposition"].endswith('.xlsx"')
     last = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))[-1]
@@ -157,8 +159,10 @@ def test_the_lists_and_the_letters_open(agent_admin, agent, past_batch):
     letter = Letter.objects.get()
     pdf = agent_admin.get(reverse("admin:deliberations_letter_pdf", args=[letter.pk]))
     assert "Les Jardins partagés de l'Huveaune" in pdf_text(pdf.content)
-    everything = agent_admin.get(url("letters", past_batch["deliberation"]))
+    job_page = agent_admin.get(url("letters", past_batch["deliberation"]), follow=True)  # every letter: a job
+    everything = agent_admin.get(job_page.redirect_chain[-1][0] + "fichier/")
     assert everything["Content-Type"] == "application/pdf"
+    assert "Les Jardins partagés de l'Huveaune" in pdf_text(b"".join(everything.streaming_content))
     assert agent_admin.get(url("history", past_batch["deliberation"])).status_code == 200
 
 

@@ -18,6 +18,7 @@ from core.roles import AGENT, FINANCE
 from finance import jobs as finance_jobs
 from finance.models import PaymentKind
 from finance.services import payment_request_create
+from jobs import pdf as jobs_pdf
 from jobs import registry
 from jobs.models import Job, JobStatus
 from jobs.services import UNEXPECTED, job_retry, job_run, job_start
@@ -47,7 +48,7 @@ def advance_requests(count):
 
 def test_the_batch_pdf_is_a_job_whose_page_gives_the_file_and_whose_owner_is_told(
         client, finance, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(finance_jobs, "CHUNK", 2)  # three requests: two chunks, so two PDFs merged
+    monkeypatch.setattr(jobs_pdf, "CHUNK", 2)  # three requests: two chunks, so two PDFs merged
     requests = advance_requests(3)
     client.force_login(finance)
     mail.outbox.clear()
@@ -167,3 +168,11 @@ def test_two_workers_on_one_queue_run_each_job_once():
     assert {r.status for r in results} == {"SUCCESSFUL"}
     assert {r.worker_ids[0] for r in results} == {"worker-1", "worker-2"}
     assert all(job.result for job in Job.objects.all())
+
+
+def test_the_same_job_asked_again_while_under_way_is_not_queued_twice(finance, monkeypatch):
+    monkeypatch.setattr("jobs.services._enqueue", lambda job: None)  # left waiting, as in a queue no worker took yet
+    first = job_start(kind=finance_jobs.BATCH_PDF, owner=finance, label="PDF", params={"ids": [1, 2]})
+    again = job_start(kind=finance_jobs.BATCH_PDF, owner=finance, label="PDF", params={"ids": [1, 2]})
+    other = job_start(kind=finance_jobs.BATCH_PDF, owner=finance, label="PDF", params={"ids": [3]})
+    assert again == first != other and Job.objects.count() == 2

@@ -26,8 +26,7 @@ NOT_HTML = {
     "portal_conventions:payment_pdf", "portal_conventions:signed_pdf", "portal_conventions:executory_pdf",
     "portal_conventions:amendment_signed_pdf", "portal_deliberations:letter_pdf",
     "admin:conventions_convention_pdf", "admin:conventions_convention_executory_pdf", "admin:conventions_amendment_pdf",
-    "admin:finance_paymentrequest_pdf", "admin:finance_recovery_notice", "admin:deliberations_deliberation_annex_pdf",
-    "admin:deliberations_deliberation_letters", "admin:deliberations_letter_pdf",
+    "admin:finance_paymentrequest_pdf", "admin:finance_recovery_notice", "admin:deliberations_letter_pdf",
     # Spreadsheets and CSV (budget exports and templates, indicator export, deliberation annex, open data).
     "portal_budgets:forecast_export", "portal_budgets:actual_export", "portal_budgets:template",
     "admin:budgets_budget_export", "admin:budgets_budget_export_year", "admin:budgets_budget_template",
@@ -64,7 +63,9 @@ POST_ONLY = {
 
 #: Patterns that only redirect: Django's « view on site », the addresses of models that moved app,
 #: the admin's unnamed ``<id>/`` (to the change page) and its final catch-all.
-REDIRECTS = {"admin:view_on_site"}
+REDIRECTS = {"admin:view_on_site",
+             # A deliberation's annex and letters in PDF: a background job, then its page (jobs:detail).
+             "admin:deliberations_deliberation_annex_pdf", "admin:deliberations_deliberation_letters"}
 UNNAMED_REDIRECT = re.compile(r"^admin/(.*\(\?P<rest>\.\*\)\$|.*<path:object_id>/|\(\?P<url>\.\*\)\$)$")
 
 

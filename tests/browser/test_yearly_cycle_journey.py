@@ -280,9 +280,13 @@ def test_the_yearly_cycle_from_applications_to_a_signed_agreement(page, live_ser
     page.wait_for_load_state()
     assert "2 candidatures proposées ajoutées à la délibération." in messages_shown(page)
 
+    deliberation_page = page.url
+    page.get_by_role("link", name="Annexe (PDF)").click()  # a background job: its page gives the file
+    page.wait_for_load_state()
     with page.expect_download() as download:
-        page.get_by_role("link", name="Annexe (PDF)").click()
+        page.get_by_role("link", name=re.compile("Télécharger annexe-deliberation-")).click()
     annex_pdf = Path(download.value.path()).read_bytes()
+    page.goto(deliberation_page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Annexe (XLSX)").click()
     annex_xlsx = Path(download.value.path()).read_bytes()
