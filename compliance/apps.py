@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = _("Conformité")
+
+    def ready(self):
+        from compliance.jobs import SCDL_CSV, scdl_csv_run
+        from jobs.registry import register
+
+        register(SCDL_CSV, scdl_csv_run)

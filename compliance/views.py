@@ -1,11 +1,11 @@
 """Staff pages in the admin: the dashboard, the list of everything overdue, the open-data file."""
 
-import io
 from decimal import Decimal
 
 from django.contrib import admin
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,8 @@ from compliance.dashboard import (
     totals_by_state,
     totals_by_year,
 )
-from compliance.opendata import scdl_export, scdl_filename, write_scdl_csv
+from compliance.jobs import scdl_csv_start
+from compliance.opendata import scdl_export
 from core import charts
 from core.money import format_percent
 
@@ -112,14 +113,11 @@ class OverdueView(StaffPage):
 
 
 class ScdlExportView(PermissionRequiredMixin, View):
-    """Download the open-data file (the same as ``manage.py export_scdl``)."""
+    """The open-data file (the same as ``manage.py export_scdl``), made by a background job whose
+    page gives it (``compliance.jobs``): every signed agreement of every year."""
 
     permission_required = "conventions.view_convention"
     raise_exception = True
 
     def get(self, request):
-        buffer = io.StringIO()
-        write_scdl_csv(scdl_export(), buffer)
-        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{scdl_filename(timezone.localdate())}"'
-        return response
+        return redirect(reverse("jobs:detail", args=[scdl_csv_start(user=request.user).pk]))

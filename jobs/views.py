@@ -1,5 +1,7 @@
 """The staff's job pages, under /admin/travaux/: each person sees only the jobs they started (404 else)."""
 
+import mimetypes
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
@@ -35,7 +37,9 @@ def job_file(request, pk):
     job = _own_job(request, pk)
     if job.status != JobStatus.DONE or not job.result:
         raise Http404
-    response = FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result_name)
+    kind = mimetypes.guess_type(job.result_name)[0] or "application/octet-stream"
+    response = FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result_name,
+                            content_type=f"{kind}; charset=utf-8" if kind.startswith("text/") else kind)
     response["Cache-Control"] = "private, no-store"  # like every PDF served (core.pdf.pdf_response)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -30,7 +30,7 @@ NOT_HTML = {
     # Spreadsheets and CSV (budget exports and templates, indicator export, deliberation annex, open data).
     "portal_budgets:forecast_export", "portal_budgets:actual_export", "portal_budgets:template",
     "admin:budgets_budget_export", "admin:budgets_budget_export_year", "admin:budgets_budget_template",
-    "admin:indicators_indicatorreport_export", "admin:deliberations_deliberation_annex_xlsx", "staff:scdl_export",
+    "admin:indicators_indicatorreport_export", "admin:deliberations_deliberation_annex_xlsx",
     # Stored files deposited by the associations, served as they are.
     "portal_conventions:document_file", "portal_campaigns:document_file", "admin:documents_document_file",
     "admin:campaigns_application_document",
@@ -65,7 +65,8 @@ POST_ONLY = {
 #: the admin's unnamed ``<id>/`` (to the change page) and its final catch-all.
 REDIRECTS = {"admin:view_on_site",
              # A deliberation's annex and letters in PDF: a background job, then its page (jobs:detail).
-             "admin:deliberations_deliberation_annex_pdf", "admin:deliberations_deliberation_letters"}
+             "admin:deliberations_deliberation_annex_pdf", "admin:deliberations_deliberation_letters",
+             "staff:scdl_export"}  # the open-data file: a job too
 UNNAMED_REDIRECT = re.compile(r"^admin/(.*\(\?P<rest>\.\*\)\$|.*<path:object_id>/|\(\?P<url>\.\*\)\$)$")
 
 
