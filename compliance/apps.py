@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jobs.registry import register
+
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
@@ -8,6 +10,5 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from compliance.jobs import SCDL_CSV, scdl_csv_run
-        from jobs.registry import register
 
         register(SCDL_CSV, scdl_csv_run)

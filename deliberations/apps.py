@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jobs.registry import register
+
 
 class DeliberationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -9,7 +11,6 @@ class DeliberationsConfig(AppConfig):
 
     def ready(self):
         from deliberations import jobs, locks
-        from jobs.registry import register
 
         locks.connect()
         register(jobs.ANNEX_PDF, jobs.annex_pdf_run)

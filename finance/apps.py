@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jobs.registry import register
+
 
 class FinanceConfig(AppConfig):
     name = "finance"
@@ -8,6 +10,5 @@ class FinanceConfig(AppConfig):
 
     def ready(self):
         from finance.jobs import BATCH_PDF, payment_requests_pdf_run
-        from jobs.registry import register
 
         register(BATCH_PDF, payment_requests_pdf_run)
