@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from budgets import exports
 from budgets.forms import ImportForm
+from budgets.jobs import year_export_start
 from budgets.models import Budget, BudgetKind
 from budgets.rules import Variance, budget_variances
 from budgets.services import (
@@ -121,7 +122,8 @@ def export_year(model_admin, request):
             for message in field_errors:
                 messages.error(request, f"{form.fields[field].label} : {message}" if field in form.fields else message)
         return redirect("admin:budgets_budget_changelist")
-    return exports.download(exports.export_year(form.cleaned_data["annee"], form.cleaned_data["format"]))
+    job = year_export_start(year=form.cleaned_data["annee"], fmt=form.cleaned_data["format"], user=request.user)
+    return redirect(reverse("jobs:detail", args=[job.pk]))  # a whole year's lines: made by a background job
 
 
 def template(model_admin, request, fmt):

@@ -25,6 +25,7 @@ from beneficiaries.services import invitation_create
 from budgets.models import BudgetStatus
 from budgets.services import budget_return, budget_submit
 from campaigns.services import application_request_changes
+from compliance.jobs import scdl_csv_start
 from compliance.reminders import reminders_send
 from conventions.models import Status
 from core.roles import AGENT, FINANCE
@@ -244,6 +245,13 @@ def send_message_to_association(convention, member, agent):
     return reverse("portal_conventions:messages", args=[convention.pk])
 
 
+def send_job_finished(convention, member, agent):
+    agent.email = agent.email or "agent1@metropole.invalid"
+    agent.save()
+    job = scdl_csv_start(user=agent)  # any job: its owner is told when it is finished
+    return reverse("jobs:detail", args=[job.pk])
+
+
 def send_digest(convention, member, agent):
     notice_preference_set(user=member, frequency=Frequency.DAILY)
     message_post(convention=convention, author=agent, side=Side.SERVICE, body=REASON)
@@ -287,6 +295,7 @@ CASES = {
     "messaging/emails/to_service": (send_message_to_service, True),
     "messaging/emails/to_association": (send_message_to_association, False),
     "notices/emails/digest": (send_digest, False),
+    "jobs/emails/finished": (send_job_finished, False),
 }
 
 

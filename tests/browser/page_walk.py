@@ -29,7 +29,7 @@ NOT_HTML = {
     "admin:finance_paymentrequest_pdf", "admin:finance_recovery_notice", "admin:deliberations_letter_pdf",
     # Spreadsheets and CSV (budget exports and templates, indicator export, deliberation annex, open data).
     "portal_budgets:forecast_export", "portal_budgets:actual_export", "portal_budgets:template",
-    "admin:budgets_budget_export", "admin:budgets_budget_export_year", "admin:budgets_budget_template",
+    "admin:budgets_budget_export", "admin:budgets_budget_template",
     "admin:indicators_indicatorreport_export", "admin:deliberations_deliberation_annex_xlsx",
     # Stored files deposited by the associations, served as they are.
     "portal_conventions:document_file", "portal_campaigns:document_file", "admin:documents_document_file",
@@ -66,7 +66,7 @@ POST_ONLY = {
 REDIRECTS = {"admin:view_on_site",
              # A deliberation's annex and letters in PDF: a background job, then its page (jobs:detail).
              "admin:deliberations_deliberation_annex_pdf", "admin:deliberations_deliberation_letters",
-             "staff:scdl_export"}  # the open-data file: a job too
+             "staff:scdl_export", "admin:budgets_budget_export_year"}  # the open-data file, a year's budgets: jobs too
 UNNAMED_REDIRECT = re.compile(r"^admin/(.*\(\?P<rest>\.\*\)\$|.*<path:object_id>/|\(\?P<url>\.\*\)\$)$")
 
 
