@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -11,8 +12,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from dossier.actions import TRANSITION_SERVICES, convention_terminate
+from dossier.jobs import convention_sign_start
 from dossier.lifecycle import TRANSITIONS, available_transitions, may_waive, waiver_conflict
 from dossier.requirements import BY_CODE, requirement_states
+from jobs.models import JobStatus
 
 
 class TransitionForm(forms.Form):
@@ -91,25 +94,55 @@ class LifecycleAdminMixin:
         form = form_class(request.POST or None, waivable=waivable)
         change_url = reverse("admin:conventions_convention_change", args=[convention.pk])
         if request.method == "POST" and form.is_valid():
-            comment = form.cleaned_data["comment"]
-            try:
-                if name == "terminate":
-                    convention_terminate(convention=convention, user=request.user, comment=comment,
-                                         pro_rata_temporis=form.cleaned_data["pro_rata_temporis"])
-                else:
-                    TRANSITION_SERVICES[name](convention=convention, user=request.user, comment=comment,
-                                              waive=form.cleaned_data.get("waive") or (),
-                                              waiver_reason=form.cleaned_data.get("waiver_reason", ""))
-            except ValidationError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                messages.success(request, _("« %(action)s » : fait. La convention est maintenant à l'état « %(s)s ».")
-                                 % {"action": transition.label, "s": convention.__class__.objects.get(pk=convention.pk).get_status_display()})
-                return redirect(change_url)
+            # The signature renders and freezes the final PDF (seconds): a background job.
+            done = (self._sign if name == "sign" else self._apply)(request, convention, transition, form, change_url)
+            if done is not None:
+                return done
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": convention,
             "title": transition.label, "transition": transition, "form": form, "change_url": change_url,
             "requirement_states": states, "waiver_conflict": conflict,
         }
         return TemplateResponse(request, "admin/conventions/transition_confirm.html", context)
+
+    def _apply(self, request, convention, transition, form, change_url):
+        """Apply the transition: the agreement's page, or None with the refusal added to ``form``."""
+        comment = form.cleaned_data["comment"]
+        try:
+            if transition.name == "terminate":
+                convention_terminate(convention=convention, user=request.user, comment=comment,
+                                     pro_rata_temporis=form.cleaned_data["pro_rata_temporis"])
+            else:
+                TRANSITION_SERVICES[transition.name](convention=convention, user=request.user, comment=comment,
+                                                     waive=form.cleaned_data.get("waive") or (),
+                                                     waiver_reason=form.cleaned_data.get("waiver_reason", ""))
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            return None
+        return self._done(request, convention, transition, change_url)
+
+    def _sign(self, request, convention, transition, form, change_url):
+        """Start the signature's job. Finished at once (a free worker, the tests' immediate backend), it
+        answers like any transition (the agreement's page, or None with the refusal added to ``form``);
+        still under way, with the job's page, which gives the signed PDF once it is made."""
+        with transaction.atomic():
+            job = convention_sign_start(convention=convention, user=request.user, comment=form.cleaned_data["comment"],
+                                        waive=form.cleaned_data.get("waive") or (),
+                                        waiver_reason=form.cleaned_data.get("waiver_reason", ""))
+            if job.status == JobStatus.FAILED:  # a refusal, shown here: the job and its email are undone
+                form.add_error(None, job.error)
+                transaction.set_rollback(True)
+                return None
+        if job.status == JobStatus.DONE:
+            return self._done(request, convention, transition, change_url)
+        messages.info(request, _("La signature est en cours : le PDF final est rendu puis figé. Cette page vous "
+                                 "dit quand c'est fait."))
+        return redirect(reverse("jobs:detail", args=[job.pk]))
+
+    @staticmethod
+    def _done(request, convention, transition, change_url):
+        messages.success(request, _("« %(action)s » : fait. La convention est maintenant à l'état « %(s)s ».")
+                         % {"action": transition.label,
+                            "s": convention.__class__.objects.get(pk=convention.pk).get_status_display()})
+        return redirect(change_url)

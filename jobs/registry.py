@@ -4,7 +4,9 @@ so that ``jobs`` runs them without importing the apps above it.
 A kind's ``run(job, progress)`` reads ``job.params``, calls ``progress(done, total)`` as it goes and
 returns a ``JobOutput`` (the file made, its download name). It must be idempotent: a job run again
 (« Relancer », a second worker) starts over and makes the same file. A ``ValidationError`` it raises
-is shown to the owner as the reason of the failure; any other error as an unexpected one.
+is shown to the owner as the reason of the failure, a ``PermissionDenied`` as a lack of rights, any
+other error as an unexpected one. ``params["return_url"]`` and ``["return_label"]``, when given, link
+the job's page back to what it is about.
 """
 
 from collections.abc import Callable

@@ -77,6 +77,9 @@ def job_run(job_id: int) -> None:
     except ValidationError as error:
         _finish(job, JobStatus.FAILED, error=" ".join(error.messages))
         return
+    except PermissionDenied:
+        _finish(job, JobStatus.FAILED, error=_("Vos droits ne permettent pas ce travail."))
+        return
     except Exception:
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
         _finish(job, JobStatus.FAILED, error=UNEXPECTED)
