@@ -85,8 +85,9 @@ def staff_and_finance_pages() -> list[Page]:
         Page("admin: association list", "staff", AGENT, "/admin/beneficiaries/beneficiary/", is_list=True),
         Page("admin: indicator report list", "staff", AGENT, "/admin/indicators/indicatorreport/", is_list=True),
         Page("finance: requests to process", "finance", FINANCE, f"{changelist}?a_traiter=finances", is_list=True),
-        Page("finance: batch PDF (20 requests)", "finance", FINANCE, changelist, method="POST",
-             data={"action": "download_pdf", "_selected_action": batch, "index": "0", "select_across": "0"}, heavy=True),
+        # Since issue 18 the request only queues the job (jobs/): the rendering is the worker's.
+        Page("finance: batch PDF (20 requests), queued as a job", "finance", FINANCE, changelist, method="POST",
+             data={"action": "download_pdf", "_selected_action": batch, "index": "0", "select_across": "0"}),
         Page("finance: CSV export (queue)", "finance", FINANCE, f"{changelist}?a_traiter=finances", method="POST",
              data={"action": "download_csv", "_selected_action": batch[:1], "index": "0", "select_across": "1"}),
     ]
