@@ -194,8 +194,8 @@ def _stored_sha256(document: Document) -> str:
         return ""
 
 
-def _audit(document: Document, by, reason: str) -> None:
-    """Name who made the change and why in the history row (outside a request too)."""
+def audit_change(document: Document, by, reason: str) -> None:
+    """Name who made the change and why in the history row (outside a request too): documents and vault papers."""
     document._change_reason = reason
     if by is not None:
         document._history_user = by
@@ -224,7 +224,7 @@ def document_upload(*, document: Document, uploaded, by=None) -> Document:
     document.uploaded_at = timezone.now()
     document.uploaded_by = by
     document.rejection_reason = ""
-    _audit(document, by, _("Dépôt par l'association"))
+    audit_change(document, by, _("Dépôt par l'association"))
     document.save()
     return document
 
@@ -239,18 +239,28 @@ def acceptance_conflict(document: Document, user) -> str | None:
                            what=_("ce justificatif"))
 
 
+def review_record(paper, *, accept: bool, by, what: str, reason: str = "", conflict=lambda: None) -> None:
+    """Record the review of ``paper`` (an agreement's document or a vault paper), audited: accepted,
+    or refused with ``reason``. Only a received paper is reviewed (« Seul un justificatif reçu… »,
+    ``what`` naming it); an acceptance is refused with ``conflict()``'s reason, if any (nobody accepts
+    what they gave: ``beneficiaries.duties.review_conflict``)."""
+    if paper.status != DocumentStatus.RECEIVED:
+        raise ValidationError(_("Seul %(what)s reçu peut être %(done)s.") % {
+            "what": what, "done": _("accepté") if accept else _("refusé")}, code="state")
+    if accept and (refusal := conflict()):
+        raise ValidationError(refusal, code="conflict")
+    paper.status = DocumentStatus.ACCEPTED if accept else DocumentStatus.REJECTED
+    paper.rejection_reason = "" if accept else reason
+    audit_change(paper, by, _("Accepté") if accept else _("Refusé"))
+    paper.save()
+
+
 @transaction.atomic
 def document_accept(*, document: Document, by=None) -> Document:
     """Accept a received document (staff), never by who uploaded it nor a member of the association."""
     document = Document.objects.select_for_update().get(pk=document.pk)
-    if document.status != DocumentStatus.RECEIVED:
-        raise ValidationError(_("Seul un justificatif reçu peut être accepté."), code="state")
-    if conflict := acceptance_conflict(document, by):
-        raise ValidationError(conflict, code="conflict")
-    document.status = DocumentStatus.ACCEPTED
-    document.rejection_reason = ""
-    _audit(document, by, _("Accepté"))
-    document.save()
+    review_record(document, accept=True, by=by, what=_("un justificatif"),
+                  conflict=lambda: acceptance_conflict(document, by))
     notify_document(document, "accepted")
     return document
 
@@ -263,12 +273,7 @@ def document_reject(*, document: Document, reason: str, by=None) -> Document:
     if not reason:
         raise ValidationError({"reason": _("Indiquez le motif du refus : l'association le lira.")}, code="required")
     document = Document.objects.select_for_update().get(pk=document.pk)
-    if document.status != DocumentStatus.RECEIVED:
-        raise ValidationError(_("Seul un justificatif reçu peut être refusé."), code="state")
-    document.status = DocumentStatus.REJECTED
-    document.rejection_reason = reason
-    _audit(document, by, _("Refusé"))
-    document.save()
+    review_record(document, accept=False, by=by, what=_("un justificatif"), reason=reason)
     notify_document(document, "rejected")
     return document
 
@@ -283,7 +288,7 @@ def document_request(*, convention: Convention, kind: str, due_on=None, year=Non
     """
     check_documents([*convention.documents.values_list("kind", flat=True), kind])
     document = Document(convention=convention, kind=kind, due_on=due_on, year=year, status=DocumentStatus.EXPECTED)
-    _audit(document, by, _("Demandé à l'association"))
+    audit_change(document, by, _("Demandé à l'association"))
     document.save()
     notify_document(document, "requested")
     return document

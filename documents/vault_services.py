@@ -20,14 +20,8 @@ from conventions.notifications import association_recipients
 from core.dates import french_date
 from documents.models import VAULT_KINDS, DocumentKind, DocumentStatus, VaultPaper
 from documents.obligations import REPUBLICAN_COMMITMENT_FROM
-from documents.services import read_upload, store_checked_upload
+from documents.services import audit_change, read_upload, review_record, store_checked_upload
 from documents.vault import default_valid_until
-
-
-def _audit(paper: VaultPaper, by, reason: str) -> None:
-    paper._change_reason = reason
-    if by is not None:
-        paper._history_user = by
 
 
 def check_validity(*, kind: str, valid_from: date | None, valid_until: date | None) -> None:
@@ -61,7 +55,7 @@ def vault_paper_upload(*, beneficiary, kind: str, uploaded, valid_from: date, va
                        valid_until=valid_until or default_valid_until(kind, valid_from),
                        status=DocumentStatus.RECEIVED, uploaded_at=timezone.now(), uploaded_by=by)
     store_checked_upload(paper.file, data, file_type)
-    _audit(paper, by, _("Dépôt par l'association dans ses documents permanents"))
+    audit_change(paper, by, _("Dépôt par l'association dans ses documents permanents"))
     paper.save()
     return paper
 
@@ -76,14 +70,7 @@ def vault_acceptance_conflict(paper: VaultPaper, user) -> str | None:
 def vault_paper_accept(*, paper: VaultPaper, by=None) -> VaultPaper:
     """Accept a received permanent paper (staff), never by who gave it nor a member of the association."""
     paper = VaultPaper.objects.select_for_update().select_related("beneficiary").get(pk=paper.pk)
-    if paper.status != DocumentStatus.RECEIVED:
-        raise ValidationError(_("Seul un document reçu peut être accepté."), code="state")
-    if conflict := vault_acceptance_conflict(paper, by):
-        raise ValidationError(conflict, code="conflict")
-    paper.status = DocumentStatus.ACCEPTED
-    paper.rejection_reason = ""
-    _audit(paper, by, _("Accepté"))
-    paper.save()
+    review_record(paper, accept=True, by=by, what=_("un document"), conflict=lambda: vault_acceptance_conflict(paper, by))
     notify_vault_paper(paper, "accepted")
     return paper
 
@@ -95,12 +82,7 @@ def vault_paper_reject(*, paper: VaultPaper, reason: str, by=None) -> VaultPaper
     if not reason:
         raise ValidationError({"reason": _("Indiquez le motif du refus : l'association le lira.")}, code="required")
     paper = VaultPaper.objects.select_for_update().select_related("beneficiary").get(pk=paper.pk)
-    if paper.status != DocumentStatus.RECEIVED:
-        raise ValidationError(_("Seul un document reçu peut être refusé."), code="state")
-    paper.status = DocumentStatus.REJECTED
-    paper.rejection_reason = reason
-    _audit(paper, by, _("Refusé"))
-    paper.save()
+    review_record(paper, accept=False, by=by, what=_("un document"), reason=reason)
     notify_vault_paper(paper, "rejected")
     return paper
 
