@@ -8,7 +8,7 @@ from core.pdf import pdf_filename
 from deliberations.annex import annex_pdf, annex_table
 from deliberations.letters import letters_pdf, letters_queryset
 from deliberations.models import Deliberation
-from jobs.pdf import chunked_pdf
+from jobs.pdf import rendered_pdf
 from jobs.registry import JobOutput
 from jobs.services import job_start
 
@@ -48,5 +48,5 @@ def letters_pdf_run(job, progress) -> JobOutput:
     letters = list(letters_queryset(deliberation.letters.all()))
     if not letters:
         raise ValidationError(_("Cette délibération n'a encore envoyé aucune lettre."))
-    return JobOutput(content=chunked_pdf(letters, letters_pdf, progress),
+    return JobOutput(content=rendered_pdf(letters, letters_pdf, progress),
                      name=pdf_filename("lettres-deliberation", _name(deliberation)))

@@ -23,5 +23,5 @@ def payment_requests_pdf_run(job, progress) -> JobOutput:
     ids = job.params["ids"]
     rows = {r.pk: r for r in payment_requests_for_export(PaymentRequest.objects.filter(pk__in=ids))}
     requests = [rows[pk] for pk in ids if pk in rows]  # the order of the selection, as exported
-    return JobOutput(content=pdf.chunked_pdf(requests, payment_requests_pdf, progress),
+    return JobOutput(content=pdf.rendered_pdf(requests, payment_requests_pdf, progress),
                      name="demandes-de-versement.pdf")

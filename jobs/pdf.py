@@ -1,25 +1,16 @@
-"""One PDF of many items, rendered by chunks: the job's progress moves at each chunk, and no chunk's
-rendering holds more than ``chunk`` items in memory (WeasyPrint's cost grows with the pages)."""
+"""One PDF of many items for a job, with its progress.
 
-import io
+Rendered as one document, not by chunks merged afterwards: the footers' « page k / N » are counted
+by the layout of one document, and chunks would restart them (« page 1 / 20 » again at the 21st)."""
+
 from collections.abc import Callable, Sequence
-
-from pypdf import PdfWriter
 
 from jobs.registry import Progress
 
-CHUNK = 20
 
-
-def chunked_pdf(items: Sequence, render: Callable[[Sequence], bytes], progress: Progress, *,
-                chunk: int | None = None) -> bytes:
-    """Return the PDF of ``render(items)``, made ``chunk`` items (``CHUNK``) at a time and merged (pypdf)."""
-    chunk = chunk or CHUNK
+def rendered_pdf(items: Sequence, render: Callable[[Sequence], bytes], progress: Progress) -> bytes:
+    """Return ``render(items)``, the job's progress at 0 of ``len(items)`` before and all of them after."""
     progress(0, len(items))
-    merged = PdfWriter()
-    for start in range(0, len(items), chunk):
-        merged.append(io.BytesIO(render(items[start:start + chunk])))
-        progress(min(start + chunk, len(items)), len(items))
-    out = io.BytesIO()
-    merged.write(out)
-    return out.getvalue()
+    content = render(items)
+    progress(len(items), len(items))
+    return content

@@ -18,7 +18,6 @@ from core.roles import AGENT, FINANCE
 from finance import jobs as finance_jobs
 from finance.models import PaymentKind
 from finance.services import payment_request_create
-from jobs import pdf as jobs_pdf
 from jobs import registry
 from jobs.models import Job, JobStatus
 from jobs.services import UNEXPECTED, job_retry, job_run, job_start
@@ -47,8 +46,7 @@ def advance_requests(count):
 
 
 def test_the_batch_pdf_is_a_job_whose_page_gives_the_file_and_whose_owner_is_told(
-        client, finance, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(jobs_pdf, "CHUNK", 2)  # three requests: two chunks, so two PDFs merged
+        client, finance, django_capture_on_commit_callbacks):
     requests = advance_requests(3)
     client.force_login(finance)
     mail.outbox.clear()
@@ -67,7 +65,8 @@ def test_the_batch_pdf_is_a_job_whose_page_gives_the_file_and_whose_owner_is_tol
     text = pdf_text(b"".join(download.streaming_content))
     for payment in requests:
         assert payment.convention.reference in text
-    assert text.count("CADRE RÉSERVÉ AUX FINANCES") == 3  # one page per request, the chunks merged
+    assert text.count("CADRE RÉSERVÉ AUX FINANCES") == 3  # one page per request
+    assert "page 3 / 3" in text  # numbered across the whole file
 
     (email,) = mail.outbox
     assert email.to == ["finance1@metropole.invalid"] and email.subject == "Prêt : PDF de 3 demandes de versement"
