@@ -88,6 +88,8 @@ def page(browser, request):
     # bypass_csp lets the test inject axe-core; the pages themselves run under the real policy.
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.set_default_timeout(30_000)  # 2 shared cores: be patient, but not forever
+    if AXE_JS.exists():  # injected by the browser into every page it opens, not sent again for each check
+        context.add_init_script(path=str(AXE_JS))
     page = context.new_page()
     yield page
     if getattr(request.node, "browser_call_failed", False):
