@@ -17,9 +17,9 @@ from jobs.services import job_start
 
 SCDL_CSV = "compliance.scdl_csv"
 REMINDERS = "compliance.reminders"
-#: Who may send the day's reminders from the overdue items' page: whoever follows those items, with the
-#: permission of every compliance page (``compliance.views.StaffPage``); no narrower permission exists.
-REMINDERS_PERMISSION = "conventions.view_convention"
+#: Who may send the day's reminders from the overdue items' page: staff who manage agreements (agents), not
+#: those who only read them (finance), although both see the overdue items.
+REMINDERS_PERMISSION = "conventions.change_convention"
 
 
 def scdl_csv_start(*, user):

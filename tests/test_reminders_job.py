@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance.models import ReminderLog
-from core.roles import AGENT
+from core.roles import AGENT, FINANCE
 from documents.models import Document
 from jobs.models import Job, JobStatus
 from jobs.services import job_run
@@ -113,6 +113,14 @@ def test_who_may_not_follow_overdue_items_may_not_send_reminders(client, overdue
     client.force_login(UserFactory(username="membre"))  # not staff: the admin's login too
     assert confirm(client).status_code == 302
     assert mail.outbox == [] and not ReminderLog.objects.exists()
+
+
+def test_finance_sees_the_overdue_items_but_may_not_send_reminders(client, overdue):
+    client.force_login(staff_user("finance1", FINANCE))
+    page = client.get(reverse("staff:overdue"))
+    assert page.status_code == 200 and "Envoyer les rappels du jour" not in page.content.decode()
+    assert confirm(client).status_code == 403
+    assert mail.outbox == [] and not Job.objects.exists()
 
 
 def test_the_job_refuses_an_owner_who_lost_the_right_meanwhile(overdue):
