@@ -1,15 +1,25 @@
-"""Compliance's background jobs (``jobs.registry``): the open-data file of every signed agreement."""
+"""Compliance's background jobs (``jobs.registry``): the open-data file of every signed agreement, and
+the day's reminders sent on a staff member's request (the same run as ``manage.py send_reminders``)."""
 
 import io
+from datetime import date
 
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance.opendata import scdl_export, scdl_filename, write_scdl_csv
+from compliance.reminders import reminders_report, reminders_send
+from core.dates import french_date
 from jobs.registry import JobOutput
 from jobs.services import job_start
 
 SCDL_CSV = "compliance.scdl_csv"
+REMINDERS = "compliance.reminders"
+#: Who may send the day's reminders from the overdue items' page: staff who manage agreements (agents), not
+#: those who only read them (finance), although both see the overdue items.
+REMINDERS_PERMISSION = "conventions.change_convention"
 
 
 def scdl_csv_start(*, user):
@@ -24,3 +34,22 @@ def scdl_csv_run(job, progress) -> JobOutput:
     write_scdl_csv(scdl_export(), buffer)
     progress(1, 1)
     return JobOutput(content=buffer.getvalue().encode("utf-8"), name=scdl_filename(timezone.localdate()))
+
+
+def reminders_start(*, user, today: date):
+    """Start the job sending the reminders due on ``today`` (idempotent: what was sent is not sent again)."""
+    return job_start(kind=REMINDERS, owner=user, label=_("Rappels du %(day)s") % {"day": french_date(today)},
+                     params={"day": today.isoformat(), "return_url": reverse("staff:overdue"),
+                             "return_label": _("Revenir aux échéances dépassées")})
+
+
+def reminders_run(job, progress) -> JobOutput:
+    """Send the reminders of the job's day; its file is the report ``send_reminders`` prints."""
+    if not job.owner.has_perm(REMINDERS_PERMISSION):
+        raise PermissionDenied
+    today = date.fromisoformat(job.params["day"])
+    progress(0, 1)
+    run = reminders_send(today=today)
+    progress(1, 1)
+    report = "".join(f"{line.text}\n" for line in reminders_report(run, today=today))
+    return JobOutput(content=report.encode("utf-8"), name=f"rappels-{today.isoformat()}.txt")

@@ -135,6 +135,34 @@ class ReminderRun:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ReportLine:
+    """One line of a run's report; ``level`` is "info", "warning" (worth a look) or "error" (to act on)."""
+
+    text: str
+    level: str = "info"
+
+
+def reminders_report(run: ReminderRun, *, today: date, dry_run: bool = False) -> list[ReportLine]:
+    """Return the French report of ``run``: what ``send_reminders`` prints and the reminders job's file say.
+
+    Every count is given, each followed by its lines; the counts of what went wrong are errors only
+    when they are not zero (the command writes errors to stderr, which cron may mail).
+    """
+    prefix = "[simulation] " if dry_run else ""
+    lines = [ReportLine(f"{prefix}Rappels du {today.isoformat()}"),
+             ReportLine(f"Pièces attendues créées : {run.scheduled}")]
+    for title, entries, level in (
+            ("Courriels envoyés aux associations", run.sent, "info"),
+            ("Associations sans courriel, signalées au service", run.reported_to_staff, "warning"),
+            ("Rappels sans aucun destinataire", run.unreachable, "error"),
+            ("Échecs de l'envoi, réessayés au prochain passage", run.errors, "error")):
+        level = level if entries else "info"
+        lines.append(ReportLine(f"{title} : {len(entries)}", level))
+        lines.extend(ReportLine(f"  {entry}", level) for entry in entries)
+    return lines
+
+
 def schedule_expected_documents() -> int:
     """Create the documents each reminded agreement owes and does not have yet; return how many."""
     conventions = list(for_compliance(Convention.objects.filter(status__in=REMINDED_STATES)))

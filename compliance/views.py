@@ -1,10 +1,12 @@
-"""Staff pages in the admin: the dashboard, the list of everything overdue, the open-data file."""
+"""Staff pages in the admin: the dashboard, the list of everything overdue, the open-data file, the
+day's reminders sent on request (after a confirmation showing what would go out)."""
 
 from decimal import Decimal
 
 from django.contrib import admin
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,8 +24,9 @@ from compliance.dashboard import (
     totals_by_state,
     totals_by_year,
 )
-from compliance.jobs import scdl_csv_start
+from compliance.jobs import REMINDERS_PERMISSION, reminders_start, scdl_csv_start
 from compliance.opendata import scdl_export
+from compliance.reminders import reminders_send
 from core import charts
 from core.money import format_percent
 
@@ -121,3 +124,22 @@ class ScdlExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         return redirect(reverse("jobs:detail", args=[scdl_csv_start(user=request.user).pk]))
+
+
+class RemindersSendView(PermissionRequiredMixin, View):
+    """« Envoyer les rappels du jour »: a first POST shows what would go out (a dry run, nothing sent
+    nor kept); « Confirmer l'envoi » starts the job (``compliance.jobs``) and opens its page."""
+
+    permission_required = REMINDERS_PERMISSION
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def post(self, request):
+        today = timezone.localdate()
+        if request.POST.get("confirm") and request.POST.get("day") == today.isoformat():
+            return redirect(reverse("jobs:detail", args=[reminders_start(user=request.user, today=today).pk]))
+        # Not confirmed yet, or confirmed on a page shown before midnight: show what would go out today.
+        return TemplateResponse(request, "compliance/reminders_confirm.html", {
+            **admin.site.each_context(request), "title": _("Envoyer les rappels du jour"), "today": today,
+            "run": reminders_send(today=today, dry_run=True),
+            "day_changed": bool(request.POST.get("confirm"))})

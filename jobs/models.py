@@ -30,10 +30,17 @@ class Job(models.Model):
     result = models.FileField(_("fichier"), upload_to="jobs/", storage=private_storage, blank=True)
     result_name = models.CharField(_("nom du fichier"), max_length=200, blank=True)
     error = models.TextField(_("motif de l'échec"), blank=True)
+    # Every claim by a worker counts one more (never reset: a worker's write is kept only while the
+    # job still holds the attempt it claimed); ``retried_after`` is the count when « Relancer » was
+    # last used, so that the limit of JOBS_MAX_ATTEMPTS applies to the runs since then.
     attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
+    retried_after = models.PositiveSmallIntegerField(_("essais avant la dernière relance"), default=0)
     created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    # Written by the worker when it claims the job and at each step of its progress: older than
+    # JOBS_LEASE_SECONDS while « en cours », the worker is taken to be dead (jobs.services.jobs_reclaim).
+    heartbeat_at = models.DateTimeField(_("dernier signe du serveur"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("travail en arrière-plan")

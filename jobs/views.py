@@ -1,4 +1,7 @@
-"""The staff's job pages, under /admin/travaux/: each person sees only the jobs they started (404 else)."""
+"""The staff's job pages, under /admin/travaux/: each person sees only the jobs they started (404 else).
+
+Opening them first takes back the owner's jobs whose worker died (``jobs_reclaim``): a stuck job is
+seen re-queued, or failed, without waiting for ``manage.py jobs_maintenance``."""
 
 import mimetypes
 
@@ -11,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jobs.models import JobStatus
-from jobs.services import job_retry, jobs_of
+from jobs.services import job_retry, jobs_of, jobs_reclaim
 
 
 def _own_job(request, pk):
@@ -19,12 +22,14 @@ def _own_job(request, pk):
 
 
 def job_list(request):
+    jobs_reclaim(owner=request.user)
     return TemplateResponse(request, "jobs/job_list.html", {
         **admin.site.each_context(request), "title": "Mes travaux en arrière-plan",
         "jobs": jobs_of(request.user)[:50]})
 
 
 def job_detail(request, pk):
+    jobs_reclaim(owner=request.user)
     job = _own_job(request, pk)
     if request.GET.get("format") == "json":  # read by jobs/job_progress.js while the job runs
         return JsonResponse({"status": job.status, "status_label": job.get_status_display(), "done": job.done,

@@ -54,7 +54,8 @@ AUDIT_LOGS = {
                                     "for changes (the agent's message), append-only, written only by "
                                     "campaigns.services; listed read-only on the application",
     "compliance.ReminderLog": "the log of reminders sent, unique per item, stage and due date, written only by "
-                               "send_reminders; shown read-only in the agreement's « Conformité » block",
+                               "compliance.reminders (send_reminders, or the staff's « Envoyer les rappels du "
+                               "jour » job); shown read-only in the agreement's « Conformité » block",
 }
 
 #: Historised models whose history is not listed on an admin history page, and why.

@@ -225,6 +225,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="conventions@metropole.in
 # Long work (batch PDFs…) runs in workers: `manage.py db_worker`, as many as wanted, on the same
 # database, with no other broker (README, « Plusieurs serveurs »). Each job is run once (jobs.services).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A running job's worker writes a heartbeat when it claims the job and at each step of progress; a
+# job whose heartbeat is older than this lease is taken to have lost its worker (killed, machine
+# stopped) and is put back in the queue (jobs.services.jobs_reclaim, `manage.py jobs_maintenance`,
+# and whenever its owner opens « Mes travaux » or its page). A kind must report progress more often.
+JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=900)
+# How many times a job is run, interruptions included, before it is marked failed (« Relancer » starts over).
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+# Finished jobs (ready or failed) and their files are deleted this many days after they finished
+# (jobs.services.jobs_prune, `manage.py jobs_maintenance`).
+JOBS_RETENTION_DAYS = env.int("JOBS_RETENTION_DAYS", default=30)
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

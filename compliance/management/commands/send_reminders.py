@@ -5,7 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from compliance.reminders import reminders_send
+from compliance.reminders import reminders_report, reminders_send
 
 
 class Command(BaseCommand):
@@ -21,23 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args, date: str | None = None, dry_run: bool = False, **options):
         today = self._parse_date(date) if date else timezone.localdate()
         run = reminders_send(today=today, dry_run=dry_run)
-        prefix = "[simulation] " if dry_run else ""
-        self.stdout.write(f"{prefix}Rappels du {today.isoformat()}")
-        self.stdout.write(f"Pièces attendues créées : {run.scheduled}")
-        self.stdout.write(f"Courriels envoyés aux associations : {len(run.sent)}")
-        for line in run.sent:
-            self.stdout.write(f"  {line}")
-        if run.reported_to_staff:
-            self.stdout.write(self.style.WARNING(
-                f"Associations sans courriel, signalées au service : {len(run.reported_to_staff)}"))
-            for line in run.reported_to_staff:
-                self.stdout.write(f"  {line}")
-        if run.unreachable:
-            self.stderr.write(self.style.ERROR(f"Rappels sans aucun destinataire : {len(run.unreachable)}"))
-            for line in run.unreachable:
-                self.stderr.write(f"  {line}")
-        for line in run.errors:
-            self.stderr.write(self.style.ERROR(f"Échec de l'envoi : {line}"))
+        styles = {"warning": self.style.WARNING, "error": self.style.ERROR}
+        for line in reminders_report(run, today=today, dry_run=dry_run):
+            stream = self.stderr if line.level == "error" else self.stdout
+            stream.write(styles[line.level](line.text) if line.level in styles else line.text)
         if run.errors:
             raise CommandError("Des rappels n'ont pas pu être envoyés ; ils le seront au prochain passage.")
 
