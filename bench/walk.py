@@ -23,6 +23,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from contextlib import suppress
 from html import unescape
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,10 +72,8 @@ def staff_starts() -> list[str]:
         starts += [reverse(f"{info}_changelist"), reverse(f"{info}_add")]
         first = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
         if first is not None:
-            try:
+            with suppress(NoReverseMatch):
                 starts.append(reverse(f"{info}_change", args=[first]))
-            except NoReverseMatch:
-                pass
     return starts
 
 
