@@ -99,9 +99,15 @@ def under_load(url: str, pages: list[dict], sessions: dict, args) -> tuple[dict,
         first = load.run(server, trivial_page, {}, **options)
         print(f"  {'trivial view':<55} {first.rps:>8.1f} req/s", flush=True)
         # The same, for a logged-in user: the floor under every page that needs a login.
-        with_session = load.run(server, {**trivial_page, "key": "trivial-session", "url": "/bench/trivial/session/"},
-                                sessions[pages[0]["user"]], **options)
-        print(f"  {'trivial view, logged in':<55} {with_session.rps:>8.1f} req/s", flush=True)
+        floors = {"trivial": first.rps}
+        for key, url in (("session-only", "/bench/trivial/session-only/"),
+                         ("session-no-transaction", "/bench/trivial/session/no-transaction/"),
+                         ("session", "/bench/trivial/session/")):
+            outcome = load.run(server, {**trivial_page, "key": f"trivial-{key}", "url": url},
+                               sessions[pages[0]["user"]], **options)
+            floors[key] = outcome.rps
+            print(f"  {'trivial view, ' + key:<55} {outcome.rps:>8.1f} req/s ({outcome.errors} erreurs)", flush=True)
+        with_session = outcome
         for page in pages:
             # A PDF takes seconds: give it time for a meaningful count.
             duration = max(args.duration, 30) if page["heavy"] else args.duration
@@ -113,7 +119,7 @@ def under_load(url: str, pages: list[dict], sessions: dict, args) -> tuple[dict,
                   f"{outcome.errors} erreurs)", flush=True)
         last = load.run(server, trivial_page, {}, **options)
         print(f"  {'trivial view (again)':<55} {last.rps:>8.1f} req/s", flush=True)
-    return results, (round(first.rps, 1), round(last.rps, 1), round(with_session.rps, 1))
+    return results, (round(first.rps, 1), round(last.rps, 1), round(with_session.rps, 1)), floors
 
 
 def inspect(url: str, option: str, key: str) -> int:
@@ -154,19 +160,19 @@ def main(argv=None) -> int:
     small_results = in_process(small, requests=0, sessions=False, only=args.only)
     print(f"Grand jeu de données : {args.database_url} — {args.requests} requêtes par page", flush=True)
     large_results = in_process(args.database_url, requests=args.requests, sessions=not args.skip_load, only=args.only)
-    loads, trivial = {}, (None, None, None)
+    loads, trivial, floors = {}, (None, None, None), {}
     if not args.skip_load:
         print(f"Charge : {args.clients} clients, {args.duration} s par page, {args.workers} workers, {args.tool}",
               flush=True)
-        loads, trivial = under_load(args.database_url, large_results["pages"], large_results["sessions"], args)
+        loads, trivial, floors = under_load(args.database_url, large_results["pages"], large_results["sessions"], args)
     trivial_rps = (trivial[0] + trivial[1]) / 2 if trivial[0] else None
-    table = report.rows(small_results, large_results, loads, trivial_rps)
+    table = report.rows(small_results, large_results, loads, trivial_rps, trivial[2])
     report.print_table(table, trivial_rps)
     settings = {"workers": args.workers, "tool": args.tool, "clients": args.clients, "duration": args.duration,
                 "requests": args.requests}
     report.write_results(Path(args.output), table=table, small=small_results, large=large_results, trivial=trivial,
                          settings=settings, started=started, ended=datetime.now(UTC),
-                         loads=(load_before, report.load_average()))
+                         loads=(load_before, report.load_average()), floors=floors)
     print(f"\nRésultats écrits dans {args.output}")
     return 0
 

@@ -1,27 +1,20 @@
-import io
 import sys
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
 
 from conventions.models import Amendment, AmendmentStatus, Convention
 from demo.demo import SEED_REFERENCE
-
-
-def _seed_demo():
-    with override_settings(DEBUG=True):
-        call_command("seed_demo", stdout=io.StringIO())
+from tests.demo_snapshot import load_demo
 
 
 @pytest.fixture(scope="module")
 def demo_module(django_db_setup, django_db_blocker):
     """The demo of ``make run``, loaded once for the tests of a module that read it.
 
-    Loading it takes seconds; a module's tests each run in a savepoint of the transaction that
+    Seeded once per test process and copied back after (``tests/demo_snapshot.py``); a module's tests each run in a savepoint of the transaction that
     holds it (pytest-django's ``db``), so what one test writes is rolled back before the next,
     and the whole is rolled back when the module ends, leaving the database empty for the rest.
     ``pytest_collection_modifyitems`` runs a module's other tests before these.
@@ -30,7 +23,7 @@ def demo_module(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            _seed_demo()
+            load_demo()
         except BaseException:
             outer.__exit__(*sys.exc_info())
             raise
@@ -50,7 +43,7 @@ def demo(request, demo_module, db):
 @pytest.fixture
 def demo_committed(transactional_db):
     """The demo loaded for this test alone, committed: for tests that commit or flush (``transaction=True``)."""
-    _seed_demo()
+    load_demo()
 
 
 def _is_transactional(item) -> bool:

@@ -1,10 +1,6 @@
 """The staff lists fit a 1366 × 768 screen: no column hidden behind a horizontal scroll."""
 
-import io
-
 import pytest
-from django.core.management import call_command
-from django.test import override_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,9 +8,7 @@ LISTS = ["conventions/convention", "budgets/budget", "finance/paymentrequest", "
          "campaigns/application"]
 
 
-def test_the_lists_fit_a_1366_pixel_screen(browser, live_server):
-    with override_settings(DEBUG=True):
-        call_command("seed_demo", verbosity=0, stdout=io.StringIO())
+def test_the_lists_fit_a_1366_pixel_screen(browser, live_server, demo_committed):
     context = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 768})
     page = context.new_page()
     page.goto(f"{live_server.url}/admin/login/")

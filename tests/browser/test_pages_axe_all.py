@@ -7,15 +7,12 @@ pages on the demo data, and every custom page linked from them). A URL pattern t
 reaches and that no list explains fails ``test_every_page_is_checked``, naming the pattern.
 """
 
-import io
 import time
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.test import override_settings
 from django.urls import URLResolver, include, path, reverse
 from django.urls.resolvers import RegexPattern
 from django.views import View
@@ -104,9 +101,7 @@ def log_in(page, url, username):
     page.wait_for_load_state()
 
 
-def test_every_page_is_checked(page, live_server, assert_accessible):
-    with override_settings(DEBUG=True):
-        call_command("seed_demo", verbosity=0, stdout=io.StringIO())
+def test_every_page_is_checked(page, live_server, assert_accessible, demo_committed):
     reqe = get_user_model().objects.create_user("reqe", password="demo")  # noqa: S106 - the demo's password
     Membership.objects.create(user=reqe, beneficiary=Beneficiary.objects.get(acronym="REQE"))
     extra_starts = what_the_demo_lacks()

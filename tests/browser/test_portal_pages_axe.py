@@ -1,11 +1,8 @@
 """axe-core on every HTML page of the portal a member of the demo associations can open."""
 
-import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.test import override_settings
 from django.urls import reverse
 
 from beneficiaries.models import Beneficiary, Membership
@@ -39,9 +36,8 @@ def member_pages(username):
 
 
 @pytest.mark.parametrize("username", ["scs", "asso2", "reqe"])
-def test_every_portal_page_of_a_member_is_accessible(page, live_server, portal_login, assert_accessible, username):
-    with override_settings(DEBUG=True):
-        call_command("seed_demo", verbosity=0, stdout=io.StringIO())
+def test_every_portal_page_of_a_member_is_accessible(page, live_server, portal_login, assert_accessible, username,
+                                                     demo_committed):
     if username == "reqe":  # the multi-year agreement's association has no member in the demo: one is added
         reqe = get_user_model().objects.create_user("reqe", password="demo")  # noqa: S106 - the demo's password
         Membership.objects.create(user=reqe, beneficiary=Beneficiary.objects.get(acronym="REQE"))
