@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_delete import BoundedDeletePagesMixin
 from core.admin_history import ChildHistory, FrenchHistoryContext
 from core.admin_wording import FrenchTitlesMixin
 from core.dates import french_date, french_datetime
@@ -148,11 +149,12 @@ def print_years_as_written(container, model) -> None:
                            for name, options in container.fieldsets]
 
 
-class DomainAdmin(FrenchTitlesMixin, DomainFormFieldsMixin, SimpleHistoryAdmin):
+class DomainAdmin(BoundedDeletePagesMixin, FrenchTitlesMixin, DomainFormFieldsMixin, SimpleHistoryAdmin):
     """A domain model's admin: its history page lists who changed what, old → new, in French.
 
     ``history_children`` names the rows edited with the object (inlines, imports) whose
-    history is listed under the object's own (``conventions.admin_history``).
+    history is listed under the object's own (``conventions.admin_history``). Its delete pages
+    stay bounded however many rows the object drags along (``core.admin_delete``).
     """
 
     formfield_overrides = FRENCH_NUMBERS

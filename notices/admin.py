@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _t
 
+from core.admin_delete import BoundedDeletePagesMixin
 from notices.forms import PreferenceForm
 from notices.models import NoticePreference
 from notices.services import notice_frequency, notice_preference_set
@@ -13,7 +14,7 @@ from notices.views import preference_saved_message
 
 
 @admin.register(NoticePreference)
-class NoticePreferenceAdmin(admin.ModelAdmin):
+class NoticePreferenceAdmin(BoundedDeletePagesMixin, admin.ModelAdmin):
     """No list of everyone's choices: only the page where each staff member sets their own."""
 
     def get_model_perms(self, request):
