@@ -84,7 +84,7 @@ def budget_template(fmt: str) -> SpreadsheetFile:
     """Return the import template (the whole chart), as XLSX or CSV."""
     rows = template_rows()
     if fmt == CSV:
-        content = _csv_bytes(TEMPLATE_COLUMNS, rows)
+        content = csv_bytes(TEMPLATE_COLUMNS, rows)
     else:
         content = _xlsx_bytes(TEMPLATE_COLUMNS, rows, with_validation=True, instructions=INSTRUCTIONS)
     return SpreadsheetFile(content, f"modele-budget-cerfa-12156.{fmt}", FORMATS[fmt])
@@ -101,7 +101,7 @@ def export_lines(queryset, fmt: str, filename: str) -> SpreadsheetFile:
     )
     dataset = BudgetLineExportResource().export(lines)
     if fmt == CSV:
-        content = _csv_bytes(dataset.headers, list(dataset))
+        content = csv_bytes(dataset.headers, list(dataset))
     else:
         content = _xlsx_bytes(dataset.headers, list(dataset))
     return SpreadsheetFile(content, f"{slugify(filename)}.{fmt}", FORMATS[fmt])
@@ -126,7 +126,11 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-def _csv_bytes(headers, rows) -> bytes:
+def csv_bytes(headers, rows) -> bytes:
+    """Return ``rows`` under ``headers`` as a CSV for French spreadsheets: ``;``, decimal comma, UTF-8 with BOM.
+
+    The cells are written as given: text that could read as a formula is the caller's to neutralise
+    (``budgets.resources.neutralise``)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)

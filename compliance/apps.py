@@ -9,7 +9,15 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("Conformité")
 
     def ready(self):
-        from compliance.jobs import REMINDERS, SCDL_CSV, reminders_run, scdl_csv_run
+        from compliance.jobs import (
+            REMINDERS,
+            SCDL_CSV,
+            SNAPSHOT,
+            reminders_run,
+            scdl_csv_run,
+            snapshot_run,
+        )
 
         register(SCDL_CSV, scdl_csv_run)
         register(REMINDERS, reminders_run)
+        register(SNAPSHOT, snapshot_run)

@@ -1,5 +1,7 @@
-"""The log of reminders sent (``conventions.reminders``): what makes them idempotent."""
+"""The log of reminders sent (``conventions.reminders``): what makes them idempotent; the computed
+state of the whole portfolio the staff pages read (``ComplianceSnapshot``)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -48,3 +50,29 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.label} — {self.get_stage_display()} ({self.convention.reference})"
+
+
+class ComplianceSnapshot(models.Model):
+    """The whole portfolio's overdue items, dependency and open-data summary, computed once
+    (``compliance.snapshot.snapshot_compute``, a job or ``manage.py compliance_snapshot``) and read by
+    the dashboard and the overdue items' page: too long to compute on every load.
+
+    ``data`` holds plain values only (``compliance.snapshot``): what the pages show, as it was at
+    ``computed_at``. Only the latest few are kept (``compliance.snapshot.SNAPSHOTS_KEPT``).
+    """
+
+    computed_at = models.DateTimeField(_("calculé le"), auto_now_add=True)
+    today = models.DateField(_("jour de calcul des retards"))
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("demandé par"), help_text=_("Vide quand le calcul est fait par la tâche planifiée."),
+    )
+    data = models.JSONField(_("état calculé"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("état de conformité calculé")
+        verbose_name_plural = _("états de conformité calculés")
+        ordering = ["-computed_at", "-pk"]
+
+    def __str__(self):
+        return str(_("État calculé pour le %(day)s") % {"day": self.today.isoformat()})

@@ -1,5 +1,9 @@
 """Staff pages in the admin: the dashboard, the list of everything overdue, the open-data file, the
-day's reminders sent on request (after a confirmation showing what would go out)."""
+day's reminders sent on request (after a confirmation showing what would go out).
+
+The overdue items, the dependency and the open-data summary are read from the latest snapshot
+(``compliance.snapshot``: too long to compute on each load), with its time and « Recalculer maintenant »;
+the money per year and state is computed live."""
 
 from decimal import Decimal
 
@@ -14,19 +18,22 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from beneficiaries.naming import chart_name
 from compliance.checks import CERTIFIED_ACCOUNTS_SHARE
 from compliance.dashboard import (
-    dependencies,
     money_by_year_and_state,
     money_total,
-    overdue_items,
     totals_by_state,
     totals_by_year,
 )
-from compliance.jobs import REMINDERS_PERMISSION, reminders_start, scdl_csv_start
-from compliance.opendata import scdl_export
+from compliance.jobs import (
+    REMINDERS_PERMISSION,
+    SNAPSHOT_PERMISSION,
+    reminders_start,
+    scdl_csv_start,
+    snapshot_start,
+)
 from compliance.reminders import reminders_send
+from compliance.snapshot import latest_snapshot
 from core import charts
 from core.money import format_percent
 
@@ -39,7 +46,7 @@ MONEY_SERIES = (PAID, TO_PAY, PREPARATION)
 class StaffPage(PermissionRequiredMixin, TemplateView):
     """An admin page for whoever may read agreements (agents, finance, administrators)."""
 
-    permission_required = "conventions.view_convention"
+    permission_required = SNAPSHOT_PERMISSION
     raise_exception = True
     title = ""
 
@@ -47,25 +54,39 @@ class StaffPage(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(**admin.site.each_context(self.request), title=self.title, **kwargs)
 
 
-class DashboardView(StaffPage):
-    template_name = "conventions/convention_dashboard.html"
-    title = gettext_lazy("Tableau de bord des subventions")
+class SnapshotPage(StaffPage):
+    """A page showing the latest snapshot (``compliance.snapshot``), with its time and « Recalculer maintenant »."""
+
+    page = ""  # a key of SnapshotRefreshView.PAGES: where the job's page leads back
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
+        snapshot = latest_snapshot()
+        return super().get_context_data(
+            today=today, snapshot=snapshot, stale=bool(snapshot and snapshot.is_from_an_earlier_day(today)),
+            refresh_page=self.page, **kwargs)
+
+
+class DashboardView(SnapshotPage):
+    template_name = "conventions/convention_dashboard.html"
+    title = gettext_lazy("Tableau de bord des subventions")
+    page = "dashboard"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        snapshot = context["snapshot"]
         rows = money_by_year_and_state()
         years, states = totals_by_year(rows), totals_by_state(rows)
-        deps = dependencies()
-        overdue = overdue_items(today=today)
-        export = scdl_export()
-        return super().get_context_data(
-            today=today, rows=rows, years=years, states=states, dependencies=deps, overall=money_total(None, "", rows),
-            overdue=overdue[:10], overdue_count=len(overdue), export_rows=len(export.rows),
-            export_problems=export.problems, series=MONEY_SERIES,
+        if snapshot is not None:
+            context.update(
+                dependencies=snapshot.dependencies, overdue=snapshot.overdue[:10], overdue_count=len(snapshot.overdue),
+                export_rows=snapshot.scdl_rows, export_problems=snapshot.scdl_problems,
+                dependency_chart=self._dependency_chart(snapshot.dependencies))
+        context.update(
+            rows=rows, years=years, states=states, overall=money_total(None, "", rows), series=MONEY_SERIES,
             year_chart=self._year_chart(years), state_chart=self._state_chart(states),
-            count_chart=self._count_chart(states), dependency_chart=self._dependency_chart(deps),
-            **kwargs,
-        )
+            count_chart=self._count_chart(states))
+        return context
 
     @staticmethod
     def _money(total):
@@ -94,8 +115,7 @@ class DashboardView(StaffPage):
         )
 
     def _dependency_chart(self, deps):
-        rows = [(f"{chart_name(d.convention.beneficiary)} — {d.convention.fiscal_year}", [d.share])
-                for d in deps if d.share is not None]
+        rows = [(f"{d.chart_label} — {d.fiscal_year}", [d.share]) for d in deps if d.share is not None]
         return charts.bar_chart(
             chart_id="chart-dependency", title=_("Part de la collectivité dans le budget de chaque association"),
             description=_("Montant attribué rapporté aux charges du budget prévisionnel, hors contributions en nature ; "
@@ -106,13 +126,31 @@ class DashboardView(StaffPage):
         )
 
 
-class OverdueView(StaffPage):
+class OverdueView(SnapshotPage):
     template_name = "conventions/convention_overdue.html"
     title = gettext_lazy("Échéances dépassées")
+    page = "overdue"
 
     def get_context_data(self, **kwargs):
-        today = timezone.localdate()
-        return super().get_context_data(today=today, items=overdue_items(today=today), **kwargs)
+        context = super().get_context_data(**kwargs)
+        context["items"] = context["snapshot"].overdue if context["snapshot"] else []
+        return context
+
+
+class SnapshotRefreshView(PermissionRequiredMixin, View):
+    """« Recalculer maintenant »: starts the job computing the snapshot again (``compliance.jobs``) and
+    opens its page, which leads back to the page the button was on."""
+
+    PAGES = {"dashboard": ("staff:dashboard", gettext_lazy("Revenir au tableau de bord")),
+             "overdue": ("staff:overdue", gettext_lazy("Revenir aux échéances dépassées"))}
+    permission_required = SNAPSHOT_PERMISSION
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def post(self, request):
+        url_name, label = self.PAGES.get(request.POST.get("page"), self.PAGES["dashboard"])
+        job = snapshot_start(user=request.user, return_url=reverse(url_name), return_label=str(label))
+        return redirect(reverse("jobs:detail", args=[job.pk]))
 
 
 class ScdlExportView(PermissionRequiredMixin, View):

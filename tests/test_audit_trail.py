@@ -56,6 +56,10 @@ AUDIT_LOGS = {
     "compliance.ReminderLog": "the log of reminders sent, unique per item, stage and due date, written only by "
                                "compliance.reminders (send_reminders, or the staff's « Envoyer les rappels du "
                                "jour » job); shown read-only in the agreement's « Conformité » block",
+    "compliance.ComplianceSnapshot": "a computed state of the whole portfolio (overdue items, dependency, open-data "
+                                     "summary), with who asked for it and when; written only by "
+                                     "compliance.snapshot, never changed, the oldest deleted beyond the last ten; "
+                                     "shown read-only on the dashboard and the overdue items' page",
 }
 
 #: Historised models whose history is not listed on an admin history page, and why.
