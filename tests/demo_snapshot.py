@@ -2,8 +2,9 @@
 
 Seeding runs the product's own services (validation, audit trail, PDFs): about two seconds on
 SQLite, more on PostgreSQL, paid by every module and every committing test that read the demo.
-``load_demo()`` seeds it the first time only, in a savepoint rolled back at once, keeping the rows
-it wrote (every table, audit trail included) and the files it stored; then, and every later time,
+``load_demo()`` seeds it the first time only (and again when the rows it was seeded over changed:
+after a committing test's flush), in a savepoint rolled back at once, keeping the rows it wrote
+(every table, audit trail included) and the files it stored; then, and every later time,
 it writes those rows back with one multi-row INSERT per table, resets PostgreSQL's sequences past
 them, and puts back any stored file a test removed. The database holds what ``seed_demo`` leaves,
 row for row (``tests/test_seed_demo.py`` seeds again over it and finds nothing to add).
@@ -33,6 +34,10 @@ class Table:
 class Snapshot:
     tables: list[Table]
     files: dict[Path, bytes]
+    #: Every row the database held before the seed (content types, permissions, the roles' groups…):
+    #: the rows copied back refer to them. A committing test's flush deletes them and they come back
+    #: with other ids: the snapshot is then taken again.
+    baseline: dict[str, dict]
 
 
 _snapshot: Snapshot | None = None
@@ -57,13 +62,19 @@ def _media_files() -> dict[Path, bytes]:
     return {path: path.read_bytes() for root in roots if root.exists() for path in root.rglob("*") if path.is_file()}
 
 
+def _state() -> dict[str, dict]:
+    """Every row of every table, by primary key."""
+    models, state = _models(), {}
+    for table, model in models.items():
+        columns, rows = _select(table)
+        pk = columns.index(model._meta.pk.column)
+        state[table] = {row[pk]: row for row in rows}
+    return state
+
+
 def _take() -> Snapshot:
     models = _models()
-    before = {}
-    for table in models:
-        columns, rows = _select(table)
-        pk = columns.index(models[table]._meta.pk.column)
-        before[table] = {row[pk]: row for row in rows}
+    before = _state()
     files_before = set(_media_files())
     with override_settings(DEBUG=True):
         call_command("seed_demo", stdout=io.StringIO())
@@ -75,7 +86,7 @@ def _take() -> Snapshot:
         if new:
             tables.append(Table(table, columns, new, [row[pk] for row in new if row[pk] in before[table]]))
     files = {path: content for path, content in _media_files().items() if path not in files_before}
-    return Snapshot(tables, files)
+    return Snapshot(tables, files, before)
 
 
 def _restore(snapshot: Snapshot) -> None:
@@ -104,7 +115,7 @@ def _restore(snapshot: Snapshot) -> None:
 def load_demo() -> None:
     """Put the demo of ``make run`` into the (empty) database: seeded the first time, copied after."""
     global _snapshot
-    if _snapshot is None:
+    if _snapshot is None or _state() != _snapshot.baseline:
         with transaction.atomic():
             _snapshot = _take()
             transaction.set_rollback(True)

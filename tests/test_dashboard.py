@@ -22,6 +22,7 @@ from compliance.dashboard import (
 )
 from conventions.models import Amendment, AmendmentStatus, Status
 from core.charts import Series, axis_ticks, bar_chart, column_chart, nice_maximum
+from core.money import format_percent
 from documents.models import DocumentKind
 from finance.models import PaymentKind
 from jobs.models import Job, JobStatus
@@ -171,6 +172,20 @@ def test_the_dependency_shows_the_share_of_each_association_budget(agent_client)
     assert f"6,92{NBSP}%" in page and f"5,67{NBSP}%" in page  # Pôle SCS, without and with in-kind
     assert f"954{NNBSP}123{NBSP}€" in page
     assert f"31,25{NBSP}%" in page  # JPH 2025: 30 000 of 96 000
+
+
+def test_the_dashboard_shows_the_most_dependent_associations_only(agent_client, monkeypatch):
+    recalculate(agent_client)
+    rows = [d for d in dependencies() if d.share is not None]
+    monkeypatch.setattr("compliance.views.DASHBOARD_DEPENDENCIES", 2)
+    page = agent_client.get(reverse("staff:dashboard")).content.decode()
+    table = page.split('aria-labelledby="dependency-heading"')[1].split("</table>")[0]
+    assert f"les 2 plus dépendantes sur {len(dependencies())}" in table
+    assert table.count('<tr><th scope="row">') == 2
+    shares = sorted({d.share for d in rows}, reverse=True)
+    assert len(shares) > 2
+    assert format_percent(shares[0]) in table and format_percent(shares[1]) in table  # the two most dependent
+    assert format_percent(shares[-1]) not in table  # the least dependent: in the snapshot, not on the page
 
 
 def test_the_overdue_list_shows_every_late_item_with_its_legal_basis(agent_client):

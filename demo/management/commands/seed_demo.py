@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from compliance.snapshot import latest_snapshot, snapshot_compute
 from demo.demo import DEMO_PASSWORD, load_demo
 
 
@@ -14,6 +15,8 @@ class Command(BaseCommand):
                 "les comptes de démonstration ont un mot de passe connu de tous."
             )
         accounts = load_demo()
+        if latest_snapshot() is None:  # the dashboard's computed state, as the daily cron leaves it
+            snapshot_compute()
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write("")
         self.stdout.write("  Espace des agents (admin) : http://127.0.0.1:8000/admin/")
