@@ -127,7 +127,8 @@ def _finish(job: Job, attempt: int, status: str, *, error: str = "") -> None:
         if job.result:
             job.result.delete(save=False)
         return
-    job.refresh_from_db()
+    # What the update wrote, read back; the owner already loaded stays (its email is sent next).
+    job.refresh_from_db(fields=["status", "error", "finished_at", "heartbeat_at", "result", "result_name", "done"])
     _tell_owner(job)
 
 

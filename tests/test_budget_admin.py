@@ -20,7 +20,7 @@ CHANGE_PAGE_QUERIES = 13  # with the amount in force (signed amendments) for the
 # reviewer belongs to the association (segregation of duties: the « Valider » button or its reason)
 COMPARE_QUERIES = 9
 EXPORT_QUERIES = 6
-YEAR_EXPORT_QUERIES = 5 + 11  # + the job's own (tests/test_opendata.py lists them)
+YEAR_EXPORT_QUERIES = 5 + 12  # + the job's own (tests/test_opendata.py lists them)
 
 
 def count(client, url, *, status=200):

@@ -250,6 +250,7 @@ def test_the_download_query_count_does_not_grow_with_agreements(agent_client):
     after = len(after.captured_queries)
     assert len(rows_of(b"".join(scdl_file(agent_client).streaming_content).decode())) == 17  # 10 new, 5 signed demo agreements, the 2 voted years of the multi-year one
     # savepoint, session, user, user and group permissions, agreements, their payments, the voted years of
-    # multi-year agreements, release (9); the job's own 11 (jobs.services): one under way?, created, claimed,
-    # read, its progress twice, re-read and finished, its owner and their choice of digest, read back
-    assert after == before == 20
+    # multi-year agreements, release (9); the job's own 12 (jobs.services): the owner's silent jobs (the
+    # lease), one under way?, created, claimed, read, its progress twice, finished, read back, its owner and
+    # their choice of digest, read back
+    assert after == before == 21

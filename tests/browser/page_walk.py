@@ -59,6 +59,8 @@ POST_ONLY = {
     "admin:documents_document_accept", "admin:documents_document_reject",
     "admin:finance_paymentrequest_step", "admin:campaigns_application_instruct",
     "admin:conventions_convention_prepare_clauses",  # « Préparer les articles »: a button of the change page
+    "staff:snapshot_refresh",  # « Recalculer maintenant » of the dashboard and the overdue items' page
+    "staff:reminders_send",  # « Envoyer les rappels du jour »: its confirmation page answers the POST
 }
 
 #: Patterns that only redirect: Django's « view on site », the addresses of models that moved app,
