@@ -28,7 +28,7 @@ run: install .env
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
-	$(PY) -m pytest -q -n auto
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 # Browser tests (tests/browser/): axe-core from npm, installed once into tests/browser/node_modules
 # from the committed package-lock.json. Chromium comes from Debian (see .ci/run), never from npm.

@@ -35,14 +35,17 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.template import Template  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext, _TestState, setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from bench.budget_import import build_csv  # noqa: E402
 from budgets import chart  # noqa: E402
 from budgets.bounds import MAX_BUDGET_LINES  # noqa: E402
+from budgets.imports import DEFAULT_MAX_BYTES  # noqa: E402
 from budgets.models import Budget, BudgetKind, BudgetLine, BudgetStatus  # noqa: E402
 from conventions.models import Convention, Status  # noqa: E402
 from demo.demo import SEED_REFERENCE, load_demo  # noqa: E402
@@ -176,6 +179,24 @@ def run(runs: int) -> list[tuple[str, dict]]:
     def current_version():  # each save bumps the budget's version: post the current one
         posted["version"] = Budget.objects.get(pk=budget.pk).version
 
+    # Imports, the one kind of upload that reads a file row by row: at the bound, and a file of the largest
+    # size accepted (5 Mo) holding 80,000 rows, refused with its count after 25,000 rows are read.
+    import_url = reverse("portal_budgets:forecast_import", args=[convention.pk])
+    import_post = {}
+
+    def upload(content: bytes, name: str):
+        def fresh():  # a file is read once: a new one, with the budget's current version, before each request
+            import_post.update(file=SimpleUploadedFile(name, content, content_type="text/csv"),
+                               version=Budget.objects.get(pk=budget.pk).version)
+        return fresh
+
+    at_bound, too_many = build_csv(MAX_BUDGET_LINES), build_csv(80_000)
+    assert len(too_many) <= DEFAULT_MAX_BYTES, len(too_many)
+    imports = [
+        (f"portail : import d'un budget de {MAX_BUDGET_LINES} lignes (CSV)", upload(at_bound, "budget.csv")),
+        (f"portail : import refusé, fichier de {len(too_many) / 1e6:.1f} Mo et 80 000 lignes (CSV)",
+         upload(too_many, "gros.csv")),
+    ]
     pages = [
         ("portail : budget prévisionnel (formulaire)", member, "GET", form_url, None),
         ("portail : budget prévisionnel, enregistrer", member, "POST", form_url, posted),
@@ -197,6 +218,10 @@ def run(runs: int) -> list[tuple[str, dict]]:
     rows = [("référence : la convention du seed en PDF, telle qu'imprimée (24 lignes)", reference)]
     for label, client, method, url, data in pages:
         result = measure(client, method, url, runs, data, before=current_version if data else None)
+        rows.append((label, result))
+        print(f"  {label:<48} {result['status']} {result['median']:6.2f} s", flush=True)
+    for label, fresh in imports:
+        result = measure(member, "POST", import_url, runs, import_post, before=fresh)
         rows.append((label, result))
         print(f"  {label:<48} {result['status']} {result['median']:6.2f} s", flush=True)
     return rows

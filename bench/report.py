@@ -189,8 +189,6 @@ def write_results(path: Path, *, table, small, large, trivial, settings: dict, s
         *floor_lines(floors, trivial),
         *table_lines(table),
         "",
-        *table_lines(table),
-        "",
     ]
     if large.get("skipped"):
         lines += ["Portal URLs found but not measured (no URL of the member answered 200):", ""]
